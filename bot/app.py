@@ -1,0 +1,73 @@
+"""The composition root: builds the HTTP client, store, service and features, and passes them in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from bot.commands import Commands
+from bot.config import Settings
+from bot.reactions import Reactions
+from bot.service import Clock, HotPapersService, utcnow
+from bot.store import Store
+from bot.subscriptions import Subscriptions
+
+__all__ = ["App", "build_app", "user_agent"]
+
+
+def user_agent(settings: Settings) -> str:
+    """A descriptive User-Agent with a contact, as arXiv and other hosts ask of bots."""
+    from bot import __version__
+
+    return f"hotpapers/{__version__} (+{settings.config.sources.contact})"
+
+
+@dataclass
+class App:
+    """Everything one process shares; built once, closed once."""
+
+    settings: Settings
+    store: Store
+    service: HotPapersService
+    subscriptions: Subscriptions
+    reactions: Reactions
+    commands: Commands
+    http: httpx.AsyncClient
+    clock: Clock = utcnow
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client and the store."""
+        await self.http.aclose()
+        self.store.close()
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    transport: httpx.AsyncBaseTransport | None = None,
+    store: Store | None = None,
+) -> App:
+    """Build the app from settings; tests inject a clock, an HTTP transport or a store."""
+    store = store or Store(settings.env.hotpapers_db)
+    service = HotPapersService(store, settings.config, clock)
+    subscriptions = Subscriptions(store)
+    http = httpx.AsyncClient(
+        transport=transport,
+        headers={"User-Agent": user_agent(settings)},
+        timeout=settings.config.sources.timeout_seconds,
+        follow_redirects=True,
+    )
+    return App(
+        settings=settings,
+        store=store,
+        service=service,
+        subscriptions=subscriptions,
+        reactions=Reactions(store),
+        commands=Commands(service, subscriptions),
+        http=http,
+        clock=clock,
+    )

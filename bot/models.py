@@ -1,0 +1,160 @@
+"""The data model shared by sources, store, ranking, renderers and adapters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Literal
+
+__all__ = [
+    "Digest",
+    "Paper",
+    "PostEngagement",
+    "RankedPaper",
+    "Ranking",
+    "Selection",
+    "Signal",
+    "SignalEngagement",
+    "SocialPost",
+]
+
+Ranking = Literal["hot", "seed"]
+
+# Display names used in score breakdowns; unknown sources show their key.
+SOURCE_LABELS = {
+    "x": "X",
+    "bluesky": "Bluesky",
+    "hackernews": "HN",
+    "huggingface": "HF",
+    "reddit": "Reddit",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Paper:
+    """An arXiv paper, keyed on its version-less id."""
+
+    arxiv_id: str
+    title: str
+    authors: tuple[str, ...] = ()
+    abstract: str = ""
+    categories: tuple[str, ...] = ()  # primary category first
+    version: int = 1
+    published: datetime | None = None  # first version
+    updated: datetime | None = None  # latest version
+    comment: str = ""
+    announced: date | None = None  # the arXiv listing day, when the feed told us
+
+    @property
+    def abs_url(self) -> str:
+        """The abstract page, version-less so it always shows the latest version."""
+        return f"https://arxiv.org/abs/{self.arxiv_id}"
+
+    @property
+    def pdf_url(self) -> str:
+        """The PDF of the latest version."""
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+    @property
+    def primary_category(self) -> str:
+        """The primary category, or an empty string when unknown."""
+        return self.categories[0] if self.categories else ""
+
+
+@dataclass(frozen=True, slots=True)
+class SocialPost:
+    """One observation of a post that links arXiv papers (a tweet, a skeet, an HN story...)."""
+
+    source: str
+    post_id: str
+    url: str
+    arxiv_ids: tuple[str, ...]
+    observed_at: datetime
+    author: str = ""  # handle
+    author_name: str = ""
+    text: str = ""
+    created_at: datetime | None = None
+    reposts: int = 0
+    likes: int = 0
+    replies: int | None = None
+    quotes: int | None = None
+    lang: str = "en"
+
+    @property
+    def seed_score(self) -> int:
+        """The 2021 blog's score: reposts plus likes."""
+        return self.reposts + self.likes
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """A paper-level metric observed at one time, such as Hugging Face upvotes."""
+
+    source: str
+    arxiv_id: str
+    metric: str
+    value: float
+    observed_at: datetime
+    url: str = ""  # where the metric lives, e.g. the HF paper page or the GitHub repository
+
+
+@dataclass(frozen=True, slots=True)
+class PostEngagement:
+    """A post's latest observation and its reposts + likes at the growth cutoff, per paper."""
+
+    arxiv_id: str
+    post: SocialPost
+    baseline: int | None  # None: not observed before the cutoff
+
+
+@dataclass(frozen=True, slots=True)
+class SignalEngagement:
+    """A signal's latest value with its value at the growth cutoff."""
+
+    signal: Signal
+    baseline: float | None  # None: not observed before the cutoff
+
+
+@dataclass(frozen=True, slots=True)
+class RankedPaper:
+    """A paper with its rank, score and the breakdown that explains the score."""
+
+    rank: int
+    paper: Paper
+    score: float
+    breakdown: dict[str, float]  # source -> contribution; sums to score (up to rounding)
+    explanation: str  # e.g. "142 = HF 61 (57 upvotes, +4/24h) + HN 48 (48 points) + Bluesky 33"
+    posts: tuple[SocialPost, ...] = ()  # the posts to show, best first
+    reposts: int = 0  # totals over every linking post, as the blog printed them
+    likes: int = 0
+    as_of: datetime | None = None  # latest observation behind the score
+    details: dict[str, str] = field(default_factory=dict)  # source -> "57 upvotes, +4 in 24h"
+    links: dict[str, str] = field(
+        default_factory=dict
+    )  # extra links, e.g. {"HF": url, "code": url}
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which papers a digest lists: top N for a filter."""
+
+    top: int | None = 10  # None: no cut (the seed blog lists every paper over the threshold)
+    include_categories: tuple[str, ...] = ()
+    exclude_categories: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    min_score: float | None = None
+    since: date | None = None  # announcement window, first day included
+    until: date | None = None  # announcement window, this day excluded
+    exclude_ids: frozenset[str] = frozenset()  # e.g. already shown in this channel
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """A ranked list for one day, ready for any renderer."""
+
+    day: date
+    ranking: Ranking
+    generated_at: datetime
+    papers: tuple[RankedPaper, ...]
+    sources: tuple[str, ...] = ()  # sources that contributed data
+    missing_sources: tuple[str, ...] = ()  # sources that failed or had no data

@@ -1,0 +1,180 @@
+"""The service that scheduled jobs, the CLI and chat commands share: rank, select, look up."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+
+from bot.config import Config
+from bot.ids import normalize_arxiv_id
+from bot.models import Digest, Paper, RankedPaper, Ranking, Selection
+from bot.rank import growth_cutoff, rank_hot, rank_seed, select
+from bot.store import Store
+
+__all__ = ["Clock", "HotPapersService", "UnknownPaperError", "utcnow"]
+
+Clock = Callable[[], datetime]
+# A cached ranking is reused for this long unless the store changes: slash commands must answer
+# within Discord's and Slack's 3 s, and the age factor moves slowly.
+_CACHE_SECONDS = 300
+
+
+def utcnow() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+class UnknownPaperError(LookupError):
+    """The id is well formed but the paper is not in the store."""
+
+
+@dataclass(frozen=True)
+class _Cached:
+    key: tuple[object, ...]
+    version: tuple[int, int]
+    computed_at: datetime
+    ranked: list[RankedPaper]
+
+
+class HotPapersService:
+    """Ranks the store's papers into digests and answers lookups; no chat platform knowledge."""
+
+    def __init__(
+        self, store: Store, config: Config, clock: Clock = utcnow, *, whole_store: bool = False
+    ) -> None:
+        """Use the store and config; whole_store ranks everything (snapshots) with no window."""
+        self.store = store
+        self.config = config
+        self.clock = clock
+        self.whole_store = whole_store
+        self._cache: dict[tuple[object, ...], _Cached] = {}
+        self._lock = threading.Lock()
+
+    # -- ranking ---------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The ranking's "now": the clock, or the newest observation for a whole-store snapshot."""
+        if self.whole_store:
+            return self.store.latest_observation() or self.clock()
+        return self.clock()
+
+    def today(self) -> date:
+        """The digest day the clock is in (UTC)."""
+        return self.now().date()
+
+    def window(self, ranking: Ranking, day: date) -> tuple[date | None, date | None]:
+        """The announcement window a ranking looks at for a digest of day."""
+        if self.whole_store:
+            return (None, None)
+        days = (
+            self.config.ranking.seed.window_days
+            if ranking == "seed"
+            else self.config.ranking.hot.window_days
+        )
+        return (day - timedelta(days=days - 1), day + timedelta(days=1))
+
+    def ranked(self, ranking: Ranking, day: date | None = None) -> list[RankedPaper]:
+        """Every ranked paper for a day (default today), cached until the store changes."""
+        day = day or self.today()
+        now = self.now()
+        if day < now.date():
+            now = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+        key = (ranking, day, self.window(ranking, day))
+        version = self.store.data_version()
+        with self._lock:
+            hit = self._cache.get(key)
+            fresh = hit and (now - hit.computed_at).total_seconds() < _CACHE_SECONDS
+            if hit and fresh and hit.version == version:
+                return hit.ranked
+        ranked = self._compute(ranking, day, now)
+        with self._lock:
+            self._cache[key] = _Cached(key, version, now, ranked)
+        return ranked
+
+    def _compute(self, ranking: Ranking, day: date, now: datetime) -> list[RankedPaper]:
+        """Load the window's engagement from the store and rank it."""
+        since, until = self.window(ranking, day)
+        papers = self.store.papers(since, until)
+        hot = self.config.ranking.hot
+        cutoff = growth_cutoff(now, hot)
+        posts = self.store.post_engagement(since, until, cutoff)
+        if ranking == "seed":
+            return rank_seed(papers, posts, self.config.ranking.seed)
+        signals = self.store.signal_engagement(since, until, cutoff)
+        return rank_hot(papers, posts, signals, hot, now)
+
+    # -- digests ---------------------------------------------------------------------------
+
+    def default_selection(self, ranking: Ranking) -> Selection:
+        """The configured default filter; the seed ranking lists every paper over its threshold."""
+        cfg = self.config.digest
+        return Selection(
+            top=None if ranking == "seed" else cfg.top,
+            include_categories=cfg.categories,
+            exclude_categories=cfg.exclude_categories,
+            keywords=cfg.keywords,
+            min_score=cfg.min_score,
+        )
+
+    def digest(
+        self,
+        *,
+        day: date | None = None,
+        ranking: Ranking | None = None,
+        selection: Selection | None = None,
+        channel: str | None = None,
+        repeat_days: int | None = None,
+    ) -> Digest:
+        """The digest for a day: ranked, filtered, and without papers the channel saw recently."""
+        ranking = ranking or self.config.ranking.default
+        day = day or self.today()
+        selection = selection or self.default_selection(ranking)
+        if channel:
+            days = self.config.digest.repeat_days if repeat_days is None else repeat_days
+            seen = self.store.shown_since(channel, self.now() - timedelta(days=days))
+            selection = replace(selection, exclude_ids=selection.exclude_ids | seen)
+        papers = select(self.ranked(ranking, day), selection)
+        sources = sorted({s for p in papers for s in p.breakdown})
+        return Digest(
+            day=day,
+            ranking=ranking,
+            generated_at=self.now(),
+            papers=tuple(papers),
+            sources=tuple(sources),
+        )
+
+    def top(self, count: int, category: str | None = None) -> Digest:
+        """The hot list now, as /hot answers it."""
+        selection = Selection(top=count, include_categories=(category,) if category else ())
+        return self.digest(selection=selection, ranking="hot")
+
+    def mark_shown(self, channel: str, digest: Digest) -> None:
+        """Remember what a channel was shown so later digests do not repeat it."""
+        self.store.mark_shown(channel, (p.paper.arxiv_id for p in digest.papers), self.now())
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def paper(self, query: str) -> RankedPaper:
+        """One paper by id or URL, with its hot score breakdown (0 when nobody talks about it).
+
+        Raises InvalidArxivIdError for text that is no arXiv id, UnknownPaperError when unknown.
+        """
+        arxiv_id = normalize_arxiv_id(query)
+        for item in self.ranked("hot"):
+            if item.paper.arxiv_id == arxiv_id:
+                return replace(item, rank=1)
+        paper = self.store.get_paper(arxiv_id)
+        if paper is None:
+            raise UnknownPaperError(f"arXiv:{arxiv_id} is not in the store yet")
+        return _unranked(paper)
+
+    def search(self, words: str, limit: int = 10) -> list[Paper]:
+        """Full-text search over stored titles and abstracts."""
+        return self.store.search(words, limit=limit) if words.strip() else []
+
+
+def _unranked(paper: Paper) -> RankedPaper:
+    """A paper with no engagement in the current window."""
+    return RankedPaper(rank=1, paper=paper, score=0.0, breakdown={}, explanation="0")

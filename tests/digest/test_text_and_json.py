@@ -1,0 +1,54 @@
+"""Plain text for terminals and the documented JSON shape."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from bot.config import SeedRanking
+from bot.digest import render_json, render_text
+from bot.models import Digest, PostEngagement
+from bot.rank import rank_seed
+from tests.factories import NOW, paper, post
+
+
+def _digest() -> Digest:
+    p = paper(title="Title\nwith a fold", authors=("A", "B", "C", "D"))
+    ranked = rank_seed(
+        {p.arxiv_id: p},
+        [PostEngagement(p.arxiv_id, post(reposts=50, likes=25), None)],
+        SeedRanking(),
+    )
+    return Digest(date(2026, 11, 26), "seed", NOW, tuple(ranked), sources=("x",))
+
+
+def test_text_lists_rank_title_short_authors_score_and_link() -> None:
+    text = render_text(_digest())
+    assert "\n1. Title with a fold\n" in text
+    assert "A, B, C et al." in text
+    assert "cs.LG, stat.ML · score 75 = X 75" in text
+    assert "https://arxiv.org/abs/2611.00001" in text
+
+
+def test_text_strips_terminal_escape_sequences() -> None:
+    p = paper(title="Evil \x1b[2J\x1b]0;pwned\x07 title")
+    ranked = rank_seed(
+        {p.arxiv_id: p}, [PostEngagement(p.arxiv_id, post(reposts=60), None)], SeedRanking()
+    )
+    text = render_text(Digest(date(2026, 11, 26), "seed", NOW, tuple(ranked)))
+    assert "\x1b" not in text and "\x07" not in text
+
+
+def test_text_says_so_when_nothing_qualifies() -> None:
+    assert "No paper qualifies yet." in render_text(Digest(date(2026, 11, 26), "hot", NOW, ()))
+
+
+def test_json_has_the_documented_shape() -> None:
+    doc = json.loads(render_json(_digest()))
+    assert doc["date"] == "2026-11-26" and doc["ranking"] == "seed"
+    (item,) = doc["papers"]
+    assert {"rank", "arxiv_id", "title", "authors", "categories", "score", "breakdown",
+            "abs_url", "pdf_url", "posts"} <= set(item)  # fmt: skip
+    assert item["breakdown"] == {"x": 75}
+    assert item["pdf_url"] == "https://arxiv.org/pdf/2611.00001"
+    assert item["posts"][0]["id"] == "1"

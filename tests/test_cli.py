@@ -1,0 +1,104 @@
+"""The command line: digests from snapshots, export/import, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.digest.test_markdown import skeleton
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples/hot-papers-2021-06-25.json"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own database and the repository's default config."""
+    monkeypatch.setenv("HOTPAPERS_DB", str(tmp_path / "hotpapers.db"))
+    monkeypatch.setenv("HOTPAPERS_CONFIG", str(ROOT / "config/hotpapers.toml"))
+
+
+def test_seed_digest_of_the_example_reproduces_the_2021_post(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["digest", "--snapshot", str(EXAMPLE), "--ranking", "seed", "--format", "markdown",
+                 "--date", "2021-06-25"])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    expected = (ROOT / "tests/data/hot-papers-2021-06-25.skeleton.md").read_text(encoding="utf-8")
+    assert skeleton(out) == expected
+    counts = re.findall(r"^- retweets: (\d+), favorites: (\d+)", out, re.MULTILINE)
+    assert counts[0] == ("6903", "93") and counts[-1] == ("21", "48") and len(counts) == 16
+
+
+def test_standard_output_carries_the_digest_alone(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["digest", "--snapshot", str(EXAMPLE), "--ranking", "seed", "--format", "json"])
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    assert [p["rank"] for p in doc["papers"]] == list(range(1, 17))
+    assert "digest: 16 papers" in captured.err
+
+
+def test_digest_with_snapshot_does_not_touch_the_store(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["digest", "--snapshot", str(EXAMPLE), "--ranking", "seed"])
+    assert not (tmp_path / "hotpapers.db").exists()
+
+
+def test_filters_apply_to_the_snapshot_digest(capsys: pytest.CaptureFixture[str]) -> None:
+    main(["digest", "--snapshot", str(EXAMPLE), "--ranking", "seed", "--format", "json",
+          "--category", "cs.CV", "--top", "3"])  # fmt: skip
+    doc = json.loads(capsys.readouterr().out)
+    assert [p["arxiv_id"] for p in doc["papers"]] == ["2106.13228", "2106.13043", "2106.13215"]
+
+
+def test_import_then_export_round_trips_and_import_twice_changes_nothing(tmp_path: Path) -> None:
+    assert main(["import", str(EXAMPLE)]) == 0
+    assert main(["import", str(EXAMPLE)]) == 0
+    out = tmp_path / "out.json"
+    assert main(["export", str(out)]) == 0
+    exported = json.loads(out.read_text())
+    original = json.loads(EXAMPLE.read_text())
+    assert len(exported["papers"]) == 16 and len(exported["posts"]) == len(original["posts"])
+
+
+def test_a_bad_snapshot_is_one_line_on_stderr_and_a_nonzero_exit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"papers": [{"arxiv_id": "2106.12627"}]}')
+    assert main(["import", str(bad)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"hotpapers: error: {bad}: papers[0] (arxiv_id '2106.12627').title: Field required"
+    ]
+
+
+def test_import_is_all_or_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc = json.loads(EXAMPLE.read_text())
+    doc["posts"][-1]["likes"] = -1
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(doc))
+    assert main(["import", str(bad)]) == 1
+    main(["export", str(tmp_path / "after.json")])
+    assert json.loads((tmp_path / "after.json").read_text())["papers"] == []
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["digest", "--help"])
+    assert exit_.value.code == 0
+    assert "--snapshot" in capsys.readouterr().out
+
+
+def test_bad_config_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text("[ranking]\ndefault = 'coolest'\n")
+    assert main(["--config", str(cfg), "digest", "--snapshot", str(EXAMPLE)]) == 1
+    err = capsys.readouterr().err
+    assert "ranking.default" in err and "Traceback" not in err

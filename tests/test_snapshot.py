@@ -1,0 +1,118 @@
+"""Snapshot files: validated with clear errors, exported and imported without loss."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.snapshot import SnapshotError, dump_snapshot, load_snapshot
+from bot.store import Store
+from tests.factories import NOW, paper, post, signal
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def write(tmp_path: Path, doc: object) -> Path:
+    path = tmp_path / "snap.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_the_example_snapshot_loads_with_sixteen_papers() -> None:
+    snap = load_snapshot(ROOT / "examples/hot-papers-2021-06-25.json")
+    assert len(snap.papers) == 16
+    assert all(p.observed_at.tzinfo is not None for p in snap.posts)
+
+
+def test_export_then_import_reproduces_the_store(tmp_path: Path) -> None:
+    store = Store()
+    store.ingest(
+        [paper()],
+        [post(), post(likes=99, observed_at=NOW.replace(hour=13))],
+        [signal()],
+        seen_at=NOW,
+    )
+    path = tmp_path / "s.json"
+    path.write_text(
+        dump_snapshot(store.iter_papers(), store.iter_post_observations(), store.iter_signals())
+    )
+    snap = load_snapshot(path)
+    copy = Store()
+    copy.ingest(snap.papers, snap.posts, snap.signals, seen_at=NOW)
+    assert (
+        copy.counts()
+        == store.counts()
+        == {"papers": 1, "posts": 1, "post_observations": 2, "signals": 1}
+    )
+    assert list(copy.iter_post_observations()) == list(store.iter_post_observations())
+    assert list(copy.iter_papers()) == list(store.iter_papers())
+
+
+def test_unknown_fields_are_ignored_and_ids_normalised(tmp_path: Path) -> None:
+    doc = {
+        "extra": 1,
+        "papers": [{"arxiv_id": "arXiv:2106.12627v3", "title": "T", "future_field": [1]}],
+        "posts": [],
+    }
+    snap = load_snapshot(write(tmp_path, doc))
+    assert snap.papers[0].arxiv_id == "2106.12627"
+
+
+@pytest.mark.parametrize(
+    ("doc", "message"),
+    [
+        (
+            {"papers": [{"arxiv_id": "2106.12627"}]},
+            "papers[0] (arxiv_id '2106.12627').title: Field required",
+        ),
+        ({"papers": [{"arxiv_id": "nope", "title": "T"}]}, "papers[0] (arxiv_id 'nope').arxiv_id"),
+        (
+            {"papers": [{"arxiv_id": "2106.12627", "title": "T", "version": "2"}]},
+            "version: Input should be a valid integer",
+        ),
+        (
+            {
+                "posts": [
+                    {
+                        "source": "x",
+                        "id": 14,
+                        "url": "u",
+                        "arxiv_ids": [],
+                        "observed_at": "2021-06-26T08:00:00Z",
+                    }
+                ]
+            },
+            "posts[0] (id 14).id: Input should be a valid string",
+        ),
+        (
+            {
+                "posts": [
+                    {
+                        "source": "x",
+                        "id": "1",
+                        "url": "u",
+                        "arxiv_ids": ["2106.12627"],
+                        "observed_at": "yesterday",
+                    }
+                ]
+            },
+            "posts[0] (id '1').observed_at",
+        ),
+        ([1, 2], "expected an object"),
+    ],
+)
+def test_invalid_files_name_the_entry_and_field(tmp_path: Path, doc: object, message: str) -> None:
+    with pytest.raises(SnapshotError, match=None) as caught:
+        load_snapshot(write(tmp_path, doc))
+    assert message in str(caught.value)
+
+
+def test_truncated_json_and_missing_files_get_one_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"papers": [')
+    with pytest.raises(SnapshotError, match="not valid JSON"):
+        load_snapshot(path)
+    with pytest.raises(SnapshotError, match="no such file"):
+        load_snapshot(tmp_path / "missing.json")
