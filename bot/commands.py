@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from bot.ids import InvalidArxivIdError
+from bot.ids import InvalidArxivIdError, is_category
 from bot.models import Digest, Paper, RankedPaper
 from bot.service import HotPapersService, UnknownPaperError
 from bot.subscriptions import InvalidSettingError, Subscription, Subscriptions, parse_settings
@@ -15,7 +14,6 @@ __all__ = ["Commands", "UsageError", "parse_hot_args"]
 
 MAX_COUNT = 25  # Discord caps a choice list at 25; the same limit keeps Slack messages readable
 DEFAULT_COUNT = 5
-_CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$")
 DIGEST_ACTIONS = ("subscribe", "unsubscribe", "settings", "preview", "status", "pause", "resume")
 DIGEST_USAGE = (
     "Usage: /digest subscribe [time=09:00 tz=Europe/Berlin days=mon-fri top=5 "
@@ -35,7 +33,7 @@ def parse_hot_args(text: str) -> tuple[int, str | None]:
     for token in text.split():
         if token.isdigit() and count is None:
             count = int(token)
-        elif _CATEGORY.match(token) and category is None and not token.isdigit():
+        elif is_category(token) and category is None:
             category = token
         else:
             raise UsageError(
@@ -81,7 +79,7 @@ class Commands:
     def hot(self, count: int = DEFAULT_COUNT, category: str | None = None) -> Digest:
         """The hot list now; a UsageError when nothing qualifies."""
         count = check_count(count)
-        if category is not None and not _CATEGORY.match(category):
+        if category is not None and not is_category(category):
             raise UsageError(f"{category!r} is not an arXiv category like cs.LG")
         digest = self.service.top(count, category)
         if not digest.papers:

@@ -43,6 +43,40 @@ _IN_TEXT = re.compile(
 )
 
 
+# arXiv's archives; a category is an archive, optionally with a subject class (cs.LG, math.CO).
+ARCHIVES = frozenset(
+    [
+        "astro-ph",
+        "cond-mat",
+        "cs",
+        "econ",
+        "eess",
+        "gr-qc",
+        "hep-ex",
+        "hep-lat",
+        "hep-ph",
+        "hep-th",
+        "math",
+        "math-ph",
+        "nlin",
+        "nucl-ex",
+        "nucl-th",
+        "physics",
+        "q-bio",
+        "q-fin",
+        "quant-ph",
+        "stat",
+    ]
+)
+_CATEGORY = re.compile(r"^(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Za-z]{2,}(?:-[A-Za-z]+)?)?$")
+
+
+def is_category(text: str) -> bool:
+    """Whether text names an arXiv category (cs.LG) or a whole archive (cs, hep-th)."""
+    match = _CATEGORY.match(text)
+    return bool(match) and match["archive"] in ARCHIVES
+
+
 class InvalidArxivIdError(ValueError):
     """Raised when text is not an arXiv identifier or arXiv URL."""
 

@@ -131,8 +131,8 @@ class HotPapersService:
         ranking = ranking or self.config.ranking.default
         day = day or self.today()
         selection = selection or self.default_selection(ranking)
-        if channel:
-            days = self.config.digest.repeat_days if repeat_days is None else repeat_days
+        days = self.config.digest.repeat_days if repeat_days is None else repeat_days
+        if channel and days > 0:
             seen = self.store.shown_since(channel, self.now() - timedelta(days=days))
             selection = replace(selection, exclude_ids=selection.exclude_ids | seen)
         papers = select(self.ranked(ranking, day), selection)

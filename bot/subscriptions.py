@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from bot.ids import is_category
 from bot.models import Selection
 from bot.store import Store
 from bot.timeutil import parse_time, to_iso
@@ -31,7 +32,6 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_DAYS = ("mon", "tue", "wed", "thu", "fri")
 _CHANNEL = re.compile(r"^(discord|slack|markdown):\S+$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-_CATEGORY = re.compile(r"^[a-z\-]+(\.[A-Za-z\-]+)?$")
 
 migrations = Migrations("hotpapers-subscriptions")
 
@@ -172,7 +172,7 @@ def _check_timezone(value: str) -> str:
 def _check_categories(values: tuple[str, ...], key: str) -> tuple[str, ...]:
     """Validate arXiv category names such as cs.LG (an archive like 'cs' means all of it)."""
     for value in values:
-        if not _CATEGORY.match(value):
+        if not is_category(value):
             raise InvalidSettingError(f"{key}: {value!r} is not an arXiv category like cs.LG")
     return values
 
@@ -220,9 +220,9 @@ _SETTABLE = {
 
 def _convert(key: str, raw: str) -> Any:
     """Turn one textual setting into its typed value."""
+    if key == "days":
+        return parse_weekdays(raw)
     try:
-        if key == "days":
-            return parse_weekdays(raw)
         if key in ("top", "repeat_days"):
             return int(raw)
         if key == "min_score":
