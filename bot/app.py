@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,7 +16,7 @@ from bot.service import Clock, HotPapersService, utcnow
 from bot.store import Store
 from bot.subscriptions import Subscriptions
 
-__all__ = ["App", "build_app", "user_agent"]
+__all__ = ["App", "build_app", "open_store", "user_agent"]
 
 
 def user_agent(settings: Settings) -> str:
@@ -22,6 +24,12 @@ def user_agent(settings: Settings) -> str:
     from bot import __version__
 
     return f"hotpapers/{__version__} (+{settings.config.sources.contact})"
+
+
+def open_store(settings: Settings, path: str | Path | None = None) -> Store:
+    """The store at HOTPAPERS_DB (or path), keeping growth baselines for the configured window."""
+    window = timedelta(hours=settings.config.ranking.hot.growth_window_hours)
+    return Store(settings.env.hotpapers_db if path is None else path, growth_window=window)
 
 
 @dataclass
@@ -52,7 +60,7 @@ def build_app(
     store: Store | None = None,
 ) -> App:
     """Build the app from settings; tests inject a clock, an HTTP transport or a store."""
-    store = store or Store(settings.env.hotpapers_db)
+    store = store or open_store(settings)
     service = HotPapersService(store, settings.config, clock)
     subscriptions = Subscriptions(store)
     http = httpx.AsyncClient(

@@ -10,12 +10,12 @@ from datetime import date
 from pathlib import Path
 
 from bot import __version__
+from bot.app import open_store
 from bot.config import ConfigError, Settings, load_settings
 from bot.digest import render_json, render_markdown, render_text
 from bot.models import Digest, Selection
 from bot.service import HotPapersService, utcnow
 from bot.snapshot import SnapshotError, dump_snapshot, load_snapshot
-from bot.store import Store
 
 __all__ = ["CommandError", "main"]
 
@@ -59,7 +59,7 @@ def render(digest: Digest, fmt: str, settings: Settings) -> str:
 def _snapshot_service(path: Path, settings: Settings) -> HotPapersService:
     """A service over an in-memory store holding just the snapshot: the real store is untouched."""
     snap = load_snapshot(path)
-    store = Store(":memory:")
+    store = open_store(settings, ":memory:")
     seen = max((p.observed_at for p in snap.posts), default=None)
     store.ingest(snap.papers, snap.posts, snap.signals, seen_at=seen or utcnow())
     return HotPapersService(store, settings.config, whole_store=True)
@@ -71,7 +71,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     if args.snapshot:
         service = _snapshot_service(args.snapshot, settings)
     else:
-        service = HotPapersService(Store(settings.env.hotpapers_db), settings.config)
+        service = HotPapersService(open_store(settings), settings.config)
     digest = service.digest(
         day=args.date or service.today(),
         ranking=ranking,
@@ -84,7 +84,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the whole store to a snapshot file."""
-    store = Store(settings.env.hotpapers_db)
+    store = open_store(settings)
     text = dump_snapshot(store.iter_papers(), store.iter_post_observations(), store.iter_signals())
     tmp = args.file.with_name(args.file.name + ".tmp")
     tmp.write_text(text, encoding="utf-8")
@@ -96,7 +96,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """Load a snapshot file into the store, all or nothing."""
     snap = load_snapshot(args.file)
-    store = Store(settings.env.hotpapers_db)
+    store = open_store(settings)
     store.ingest(snap.papers, snap.posts, snap.signals, seen_at=utcnow())
     log.info(
         "imported %d papers, %d post observations, %d signals into %s",

@@ -74,7 +74,7 @@ _CATEGORY = re.compile(r"^(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Za-z]{2,}(?:-[A
 def is_category(text: str) -> bool:
     """Whether text names an arXiv category (cs.LG) or a whole archive (cs, hep-th)."""
     match = _CATEGORY.match(text)
-    return bool(match) and match["archive"] in ARCHIVES
+    return match is not None and match["archive"] in ARCHIVES
 
 
 class InvalidArxivIdError(ValueError):

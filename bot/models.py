@@ -9,13 +9,12 @@ from typing import Literal
 __all__ = [
     "Digest",
     "Paper",
-    "PostEngagement",
     "RankedPaper",
     "Ranking",
     "Selection",
     "Signal",
-    "SignalEngagement",
     "SocialPost",
+    "Tally",
 ]
 
 Ranking = Literal["hot", "seed"]
@@ -99,20 +98,23 @@ class Signal:
 
 
 @dataclass(frozen=True, slots=True)
-class PostEngagement:
-    """A post's latest observation and its reposts + likes at the growth cutoff, per paper."""
+class Tally:
+    """One source's engagement with one paper, aggregated in the store: what ranking reads."""
 
     arxiv_id: str
-    post: SocialPost
-    baseline: int | None  # None: not observed before the cutoff
+    source: str
+    level: float  # posts: reposts + likes summed over the source's posts; signals: the value
+    growth: float = 0.0  # how much level rose within the growth window
+    reposts: int = 0
+    likes: int = 0
+    posts: int = 0  # how many posts (0 for a paper-level signal)
+    metric: str = ""  # the signal's metric; empty for posts
+    as_of: datetime | None = None  # newest observation behind the numbers
 
-
-@dataclass(frozen=True, slots=True)
-class SignalEngagement:
-    """A signal's latest value with its value at the growth cutoff."""
-
-    signal: Signal
-    baseline: float | None  # None: not observed before the cutoff
+    @property
+    def is_signal(self) -> bool:
+        """True for paper-level metrics (HF upvotes), False for social posts."""
+        return bool(self.metric)
 
 
 @dataclass(frozen=True, slots=True)

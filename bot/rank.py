@@ -3,33 +3,17 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.config import HotRanking, SeedRanking
-from bot.models import (
-    SOURCE_LABELS,
-    Paper,
-    PostEngagement,
-    RankedPaper,
-    Selection,
-    SignalEngagement,
-    SocialPost,
-)
+from bot.models import SOURCE_LABELS, Paper, RankedPaper, Selection, Tally
 
-__all__ = ["format_score", "growth_cutoff", "rank_hot", "rank_seed", "select"]
+__all__ = ["format_score", "growth_cutoff", "link_labels", "rank_hot", "rank_seed", "select"]
 
 # What one unit of each source's level is called in an explanation.
 _UNITS = {"hackernews": "points", "huggingface": "upvotes"}
-
-
-@dataclass
-class _Tally:
-    """Per-paper accumulator of one source's level and recent growth."""
-
-    level: float = 0.0
-    growth: float = 0.0
 
 
 def format_score(value: float) -> str:
@@ -42,18 +26,11 @@ def growth_cutoff(now: datetime, config: HotRanking) -> datetime:
     return now - timedelta(hours=config.growth_window_hours)
 
 
-def _best_posts(posts: Iterable[SocialPost], min_score: int, limit: int) -> tuple[SocialPost, ...]:
-    """The posts to show under a paper: score at least min_score, best first, at most limit."""
-    shown = [p for p in posts if p.seed_score >= min_score]
-    shown.sort(key=lambda p: (-p.seed_score, p.source, p.post_id))
-    return tuple(shown[:limit])
-
-
-def _by_paper(posts: Iterable[PostEngagement]) -> dict[str, list[PostEngagement]]:
-    """Group post engagements by the paper they link."""
-    grouped: dict[str, list[PostEngagement]] = defaultdict(list)
-    for item in posts:
-        grouped[item.arxiv_id].append(item)
+def _by_paper(tallies: Iterable[Tally]) -> dict[str, list[Tally]]:
+    """Group tallies by paper."""
+    grouped: dict[str, list[Tally]] = defaultdict(list)
+    for tally in tallies:
+        grouped[tally.arxiv_id].append(tally)
     return grouped
 
 
@@ -63,34 +40,40 @@ def _ordered(ranked: list[RankedPaper]) -> list[RankedPaper]:
     return [replace(r, rank=i) for i, r in enumerate(ranked, 1)]
 
 
+def _explain(score: float, breakdown: Mapping[str, float]) -> str:
+    """'142 = HF 61 + HN 48 + Bluesky 33': the score and its parts, biggest first."""
+    parts = sorted(breakdown.items(), key=lambda kv: (-kv[1], kv[0]))
+    terms = " + ".join(f"{SOURCE_LABELS.get(s, s)} {format_score(v)}" for s, v in parts)
+    return f"{format_score(score)} = {terms}" if terms else format_score(score)
+
+
+def _as_of(tallies: Iterable[Tally]) -> datetime | None:
+    """The newest observation among tallies."""
+    return max((t.as_of for t in tallies if t.as_of), default=None)
+
+
 def rank_seed(
-    papers: Mapping[str, Paper], posts: Sequence[PostEngagement], config: SeedRanking
+    papers: Mapping[str, Paper], tallies: Iterable[Tally], config: SeedRanking
 ) -> list[RankedPaper]:
     """The 2021 blog: reposts + likes summed over linking posts; papers reaching min_score."""
     ranked = []
-    for arxiv_id, items in _by_paper(posts).items():
+    for arxiv_id, items in _by_paper(t for t in tallies if not t.is_signal).items():
         paper = papers.get(arxiv_id)
-        if paper is None:
+        reposts = sum(t.reposts for t in items)
+        likes = sum(t.likes for t in items)
+        if paper is None or reposts + likes < config.min_score:
             continue
-        reposts = sum(i.post.reposts for i in items)
-        likes = sum(i.post.likes for i in items)
-        score = reposts + likes
-        if score < config.min_score:
-            continue
-        breakdown: dict[str, float] = defaultdict(float)
-        for item in items:
-            breakdown[item.post.source] += item.post.seed_score
+        breakdown = {t.source: float(t.reposts + t.likes) for t in items}
         ranked.append(
             RankedPaper(
                 rank=0,
                 paper=paper,
-                score=float(score),
-                breakdown=dict(breakdown),
-                explanation=_explain(score, breakdown),
-                posts=_best_posts((i.post for i in items), config.min_post_score, config.max_posts),
+                score=float(reposts + likes),
+                breakdown=breakdown,
+                explanation=_explain(reposts + likes, breakdown),
                 reposts=reposts,
                 likes=likes,
-                as_of=max(i.post.observed_at for i in items),
+                as_of=_as_of(items),
             )
         )
     return _ordered(ranked)
@@ -107,118 +90,68 @@ def _age_factor(paper: Paper, now: datetime, half_life_hours: float) -> float:
     return float(0.5 ** (age_hours / half_life_hours))
 
 
-def _new_since(created: datetime | None, cutoff: datetime) -> bool:
-    """True when something first appeared after the growth cutoff, so all of it is growth."""
-    return created is not None and created >= cutoff
-
-
-def _tally(
-    posts: Sequence[PostEngagement],
-    signals: Sequence[SignalEngagement],
-    papers: Mapping[str, Paper],
-    config: HotRanking,
-    cutoff: datetime,
-) -> dict[str, dict[str, _Tally]]:
-    """Level and growth per paper and source, from posts and counted signal metrics."""
-    tallies: dict[str, dict[str, _Tally]] = defaultdict(lambda: defaultdict(_Tally))
-    for item in posts:
-        tally = tallies[item.arxiv_id][item.post.source]
-        value = item.post.seed_score
-        tally.level += value
-        if item.baseline is not None:
-            tally.growth += max(value - item.baseline, 0)
-        elif _new_since(item.post.created_at, cutoff):
-            tally.growth += value
-    for sig in signals:
-        if sig.signal.metric not in config.signal_metrics:
-            continue
-        tally = tallies[sig.signal.arxiv_id][sig.signal.source]
-        tally.level += sig.signal.value
-        paper = papers.get(sig.signal.arxiv_id)
-        if sig.baseline is not None:
-            tally.growth += max(sig.signal.value - sig.baseline, 0.0)
-        elif paper is not None and _new_since(paper.published, cutoff):
-            tally.growth += sig.signal.value
-    return tallies
-
-
-def _detail(source: str, tally: _Tally) -> str:
-    """One source's raw numbers, e.g. '57 upvotes, +12 in 24h'."""
+def _detail(source: str, level: float, growth: float) -> str:
+    """One source's raw numbers, e.g. '57 upvotes, +12 new'."""
     unit = _UNITS.get(source, "reposts + likes")
-    text = f"{format_score(tally.level)} {unit}"
-    return f"{text}, +{format_score(tally.growth)} new" if tally.growth else text
+    text = f"{format_score(level)} {unit}"
+    return f"{text}, +{format_score(growth)} new" if growth else text
 
 
-def _explain(score: float, breakdown: Mapping[str, float]) -> str:
-    """'142 = HF 61 + HN 48 + Bluesky 33': the score and its parts, biggest first."""
-    parts = sorted(breakdown.items(), key=lambda kv: (-kv[1], kv[0]))
-    terms = " + ".join(f"{SOURCE_LABELS.get(s, s)} {format_score(v)}" for s, v in parts)
-    return f"{format_score(score)} = {terms}" if terms else format_score(score)
-
-
-def _signal_links(signals: Sequence[SignalEngagement]) -> dict[str, dict[str, str]]:
-    """Extra links per paper from signals that carry one (HF page, code repository)."""
-    links: dict[str, dict[str, str]] = defaultdict(dict)
-    for sig in signals:
-        if sig.signal.url:
-            label = (
-                "code"
-                if "github" in sig.signal.metric
-                else SOURCE_LABELS.get(sig.signal.source, sig.signal.source)
-            )
-            links[sig.signal.arxiv_id].setdefault(label, sig.signal.url)
-    return links
+def _hot_one(
+    paper: Paper, items: list[Tally], config: HotRanking, now: datetime
+) -> RankedPaper | None:
+    """One paper's hot score with its per-source breakdown, or None when it scores nothing."""
+    factor = _age_factor(paper, now, config.half_life_hours)
+    level: dict[str, float] = defaultdict(float)
+    growth: dict[str, float] = defaultdict(float)
+    for t in items:
+        level[t.source] += t.level
+        growth[t.source] += t.growth
+    breakdown = {
+        s: round(
+            config.weights.get(s, 0.0) * (level[s] + config.growth_weight * growth[s]) * factor, 1
+        )
+        for s in level
+    }
+    # A source with no weight or no data contributes nothing and is left out.
+    breakdown = {s: v for s, v in breakdown.items() if v > 0}
+    score = round(sum(breakdown.values()), 1)
+    if not breakdown or score <= config.min_score:
+        return None
+    posts = [t for t in items if not t.is_signal]
+    return RankedPaper(
+        rank=0,
+        paper=paper,
+        score=score,
+        breakdown=breakdown,
+        explanation=_explain(score, breakdown),
+        reposts=sum(t.reposts for t in posts),
+        likes=sum(t.likes for t in posts),
+        as_of=_as_of(items),
+        details={s: _detail(s, level[s], growth[s]) for s in breakdown},
+    )
 
 
 def rank_hot(
-    papers: Mapping[str, Paper],
-    posts: Sequence[PostEngagement],
-    signals: Sequence[SignalEngagement],
-    config: HotRanking,
-    now: datetime,
+    papers: Mapping[str, Paper], tallies: Iterable[Tally], config: HotRanking, now: datetime
 ) -> list[RankedPaper]:
     """Score = age factor x sum over sources of weight x (level + growth_weight x growth)."""
-    cutoff = growth_cutoff(now, config)
-    tallies = _tally(posts, signals, papers, config, cutoff)
-    post_groups = _by_paper(posts)
-    links = _signal_links(signals)
     ranked = []
-    for arxiv_id, by_source in tallies.items():
+    for arxiv_id, items in _by_paper(tallies).items():
         paper = papers.get(arxiv_id)
-        if paper is None:
-            continue
-        factor = _age_factor(paper, now, config.half_life_hours)
-        breakdown = {
-            source: round(
-                config.weights.get(source, 0.0)
-                * (t.level + config.growth_weight * t.growth)
-                * factor,
-                1,
-            )
-            for source, t in by_source.items()
-        }
-        # A source with no weight or no data contributes nothing and is left out.
-        breakdown = {s: v for s, v in breakdown.items() if v > 0}
-        score = round(sum(breakdown.values()), 1)
-        if score <= config.min_score or not breakdown:
-            continue
-        items = post_groups.get(arxiv_id, [])
-        ranked.append(
-            RankedPaper(
-                rank=0,
-                paper=paper,
-                score=score,
-                breakdown=breakdown,
-                explanation=_explain(score, breakdown),
-                posts=_best_posts((i.post for i in items), 0, config.max_posts),
-                reposts=sum(i.post.reposts for i in items),
-                likes=sum(i.post.likes for i in items),
-                as_of=max((i.post.observed_at for i in items), default=None),
-                details={s: _detail(s, t) for s, t in by_source.items() if s in breakdown},
-                links=links.get(arxiv_id, {}),
-            )
-        )
+        scored = _hot_one(paper, items, config, now) if paper else None
+        if scored is not None:
+            ranked.append(scored)
     return _ordered(ranked)
+
+
+def link_labels(links: Iterable[tuple[str, str, str]]) -> dict[str, str]:
+    """Label (source, metric, url) links for display: 'code' for repositories, else the source."""
+    labelled: dict[str, str] = {}
+    for source, metric, url in links:
+        label = "code" if "github" in metric else SOURCE_LABELS.get(source, source)
+        labelled.setdefault(label, url)
+    return labelled
 
 
 def _in_any(categories: Iterable[str], wanted: Iterable[str]) -> bool:

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from bot.config import Config
 from bot.ids import normalize_arxiv_id
 from bot.models import Digest, Paper, RankedPaper, Ranking, Selection
-from bot.rank import growth_cutoff, rank_hot, rank_seed, select
+from bot.rank import growth_cutoff, link_labels, rank_hot, rank_seed, select
 from bot.store import Store
 
 __all__ = ["Clock", "HotPapersService", "UnknownPaperError", "utcnow"]
@@ -94,16 +94,33 @@ class HotPapersService:
         return ranked
 
     def _compute(self, ranking: Ranking, day: date, now: datetime) -> list[RankedPaper]:
-        """Load the window's engagement from the store and rank it."""
+        """Load the window's per-source tallies from the store and rank them."""
         since, until = self.window(ranking, day)
-        papers = self.store.papers(since, until)
         hot = self.config.ranking.hot
         cutoff = growth_cutoff(now, hot)
-        posts = self.store.post_engagement(since, until, cutoff)
+        tallies = self.store.post_tallies(since, until, cutoff)
+        if ranking == "hot":
+            tallies += self.store.signal_tallies(since, until, cutoff, hot.signal_metrics)
+        papers = self.store.papers_by_id(t.arxiv_id for t in tallies)
         if ranking == "seed":
-            return rank_seed(papers, posts, self.config.ranking.seed)
-        signals = self.store.signal_engagement(since, until, cutoff)
-        return rank_hot(papers, posts, signals, hot, now)
+            return rank_seed(papers, tallies, self.config.ranking.seed)
+        return rank_hot(papers, tallies, hot, now)
+
+    def hydrate(self, ranked: list[RankedPaper], ranking: Ranking) -> list[RankedPaper]:
+        """Attach the posts to show and extra links, for the few papers actually shown."""
+        ids = [r.paper.arxiv_id for r in ranked]
+        if ranking == "seed":
+            seed = self.config.ranking.seed
+            posts = self.store.top_posts(ids, seed.min_post_score, seed.max_posts)
+        else:
+            posts = self.store.top_posts(ids, 0, self.config.ranking.hot.max_posts)
+        links = self.store.signal_links(ids)
+        return [
+            replace(
+                r, posts=posts[r.paper.arxiv_id], links=link_labels(links.get(r.paper.arxiv_id, []))
+            )
+            for r in ranked
+        ]
 
     # -- digests ---------------------------------------------------------------------------
 
@@ -135,7 +152,7 @@ class HotPapersService:
         if channel and days > 0:
             seen = self.store.shown_since(channel, self.now() - timedelta(days=days))
             selection = replace(selection, exclude_ids=selection.exclude_ids | seen)
-        papers = select(self.ranked(ranking, day), selection)
+        papers = self.hydrate(select(self.ranked(ranking, day), selection), ranking)
         sources = sorted({s for p in papers for s in p.breakdown})
         return Digest(
             day=day,
@@ -164,7 +181,7 @@ class HotPapersService:
         arxiv_id = normalize_arxiv_id(query)
         for item in self.ranked("hot"):
             if item.paper.arxiv_id == arxiv_id:
-                return replace(item, rank=1)
+                return self.hydrate([replace(item, rank=1)], "hot")[0]
         paper = self.store.get_paper(arxiv_id)
         if paper is None:
             raise UnknownPaperError(f"arXiv:{arxiv_id} is not in the store yet")

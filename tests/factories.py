@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.models import Paper, Signal, SocialPost
+from bot.models import Paper, RankedPaper, Signal, SocialPost
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
@@ -57,3 +57,23 @@ def signal(arxiv_id: str = "2611.00001", value: float = 10, **overrides: Any) ->
     }
     values.update(overrides)
     return Signal(**values)
+
+
+def ranked(
+    item: Paper, posts: tuple[SocialPost, ...] = (), rank: int = 1, **overrides: Any
+) -> RankedPaper:
+    """A ranked paper as the seed ranking would produce it from these posts."""
+    reposts, likes = sum(p.reposts for p in posts), sum(p.likes for p in posts)
+    values: dict[str, Any] = {
+        "rank": rank,
+        "paper": item,
+        "score": float(reposts + likes),
+        "breakdown": {"x": float(reposts + likes)},
+        "explanation": f"{reposts + likes} = X {reposts + likes}",
+        "posts": posts,
+        "reposts": reposts,
+        "likes": likes,
+        "as_of": NOW,
+    }
+    values.update(overrides)
+    return RankedPaper(**values)

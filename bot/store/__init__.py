@@ -5,194 +5,29 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.models import Paper, PostEngagement, Signal, SignalEngagement, SocialPost
+from bot.models import Paper, Signal, SocialPost, Tally
+from bot.store import queries as q
+from bot.store.rows import opt_time, paper_row, post_row, row_paper, row_post, row_signal
 from bot.store.schema import core_migrations
 from bot.timeutil import parse_time, to_iso
 
 __all__ = ["Store"]
 
-_PAPER_UPSERT = """
-INSERT INTO papers (arxiv_id, version, title, authors, abstract, categories, primary_category,
-                    published, updated, comment, announced, day, first_seen)
-VALUES (:arxiv_id, :version, :title, :authors, :abstract, :categories, :primary_category,
-        :published, :updated, :comment, :announced, :day, :first_seen)
-ON CONFLICT (arxiv_id) DO UPDATE SET
-    version = excluded.version, title = excluded.title, authors = excluded.authors,
-    abstract = excluded.abstract, categories = excluded.categories,
-    primary_category = excluded.primary_category,
-    published = coalesce(excluded.published, papers.published),
-    updated = coalesce(excluded.updated, papers.updated), comment = excluded.comment,
-    -- The first announcement is the one that made the paper new; replacements keep it.
-    announced = CASE WHEN papers.announced IS NULL OR excluded.announced < papers.announced
-                     THEN coalesce(excluded.announced, papers.announced) ELSE papers.announced END,
-    day = coalesce(CASE WHEN papers.announced IS NULL OR excluded.announced < papers.announced
-                        THEN coalesce(excluded.announced, papers.announced)
-                        ELSE papers.announced END,
-                   substr(coalesce(excluded.published, papers.published), 1, 10))
-WHERE excluded.version >= papers.version
-"""
-
-_POST_UPSERT = """
-INSERT INTO posts (source, post_id, url, author, author_name, text, lang, created_at,
-                   reposts, likes, replies, quotes, observed_at)
-VALUES (:source, :post_id, :url, :author, :author_name, :text, :lang, :created_at,
-        :reposts, :likes, :replies, :quotes, :observed_at)
-ON CONFLICT (source, post_id) DO UPDATE SET
-    url = excluded.url, author = excluded.author, author_name = excluded.author_name,
-    text = excluded.text, lang = excluded.lang, created_at = excluded.created_at,
-    reposts = excluded.reposts, likes = excluded.likes, replies = excluded.replies,
-    quotes = excluded.quotes, observed_at = excluded.observed_at
-WHERE excluded.observed_at >= posts.observed_at
-"""
-
-_OBSERVATION_UPSERT = """
-INSERT OR REPLACE INTO post_observations (source, post_id, observed_at, reposts, likes, replies,
-                                          quotes)
-VALUES (:source, :post_id, :observed_at, :reposts, :likes, :replies, :quotes)
-"""
-
-_WINDOW = """
-WITH cand AS (
-    SELECT arxiv_id FROM papers
-    WHERE (:since IS NULL OR day >= :since) AND (:until IS NULL OR day < :until)
-)
-"""
-
-_POST_ENGAGEMENT = (
-    _WINDOW
-    + """
-SELECT l.arxiv_id, p.*,
-    (SELECT o.reposts + o.likes FROM post_observations o
-     WHERE o.source = p.source AND o.post_id = p.post_id AND o.observed_at <= :cutoff
-     ORDER BY o.observed_at DESC LIMIT 1) AS baseline
-FROM cand
-JOIN post_links l ON l.arxiv_id = cand.arxiv_id
-JOIN posts p ON p.source = l.source AND p.post_id = l.post_id
-"""
-)
-
-_SIGNAL_ENGAGEMENT = (
-    _WINDOW
-    + """
-SELECT s.*,
-    (SELECT b.value FROM signals b
-     WHERE b.arxiv_id = s.arxiv_id AND b.source = s.source AND b.metric = s.metric
-       AND b.observed_at <= :cutoff
-     ORDER BY b.observed_at DESC LIMIT 1) AS baseline
-FROM cand
-JOIN signals s ON s.arxiv_id = cand.arxiv_id
-WHERE s.observed_at = (SELECT max(m.observed_at) FROM signals m
-                       WHERE m.arxiv_id = s.arxiv_id AND m.source = s.source
-                         AND m.metric = s.metric)
-"""
-)
-
-
-def _opt_time(value: str | None) -> datetime | None:
-    """Parse optional stored time text."""
-    return parse_time(value) if value else None
-
-
-def paper_row(paper: Paper, seen_at: datetime) -> dict[str, Any]:
-    """Flatten a paper into its table row."""
-    announced = paper.announced.isoformat() if paper.announced else None
-    published = to_iso(paper.published) if paper.published else None
-    return {
-        "arxiv_id": paper.arxiv_id,
-        "version": paper.version,
-        "title": paper.title,
-        "authors": json.dumps(list(paper.authors), ensure_ascii=False),
-        "abstract": paper.abstract,
-        "categories": json.dumps(list(paper.categories)),
-        "primary_category": paper.primary_category,
-        "published": published,
-        "updated": to_iso(paper.updated) if paper.updated else None,
-        "comment": paper.comment,
-        "announced": announced,
-        "day": announced or (published[:10] if published else None),
-        "first_seen": to_iso(seen_at),
-    }
-
-
-def row_paper(row: dict[str, Any]) -> Paper:
-    """Rebuild a paper from its table row."""
-    return Paper(
-        arxiv_id=row["arxiv_id"],
-        version=row["version"],
-        title=row["title"],
-        authors=tuple(json.loads(row["authors"])),
-        abstract=row["abstract"],
-        categories=tuple(json.loads(row["categories"])),
-        published=_opt_time(row["published"]),
-        updated=_opt_time(row["updated"]),
-        comment=row["comment"],
-        announced=date.fromisoformat(row["announced"]) if row["announced"] else None,
-    )
-
-
-def _post_row(post: SocialPost) -> dict[str, Any]:
-    """Flatten a post observation into its row."""
-    return {
-        "source": post.source,
-        "post_id": post.post_id,
-        "url": post.url,
-        "author": post.author,
-        "author_name": post.author_name,
-        "text": post.text,
-        "lang": post.lang,
-        "created_at": to_iso(post.created_at) if post.created_at else None,
-        "reposts": post.reposts,
-        "likes": post.likes,
-        "replies": post.replies,
-        "quotes": post.quotes,
-        "observed_at": to_iso(post.observed_at),
-    }
-
-
-def _row_post(row: dict[str, Any], arxiv_ids: tuple[str, ...]) -> SocialPost:
-    """Rebuild a post from a posts row."""
-    return SocialPost(
-        source=row["source"],
-        post_id=row["post_id"],
-        url=row["url"],
-        arxiv_ids=arxiv_ids,
-        observed_at=parse_time(row["observed_at"]),
-        author=row["author"],
-        author_name=row["author_name"],
-        text=row["text"],
-        lang=row["lang"],
-        created_at=_opt_time(row["created_at"]),
-        reposts=row["reposts"],
-        likes=row["likes"],
-        replies=row["replies"],
-        quotes=row["quotes"],
-    )
-
-
-def _row_signal(row: dict[str, Any]) -> Signal:
-    """Rebuild a signal from a signals row."""
-    return Signal(
-        source=row["source"],
-        arxiv_id=row["arxiv_id"],
-        metric=row["metric"],
-        value=row["value"],
-        observed_at=parse_time(row["observed_at"]),
-        url=row["url"],
-    )
-
 
 class Store:
     """The SQLite store: idempotent upserts keyed on version-less arXiv ids, WAL, FTS5."""
 
-    def __init__(self, path: str | Path = ":memory:") -> None:
+    def __init__(
+        self, path: str | Path = ":memory:", *, growth_window: timedelta = timedelta(hours=24)
+    ) -> None:
         """Open (creating if needed) the database at path and apply the core migrations."""
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -205,6 +40,8 @@ class Store:
             self.db.enable_wal()
         self.db.execute("PRAGMA foreign_keys = ON")
         self._writes = 0
+        # Growth baselines are kept at ingest, one window before each newest observation.
+        self._offset = f"-{int(growth_window.total_seconds())} seconds"
         self.migrate(core_migrations)
 
     def migrate(self, migrations: Migrations) -> None:
@@ -233,23 +70,31 @@ class Store:
         seen_at: datetime,
     ) -> None:
         """Store papers, post observations and signals in one transaction (all or nothing)."""
-        post_list = list(posts)
+        post_list, signal_list = list(posts), list(signals)
         with self.lock, self.db.atomic():
             conn = self.db.conn
-            conn.executemany(_PAPER_UPSERT, [paper_row(p, seen_at) for p in papers])
-            rows = [_post_row(p) for p in post_list]
-            conn.executemany(_POST_UPSERT, rows)
-            conn.executemany(_OBSERVATION_UPSERT, rows)
+            conn.executemany(q.PAPER_UPSERT, [paper_row(p, seen_at) for p in papers])
+            rows = [post_row(p) for p in post_list]
+            conn.executemany(q.POST_UPSERT, rows)
+            conn.executemany(q.OBSERVATION_UPSERT, rows)
             conn.executemany(
-                "INSERT OR IGNORE INTO post_links (arxiv_id, source, post_id) VALUES (?, ?, ?)",
-                [(a, p.source, p.post_id) for p in post_list for a in p.arxiv_ids],
+                q.LINK_INSERT, [(a, p.source, p.post_id) for p in post_list for a in p.arxiv_ids]
             )
             conn.executemany(
-                "INSERT OR REPLACE INTO signals (arxiv_id, source, metric, observed_at, value, url)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                q.POST_BASE_UPDATE,
+                [{"offset": self._offset, "source": s, "post_id": i} for s, i in _keys(post_list)],
+            )
+            signal_rows = [
+                (s.arxiv_id, s.source, s.metric, to_iso(s.observed_at), s.value, s.url)
+                for s in signal_list
+            ]
+            conn.executemany(q.SIGNAL_INSERT, signal_rows)
+            conn.executemany(q.SIGNAL_LATEST_UPSERT, signal_rows)
+            conn.executemany(
+                q.SIGNAL_BASE_UPDATE,
                 [
-                    (s.arxiv_id, s.source, s.metric, to_iso(s.observed_at), s.value, s.url)
-                    for s in signals
+                    {"offset": self._offset, "arxiv_id": a, "source": s, "metric": m}
+                    for a, s, m in {(s.arxiv_id, s.source, s.metric) for s in signal_list}
                 ],
             )
             self._writes += 1
@@ -294,39 +139,72 @@ class Store:
         )
         return {r["arxiv_id"]: row_paper(r) for r in rows}
 
+    def papers_by_id(self, arxiv_ids: Iterable[str]) -> dict[str, Paper]:
+        """The stored papers among these ids."""
+        rows = self._query(q.PAPERS_BY_ID, {"ids": json.dumps(sorted(set(arxiv_ids)))})
+        return {r["arxiv_id"]: row_paper(r) for r in rows}
+
     def search(self, query: str, limit: int = 10) -> list[Paper]:
         """Full-text search over titles and abstracts, best match first."""
         with self.lock:
             rows = list(self.db.table("papers").search(query, limit=limit, quote=True))
         return [row_paper(r) for r in rows]
 
-    def post_engagement(
-        self, since: date | None, until: date | None, cutoff: datetime
-    ) -> list[PostEngagement]:
-        """Latest observation of every post linking a paper in the window, with its baseline."""
+    def post_tallies(self, since: date | None, until: date | None, cutoff: datetime) -> list[Tally]:
+        """Per paper and source in the window: reposts, likes, posts, growth since cutoff."""
         params = {**_window(since, until), "cutoff": to_iso(cutoff)}
-        rows = self._query(_POST_ENGAGEMENT, params)
-        links: dict[tuple[str, str], list[str]] = {}
-        for row in rows:
-            links.setdefault((row["source"], row["post_id"]), []).append(row["arxiv_id"])
         return [
-            PostEngagement(
-                arxiv_id=row["arxiv_id"],
-                post=_row_post(row, tuple(links[(row["source"], row["post_id"])])),
-                baseline=row["baseline"],
+            Tally(
+                arxiv_id=r["arxiv_id"],
+                source=r["source"],
+                level=float(r["reposts"] + r["likes"]),
+                growth=float(r["growth"]),
+                reposts=r["reposts"],
+                likes=r["likes"],
+                posts=r["posts"],
+                as_of=parse_time(r["as_of"]),
             )
-            for row in rows
+            for r in self._query(q.POST_TALLIES, params)
         ]
 
-    def signal_engagement(
-        self, since: date | None, until: date | None, cutoff: datetime
-    ) -> list[SignalEngagement]:
-        """Latest value of every signal of a paper in the window, with its baseline."""
-        params = {**_window(since, until), "cutoff": to_iso(cutoff)}
+    def signal_tallies(
+        self, since: date | None, until: date | None, cutoff: datetime, metrics: Sequence[str]
+    ) -> list[Tally]:
+        """The newest value of each listed signal metric for papers in the window, with growth."""
+        params = {
+            **_window(since, until),
+            "cutoff": to_iso(cutoff),
+            "metrics": json.dumps(list(metrics)),
+        }
         return [
-            SignalEngagement(signal=_row_signal(r), baseline=r["baseline"])
-            for r in self._query(_SIGNAL_ENGAGEMENT, params)
+            Tally(
+                arxiv_id=r["arxiv_id"],
+                source=r["source"],
+                level=r["value"],
+                growth=r["growth"],
+                metric=r["metric"],
+                as_of=parse_time(r["as_of"]),
+            )
+            for r in self._query(q.SIGNAL_TALLIES, params)
         ]
+
+    def top_posts(
+        self, arxiv_ids: Iterable[str], min_score: int, limit: int
+    ) -> dict[str, tuple[SocialPost, ...]]:
+        """For each paper, its posts scoring at least min_score (reposts + likes), best first."""
+        found: dict[str, tuple[SocialPost, ...]] = {}
+        for arxiv_id in arxiv_ids:
+            params = {"arxiv_id": arxiv_id, "min_score": min_score, "limit": limit}
+            rows = self._query(q.TOP_POSTS, params) if limit > 0 else []
+            found[arxiv_id] = tuple(row_post(r, tuple(r["linked"].split())) for r in rows)
+        return found
+
+    def signal_links(self, arxiv_ids: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
+        """(source, metric, url) of signals that carry a URL (HF page, code repository)."""
+        found: dict[str, list[tuple[str, str, str]]] = {}
+        for r in self._query(q.SIGNAL_LINKS, {"ids": json.dumps(sorted(set(arxiv_ids)))}):
+            found.setdefault(r["arxiv_id"], []).append((r["source"], r["metric"], r["url"]))
+        return found
 
     def latest_observation(self) -> datetime | None:
         """The newest observation time of any post or signal."""
@@ -334,7 +212,7 @@ class Store:
             "SELECT max(t) AS t FROM (SELECT max(observed_at) AS t FROM posts"
             " UNION ALL SELECT max(observed_at) FROM signals)"
         )
-        return _opt_time(rows[0]["t"]) if rows else None
+        return opt_time(rows[0]["t"]) if rows else None
 
     def counts(self) -> dict[str, int]:
         """Row counts of the core tables."""
@@ -366,12 +244,17 @@ class Store:
                 replies=row["obs_replies"],
                 quotes=row["obs_quotes"],
             )
-            yield _row_post(row, tuple(links.get((row["source"], row["post_id"]), ())))
+            yield row_post(row, tuple(links.get((row["source"], row["post_id"]), ())))
 
     def iter_signals(self) -> Iterator[Signal]:
         """Every signal observation, oldest first."""
         for row in self._query("SELECT * FROM signals ORDER BY observed_at, arxiv_id, source"):
-            yield _row_signal(row)
+            yield row_signal(row)
+
+
+def _keys(posts: Iterable[SocialPost]) -> set[tuple[str, str]]:
+    """The distinct (source, post id) pairs of a batch."""
+    return {(p.source, p.post_id) for p in posts}
 
 
 def _window(since: date | None, until: date | None) -> dict[str, str | None]:

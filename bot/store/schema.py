@@ -56,6 +56,9 @@ def m002_posts(db: Database) -> None:
             replies INTEGER,
             quotes INTEGER,
             observed_at TEXT NOT NULL,
+            -- reposts + likes at the newest observation one growth window before observed_at,
+            -- kept at ingest so ranking needs no per-post history lookups.
+            base_score INTEGER,
             PRIMARY KEY (source, post_id)
         )
         """
@@ -84,6 +87,7 @@ def m002_posts(db: Database) -> None:
         ) WITHOUT ROWID
         """
     )
+    db.execute("CREATE INDEX post_links_post ON post_links(source, post_id)")
 
 
 @core_migrations()
@@ -99,6 +103,21 @@ def m003_signals(db: Database) -> None:
             value REAL NOT NULL,
             url TEXT NOT NULL DEFAULT '',
             PRIMARY KEY (arxiv_id, source, metric, observed_at)
+        ) WITHOUT ROWID
+        """
+    )
+    # The newest value of each signal, with its growth baseline, maintained at ingest.
+    db.execute(
+        """
+        CREATE TABLE signals_latest (
+            arxiv_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            metric TEXT NOT NULL,
+            observed_at TEXT NOT NULL,
+            value REAL NOT NULL,
+            url TEXT NOT NULL DEFAULT '',
+            base_value REAL,
+            PRIMARY KEY (arxiv_id, source, metric)
         ) WITHOUT ROWID
         """
     )

@@ -9,12 +9,11 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.config import MarkdownConfig, SeedRanking
+from bot.config import MarkdownConfig
 from bot.digest.escape import escape_markdown
 from bot.digest.markdown import render_markdown
-from bot.models import Digest, PostEngagement, RankedPaper
-from bot.rank import rank_seed
-from tests.factories import NOW, paper, post
+from bot.models import Digest, RankedPaper
+from tests.factories import NOW, paper, post, ranked
 
 ROOT = Path(__file__).resolve().parents[2]
 TWEET = re.compile(
@@ -63,16 +62,8 @@ def test_hostile_titles_and_abstracts_cannot_inject_markup() -> None:
         abstract="- list\n> quote\n<img src=x onerror=y>",
         authors=("<b>Mallory</b>",),
     )
-    ranked = rank_seed(
-        {hostile.arxiv_id: hostile},
-        [
-            PostEngagement(
-                hostile.arxiv_id, post(reposts=40, likes=40, text="</p><script>x</script>"), None
-            )
-        ],
-        SeedRanking(),
-    )
-    text = render_markdown(seed_digest(ranked), MarkdownConfig())
+    item = ranked(hostile, (post(reposts=40, likes=40, text="</p><script>x</script>"),))
+    text = render_markdown(seed_digest([item]), MarkdownConfig())
     assert "<script>" not in text and "<img" not in text and "<b>" not in text
     assert "[click](javascript" not in text
     assert "# 1. \\# &lt;script&gt;" in text
@@ -83,8 +74,7 @@ def test_non_x_posts_are_quoted_lines_with_a_link() -> None:
     p = paper()
     hn = post("9", source="hackernews", url="https://news.ycombinator.com/item?id=9", author="pg",
               author_name="", text="Show HN: *fast* thing", reposts=0, likes=80)  # fmt: skip
-    ranked = rank_seed({p.arxiv_id: p}, [PostEngagement(p.arxiv_id, hn, None)], SeedRanking())
-    text = render_markdown(seed_digest(ranked), MarkdownConfig())
+    text = render_markdown(seed_digest([ranked(p, (hn,))]), MarkdownConfig())
     assert (
         "> Show HN: \\*fast\\* thing — [pg on HN](https://news.ycombinator.com/item?id=9)\n" in text
     )

@@ -5,21 +5,16 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from bot.config import SeedRanking
 from bot.digest import render_json, render_text
-from bot.models import Digest, PostEngagement
-from bot.rank import rank_seed
-from tests.factories import NOW, paper, post
+from bot.models import Digest
+from tests.factories import NOW, paper, post, ranked
 
 
 def _digest() -> Digest:
     p = paper(title="Title\nwith a fold", authors=("A", "B", "C", "D"))
-    ranked = rank_seed(
-        {p.arxiv_id: p},
-        [PostEngagement(p.arxiv_id, post(reposts=50, likes=25), None)],
-        SeedRanking(),
+    return Digest(
+        date(2026, 11, 26), "seed", NOW, (ranked(p, (post(reposts=50, likes=25),)),), sources=("x",)
     )
-    return Digest(date(2026, 11, 26), "seed", NOW, tuple(ranked), sources=("x",))
 
 
 def test_text_lists_rank_title_short_authors_score_and_link() -> None:
@@ -32,10 +27,7 @@ def test_text_lists_rank_title_short_authors_score_and_link() -> None:
 
 def test_text_strips_terminal_escape_sequences() -> None:
     p = paper(title="Evil \x1b[2J\x1b]0;pwned\x07 title")
-    ranked = rank_seed(
-        {p.arxiv_id: p}, [PostEngagement(p.arxiv_id, post(reposts=60), None)], SeedRanking()
-    )
-    text = render_text(Digest(date(2026, 11, 26), "seed", NOW, tuple(ranked)))
+    text = render_text(Digest(date(2026, 11, 26), "seed", NOW, (ranked(p, (post(reposts=60),)),)))
     assert "\x1b" not in text and "\x07" not in text
 
 

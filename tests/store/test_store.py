@@ -34,9 +34,58 @@ def test_reobserved_posts_keep_their_history_and_latest_counts_win() -> None:
     history = [p.likes for p in store.iter_post_observations()]
     assert history == [1, 5, 50]
     store.ingest(papers=[paper()], seen_at=NOW)
-    (item,) = store.post_engagement(None, None, NOW + timedelta(hours=1))
-    assert item.post.likes == 50
-    assert item.baseline == 5 + 10  # reposts + likes at the cutoff
+    (tally,) = store.post_tallies(None, None, NOW - timedelta(hours=1))
+    assert (tally.likes, tally.reposts, tally.posts) == (50, 10, 1)
+
+
+def test_growth_is_measured_from_one_window_before_the_newest_observation() -> None:
+    store = Store(growth_window=timedelta(hours=24))
+    store.ingest(papers=[paper()], seen_at=NOW)
+    old = NOW - timedelta(days=3)
+    store.ingest(
+        posts=[post(reposts=0, likes=10, observed_at=NOW - timedelta(hours=30), created_at=old)],
+        seen_at=NOW,
+    )
+    store.ingest(
+        posts=[post(reposts=0, likes=25, observed_at=NOW - timedelta(hours=2), created_at=old)],
+        seen_at=NOW,
+    )
+    store.ingest(posts=[post(reposts=0, likes=40, observed_at=NOW, created_at=old)], seen_at=NOW)
+    (tally,) = store.post_tallies(None, None, NOW - timedelta(hours=24))
+    assert (tally.level, tally.growth) == (40, 30)  # baseline: the 30-hours-old observation
+    # Numbers last observed before the cutoff are not recent growth.
+    (stale,) = store.post_tallies(None, None, NOW + timedelta(hours=1))
+    assert stale.growth == 0
+
+
+def test_a_post_first_seen_recently_counts_entirely_as_growth_only_if_it_is_new() -> None:
+    store = Store()
+    store.ingest(papers=[paper()], seen_at=NOW)
+    store.ingest(
+        posts=[post("new", reposts=1, likes=9, created_at=NOW - timedelta(hours=3))], seen_at=NOW
+    )
+    store.ingest(
+        posts=[post("old", reposts=0, likes=5, created_at=NOW - timedelta(days=9))], seen_at=NOW
+    )
+    (tally,) = store.post_tallies(None, None, NOW - timedelta(hours=24))
+    assert (tally.level, tally.growth, tally.posts) == (15, 10, 2)
+
+
+def test_top_posts_returns_the_best_posts_over_a_threshold_with_their_links() -> None:
+    store = Store()
+    store.ingest(
+        posts=[
+            post("a", ("2611.00001", "2611.00002"), reposts=20, likes=20),
+            post("b", reposts=1, likes=1),
+            post("c", reposts=50, likes=50),
+        ],
+        seen_at=NOW,
+    )
+    found = store.top_posts(["2611.00001", "2611.00009"], min_score=25, limit=10)
+    assert [p.post_id for p in found["2611.00001"]] == ["c", "a"]
+    assert found["2611.00001"][1].arxiv_ids == ("2611.00001", "2611.00002")
+    assert found["2611.00009"] == ()
+    assert len(store.top_posts(["2611.00001"], 0, 1)["2611.00001"]) == 1
 
 
 def test_a_newer_version_replaces_the_paper_and_an_older_one_does_not() -> None:
@@ -84,13 +133,28 @@ def test_full_text_search_finds_words_in_titles_and_abstracts_and_survives_synta
     assert store.search('"unbalanced AND (OR') == []
 
 
-def test_signal_engagement_reports_latest_value_and_baseline() -> None:
+def test_signal_tallies_report_the_latest_value_and_its_growth() -> None:
     store = Store()
-    store.ingest(papers=[paper()], seen_at=NOW)
+    store.ingest(papers=[paper(published=NOW - timedelta(days=5))], seen_at=NOW)
     store.ingest(signals=[signal(value=3, observed_at=NOW - timedelta(days=2))], seen_at=NOW)
-    store.ingest(signals=[signal(value=40)], seen_at=NOW)
-    (item,) = store.signal_engagement(None, None, NOW - timedelta(days=1))
-    assert (item.signal.value, item.baseline) == (40, 3)
+    store.ingest(
+        signals=[signal(value=40, url="https://huggingface.co/papers/2611.00001")], seen_at=NOW
+    )
+    store.ingest(
+        signals=[signal(value=1, observed_at=NOW - timedelta(days=3))], seen_at=NOW
+    )  # late
+    store.ingest(
+        signals=[signal(metric="github_stars", value=900, url="https://github.com/x/y")],
+        seen_at=NOW,
+    )
+    (tally,) = store.signal_tallies(None, None, NOW - timedelta(days=1), ["upvotes"])
+    assert (tally.level, tally.growth, tally.metric) == (40, 37, "upvotes")
+    assert store.signal_links(["2611.00001"]) == {
+        "2611.00001": [
+            ("huggingface", "github_stars", "https://github.com/x/y"),
+            ("huggingface", "upvotes", "https://huggingface.co/papers/2611.00001"),
+        ]
+    }
 
 
 def test_data_version_changes_on_every_write() -> None:

@@ -1,0 +1,135 @@
+"""The store's SQL, kept apart so the Store class reads as a list of operations."""
+
+from __future__ import annotations
+
+PAPER_UPSERT = """
+INSERT INTO papers (arxiv_id, version, title, authors, abstract, categories, primary_category,
+                    published, updated, comment, announced, day, first_seen)
+VALUES (:arxiv_id, :version, :title, :authors, :abstract, :categories, :primary_category,
+        :published, :updated, :comment, :announced, :day, :first_seen)
+ON CONFLICT (arxiv_id) DO UPDATE SET
+    version = excluded.version, title = excluded.title, authors = excluded.authors,
+    abstract = excluded.abstract, categories = excluded.categories,
+    primary_category = excluded.primary_category,
+    published = coalesce(excluded.published, papers.published),
+    updated = coalesce(excluded.updated, papers.updated), comment = excluded.comment,
+    -- The first announcement is the one that made the paper new; replacements keep it.
+    announced = CASE WHEN papers.announced IS NULL OR excluded.announced < papers.announced
+                     THEN coalesce(excluded.announced, papers.announced) ELSE papers.announced END,
+    day = coalesce(CASE WHEN papers.announced IS NULL OR excluded.announced < papers.announced
+                        THEN coalesce(excluded.announced, papers.announced)
+                        ELSE papers.announced END,
+                   substr(coalesce(excluded.published, papers.published), 1, 10))
+WHERE excluded.version >= papers.version
+"""
+
+POST_UPSERT = """
+INSERT INTO posts (source, post_id, url, author, author_name, text, lang, created_at,
+                   reposts, likes, replies, quotes, observed_at)
+VALUES (:source, :post_id, :url, :author, :author_name, :text, :lang, :created_at,
+        :reposts, :likes, :replies, :quotes, :observed_at)
+ON CONFLICT (source, post_id) DO UPDATE SET
+    url = excluded.url, author = excluded.author, author_name = excluded.author_name,
+    text = excluded.text, lang = excluded.lang, created_at = excluded.created_at,
+    reposts = excluded.reposts, likes = excluded.likes, replies = excluded.replies,
+    quotes = excluded.quotes, observed_at = excluded.observed_at
+WHERE excluded.observed_at >= posts.observed_at
+"""
+
+OBSERVATION_UPSERT = """
+INSERT OR REPLACE INTO post_observations (source, post_id, observed_at, reposts, likes, replies,
+                                          quotes)
+VALUES (:source, :post_id, :observed_at, :reposts, :likes, :replies, :quotes)
+"""
+
+LINK_INSERT = "INSERT OR IGNORE INTO post_links (arxiv_id, source, post_id) VALUES (?, ?, ?)"
+
+SIGNAL_INSERT = """
+INSERT OR REPLACE INTO signals (arxiv_id, source, metric, observed_at, value, url)
+VALUES (?, ?, ?, ?, ?, ?)
+"""
+
+SIGNAL_LATEST_UPSERT = """
+INSERT INTO signals_latest (arxiv_id, source, metric, observed_at, value, url)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (arxiv_id, source, metric) DO UPDATE SET
+    observed_at = excluded.observed_at, value = excluded.value,
+    url = CASE WHEN excluded.url = '' THEN signals_latest.url ELSE excluded.url END
+WHERE excluded.observed_at >= signals_latest.observed_at
+"""
+
+# Growth baselines: the newest observation at least one growth window older than the latest.
+POST_BASE_UPDATE = """
+UPDATE posts SET base_score = (
+    SELECT o.reposts + o.likes FROM post_observations o
+    WHERE o.source = posts.source AND o.post_id = posts.post_id
+      AND o.observed_at <= strftime('%Y-%m-%dT%H:%M:%SZ', posts.observed_at, :offset)
+    ORDER BY o.observed_at DESC LIMIT 1)
+WHERE source = :source AND post_id = :post_id
+"""
+
+SIGNAL_BASE_UPDATE = """
+UPDATE signals_latest SET base_value = (
+    SELECT s.value FROM signals s
+    WHERE s.arxiv_id = signals_latest.arxiv_id AND s.source = signals_latest.source
+      AND s.metric = signals_latest.metric
+      AND s.observed_at <= strftime('%Y-%m-%dT%H:%M:%SZ', signals_latest.observed_at, :offset)
+    ORDER BY s.observed_at DESC LIMIT 1)
+WHERE arxiv_id = :arxiv_id AND source = :source AND metric = :metric
+"""
+
+_WINDOW = """
+WITH cand AS (
+    SELECT arxiv_id, published FROM papers
+    WHERE (:since IS NULL OR day >= :since) AND (:until IS NULL OR day < :until)
+)
+"""
+
+# One row per (paper, source): the sums ranking needs, computed inside SQLite.
+# Growth only counts for posts observed since the cutoff: older numbers are not "recent".
+POST_TALLIES = (
+    _WINDOW
+    + """
+SELECT l.arxiv_id, p.source, count(*) AS posts, sum(p.reposts) AS reposts,
+       sum(p.likes) AS likes, max(p.observed_at) AS as_of,
+       sum(CASE WHEN p.observed_at < :cutoff THEN 0
+                WHEN p.base_score IS NOT NULL THEN max(p.reposts + p.likes - p.base_score, 0)
+                WHEN p.created_at >= :cutoff THEN p.reposts + p.likes
+                ELSE 0 END) AS growth
+FROM cand
+JOIN post_links l ON l.arxiv_id = cand.arxiv_id
+JOIN posts p ON p.source = l.source AND p.post_id = l.post_id
+GROUP BY l.arxiv_id, p.source
+"""
+)
+
+SIGNAL_TALLIES = (
+    _WINDOW
+    + """
+SELECT s.arxiv_id, s.source, s.metric, s.value, s.observed_at AS as_of,
+       CASE WHEN s.observed_at < :cutoff THEN 0
+            WHEN s.base_value IS NOT NULL THEN max(s.value - s.base_value, 0)
+            WHEN cand.published >= :cutoff THEN s.value
+            ELSE 0 END AS growth
+FROM cand
+JOIN signals_latest s ON s.arxiv_id = cand.arxiv_id
+WHERE s.metric IN (SELECT value FROM json_each(:metrics))
+"""
+)
+
+TOP_POSTS = """
+SELECT p.*, (SELECT group_concat(x.arxiv_id, ' ') FROM post_links x
+             WHERE x.source = p.source AND x.post_id = p.post_id) AS linked
+FROM post_links l JOIN posts p ON p.source = l.source AND p.post_id = l.post_id
+WHERE l.arxiv_id = :arxiv_id AND p.reposts + p.likes >= :min_score
+ORDER BY p.reposts + p.likes DESC, p.source, p.post_id
+LIMIT :limit
+"""
+
+SIGNAL_LINKS = """
+SELECT arxiv_id, source, metric, url FROM signals_latest
+WHERE url != '' AND arxiv_id IN (SELECT value FROM json_each(:ids))
+ORDER BY arxiv_id, source, metric
+"""
+
+PAPERS_BY_ID = "SELECT * FROM papers WHERE arxiv_id IN (SELECT value FROM json_each(:ids))"
