@@ -58,12 +58,14 @@ def build(path: Path) -> Store:
     for start in range(0, POSTS, 100_000):
         batch = []
         for n in range(start, start + 100_000):
+            # Most talk is about recent papers: half of all posts link last week's papers.
             target = ids[min(int(rng.expovariate(1 / 20_000)), PAPERS - 1)]
+            source = rng.choice(SOURCES)
             likes = int(rng.paretovariate(1.2) * 3)
             for hours, share in ((30, 0.6), (1, 1.0)):
                 batch.append(
                     SocialPost(
-                        source=rng.choice(SOURCES),
+                        source=source,
                         post_id=str(n),
                         url=f"https://example.org/{n}",
                         arxiv_ids=(target,),

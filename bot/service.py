@@ -185,6 +185,14 @@ class HotPapersService:
         paper = self.store.get_paper(arxiv_id)
         if paper is None:
             raise UnknownPaperError(f"arXiv:{arxiv_id} is not in the store yet")
+        # An older paper has cooled to nothing today: explain its score as of its own day.
+        day = paper.announced or (paper.published.date() if paper.published else None)
+        if day is not None:
+            end = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+            for item in self._compute("hot", day, end):
+                if item.paper.arxiv_id == arxiv_id:
+                    explained = f"{item.explanation} (on {day.isoformat()})"
+                    return self.hydrate([replace(item, rank=1, explanation=explained)], "hot")[0]
         return _unranked(paper)
 
     def search(self, words: str, limit: int = 10) -> list[Paper]:

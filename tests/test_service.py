@@ -87,6 +87,13 @@ def test_paper_lookup_distinguishes_bad_ids_from_unknown_papers() -> None:
         svc.paper("2611.99999")
 
 
+def test_an_older_paper_is_explained_with_its_cooled_score() -> None:
+    found = service(stocked()).paper("2610.00003")
+    assert found.score > 0
+    assert found.explanation == f"{found.score:.0f} = HN {found.score:.0f} (on 2026-10-01)"
+    assert found.details["hackernews"].startswith("900 points")
+
+
 def test_a_known_paper_nobody_talks_about_has_a_zero_score() -> None:
     store = stocked()
     store.ingest(papers=[paper("2611.00009")], seen_at=NOW)

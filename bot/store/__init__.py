@@ -39,6 +39,8 @@ class Store:
         if self.path != ":memory:":
             self.db.enable_wal()
         self.db.execute("PRAGMA foreign_keys = ON")
+        # Ranking scans a week of post links: a 64 MiB page cache keeps that in memory.
+        self.db.execute("PRAGMA cache_size = -65536")
         self._writes = 0
         # Growth baselines are kept at ingest, one window before each newest observation.
         self._offset = f"-{int(growth_window.total_seconds())} seconds"
@@ -80,10 +82,9 @@ class Store:
             conn.executemany(
                 q.LINK_INSERT, [(a, p.source, p.post_id) for p in post_list for a in p.arxiv_ids]
             )
-            conn.executemany(
-                q.POST_BASE_UPDATE,
-                [{"offset": self._offset, "source": s, "post_id": i} for s, i in _keys(post_list)],
-            )
+            keys = [{"source": s, "post_id": i} for s, i in _keys(post_list)]
+            conn.executemany(q.POST_BASE_UPDATE, [{**k, "offset": self._offset} for k in keys])
+            conn.executemany(q.LINK_COUNTS_UPDATE, keys)
             signal_rows = [
                 (s.arxiv_id, s.source, s.metric, to_iso(s.observed_at), s.value, s.url)
                 for s in signal_list
@@ -132,11 +133,12 @@ class Store:
 
     def papers(self, since: date | None = None, until: date | None = None) -> dict[str, Paper]:
         """The papers whose announcement day lies in [since, until); all of them with no bounds."""
-        rows = self._query(
-            "SELECT * FROM papers WHERE (:since IS NULL OR day >= :since)"
-            " AND (:until IS NULL OR day < :until)",
-            _window(since, until),
-        )
+        if since is None and until is None:
+            rows = self._query("SELECT * FROM papers")
+        else:
+            rows = self._query(
+                "SELECT * FROM papers WHERE day >= :since AND day < :until", _window(since, until)
+            )
         return {r["arxiv_id"]: row_paper(r) for r in rows}
 
     def papers_by_id(self, arxiv_ids: Iterable[str]) -> dict[str, Paper]:
@@ -153,6 +155,7 @@ class Store:
     def post_tallies(self, since: date | None, until: date | None, cutoff: datetime) -> list[Tally]:
         """Per paper and source in the window: reposts, likes, posts, growth since cutoff."""
         params = {**_window(since, until), "cutoff": to_iso(cutoff)}
+        sql = q.windowed(q.POST_TALLIES, since is not None or until is not None)
         return [
             Tally(
                 arxiv_id=r["arxiv_id"],
@@ -164,7 +167,7 @@ class Store:
                 posts=r["posts"],
                 as_of=parse_time(r["as_of"]),
             )
-            for r in self._query(q.POST_TALLIES, params)
+            for r in self._query(sql, params)
         ]
 
     def signal_tallies(
@@ -176,6 +179,7 @@ class Store:
             "cutoff": to_iso(cutoff),
             "metrics": json.dumps(list(metrics)),
         }
+        sql = q.windowed(q.SIGNAL_TALLIES, since is not None or until is not None)
         return [
             Tally(
                 arxiv_id=r["arxiv_id"],
@@ -185,7 +189,7 @@ class Store:
                 metric=r["metric"],
                 as_of=parse_time(r["as_of"]),
             )
-            for r in self._query(q.SIGNAL_TALLIES, params)
+            for r in self._query(sql, params)
         ]
 
     def top_posts(
@@ -257,9 +261,9 @@ def _keys(posts: Iterable[SocialPost]) -> set[tuple[str, str]]:
     return {(p.source, p.post_id) for p in posts}
 
 
-def _window(since: date | None, until: date | None) -> dict[str, str | None]:
-    """SQL parameters for an announcement window."""
+def _window(since: date | None, until: date | None) -> dict[str, str]:
+    """SQL parameters for an announcement window; an open end is a bound no day passes."""
     return {
-        "since": since.isoformat() if since else None,
-        "until": until.isoformat() if until else None,
+        "since": since.isoformat() if since else "0000-00-00",
+        "until": until.isoformat() if until else "9999-99-99",
     }

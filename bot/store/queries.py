@@ -44,6 +44,15 @@ VALUES (:source, :post_id, :observed_at, :reposts, :likes, :replies, :quotes)
 
 LINK_INSERT = "INSERT OR IGNORE INTO post_links (arxiv_id, source, post_id) VALUES (?, ?, ?)"
 
+# Refresh the counts copied into every link of a post (run after the post's upsert).
+LINK_COUNTS_UPDATE = """
+UPDATE post_links SET reposts = p.reposts, likes = p.likes, base_score = p.base_score,
+    observed_at = p.observed_at, created_at = p.created_at
+FROM posts p
+WHERE p.source = post_links.source AND p.post_id = post_links.post_id
+  AND post_links.source = :source AND post_links.post_id = :post_id
+"""
+
 SIGNAL_INSERT = """
 INSERT OR REPLACE INTO signals (arxiv_id, source, metric, observed_at, value, url)
 VALUES (?, ?, ?, ?, ?, ?)
@@ -78,51 +87,49 @@ UPDATE signals_latest SET base_value = (
 WHERE arxiv_id = :arxiv_id AND source = :source AND metric = :metric
 """
 
-_WINDOW = """
-WITH cand AS (
-    SELECT arxiv_id, published FROM papers
-    WHERE (:since IS NULL OR day >= :since) AND (:until IS NULL OR day < :until)
-)
-"""
+# The candidate papers: those announced in [since, until), or every paper when unbounded.
+# CROSS JOIN fixes the join order: start from the window's papers (via papers_day), never from
+# a scan of every post link.
+_WINDOWED = "SELECT arxiv_id, published FROM papers WHERE day >= :since AND day < :until"
+_EVERYTHING = "SELECT arxiv_id, published FROM papers"
+
+
+def windowed(sql: str, bounded: bool) -> str:
+    """The query with its candidate set restricted to the window or not."""
+    return sql.replace("{cand}", _WINDOWED if bounded else _EVERYTHING)
+
 
 # One row per (paper, source): the sums ranking needs, computed inside SQLite.
 # Growth only counts for posts observed since the cutoff: older numbers are not "recent".
-POST_TALLIES = (
-    _WINDOW
-    + """
-SELECT l.arxiv_id, p.source, count(*) AS posts, sum(p.reposts) AS reposts,
-       sum(p.likes) AS likes, max(p.observed_at) AS as_of,
-       sum(CASE WHEN p.observed_at < :cutoff THEN 0
-                WHEN p.base_score IS NOT NULL THEN max(p.reposts + p.likes - p.base_score, 0)
-                WHEN p.created_at >= :cutoff THEN p.reposts + p.likes
+POST_TALLIES = """
+SELECT l.arxiv_id, l.source, count(*) AS posts, sum(l.reposts) AS reposts,
+       sum(l.likes) AS likes, max(l.observed_at) AS as_of,
+       sum(CASE WHEN l.observed_at < :cutoff THEN 0
+                WHEN l.base_score IS NOT NULL THEN max(l.reposts + l.likes - l.base_score, 0)
+                WHEN l.created_at >= :cutoff THEN l.reposts + l.likes
                 ELSE 0 END) AS growth
-FROM cand
-JOIN post_links l ON l.arxiv_id = cand.arxiv_id
-JOIN posts p ON p.source = l.source AND p.post_id = l.post_id
-GROUP BY l.arxiv_id, p.source
+FROM ({cand}) AS cand
+CROSS JOIN post_links l ON l.arxiv_id = cand.arxiv_id
+GROUP BY l.arxiv_id, l.source
 """
-)
 
-SIGNAL_TALLIES = (
-    _WINDOW
-    + """
+SIGNAL_TALLIES = """
 SELECT s.arxiv_id, s.source, s.metric, s.value, s.observed_at AS as_of,
        CASE WHEN s.observed_at < :cutoff THEN 0
             WHEN s.base_value IS NOT NULL THEN max(s.value - s.base_value, 0)
             WHEN cand.published >= :cutoff THEN s.value
             ELSE 0 END AS growth
-FROM cand
-JOIN signals_latest s ON s.arxiv_id = cand.arxiv_id
+FROM ({cand}) AS cand
+CROSS JOIN signals_latest s ON s.arxiv_id = cand.arxiv_id
 WHERE s.metric IN (SELECT value FROM json_each(:metrics))
 """
-)
 
 TOP_POSTS = """
 SELECT p.*, (SELECT group_concat(x.arxiv_id, ' ') FROM post_links x
              WHERE x.source = p.source AND x.post_id = p.post_id) AS linked
-FROM post_links l JOIN posts p ON p.source = l.source AND p.post_id = l.post_id
-WHERE l.arxiv_id = :arxiv_id AND p.reposts + p.likes >= :min_score
-ORDER BY p.reposts + p.likes DESC, p.source, p.post_id
+FROM post_links l CROSS JOIN posts p ON p.source = l.source AND p.post_id = l.post_id
+WHERE l.arxiv_id = :arxiv_id AND l.reposts + l.likes >= :min_score
+ORDER BY l.reposts + l.likes DESC, l.source, l.post_id
 LIMIT :limit
 """
 

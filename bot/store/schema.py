@@ -83,6 +83,13 @@ def m002_posts(db: Database) -> None:
             arxiv_id TEXT NOT NULL,
             source TEXT NOT NULL,
             post_id TEXT NOT NULL,
+            -- A copy of the post's latest counts, so ranking a window is one range scan of
+            -- this table by paper, with no lookup of each post.
+            reposts INTEGER NOT NULL DEFAULT 0,
+            likes INTEGER NOT NULL DEFAULT 0,
+            base_score INTEGER,
+            observed_at TEXT NOT NULL DEFAULT '',
+            created_at TEXT,
             PRIMARY KEY (arxiv_id, source, post_id)
         ) WITHOUT ROWID
         """
