@@ -146,7 +146,11 @@ def _feature_commands() -> list[
     Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
 ]:
     """Each feature package's add_commands, imported when the parser is built."""
-    return []
+    from bot.adapters.discord.cli import add_commands as discord
+    from bot.adapters.slack.manifest import add_commands as slack
+    from bot.sources.cli import add_commands as sources
+
+    return [sources, discord, slack]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

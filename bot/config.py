@@ -110,6 +110,8 @@ class SourcesConfig(_Section):
     bluesky_lookback_hours: float = Field(24.0, gt=0)
     bluesky_max_pages: int = Field(10, ge=1)
     x_lookback_hours: float = Field(24.0, gt=0, le=168)
+    reddit_lookback_hours: float = Field(48.0, gt=0)
+    reddit_max_pages: int = Field(5, ge=1)
 
 
 class DeliveryConfig(_Section):
@@ -117,6 +119,12 @@ class DeliveryConfig(_Section):
 
     grace_hours: float = Field(6.0, ge=0)
     on_listing_failure: Literal["post", "skip"] = "post"
+    # Added by bot/delivery (see docs/handoff/delivery.md).
+    listing_fetch_time: str = Field("00:10", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # US Eastern
+    refresh_minutes: int = Field(120, ge=0)  # signal refreshes through the day; 0: none
+    sweep_seconds: float = Field(60.0, gt=0)  # catch-up, retries, changes from other processes
+    lease_seconds: float = Field(60.0, gt=0)  # scheduler leader and per-delivery leases
+    shutdown_seconds: float = Field(20.0, ge=0)  # how long SIGTERM waits for posts in flight
 
 
 class DiscordConfig(_Section):
@@ -124,6 +132,16 @@ class DiscordConfig(_Section):
 
     auto_shard: bool = False
     shard_count: int | None = None
+    # With auto_shard and shard_count, the shards this process runs (all when empty), so several
+    # processes can share the gateway load; see the README.
+    shard_ids: tuple[int, ...] = ()
+    # "changed": sync slash commands at start only when their definitions changed (hash kept in
+    # SQLite); "manual": only `hotpapers discord-sync` syncs. Discord rate limits command syncs.
+    command_sync: Literal["changed", "manual"] = "changed"
+    # A 429 asking to wait longer than this is not waited out in place; delivery retries later
+    # (its per-message timeout is 60 s).
+    # discord.py refuses values under 30 s.
+    max_ratelimit_wait_seconds: float = Field(30.0, ge=30)
 
 
 class SlackConfig(_Section):
@@ -184,6 +202,8 @@ class Env(BaseSettings):
     bluesky_handle: str | None = None
     bluesky_app_password: SecretStr | None = None
     x_bearer_token: SecretStr | None = None
+    reddit_client_id: str | None = None
+    reddit_client_secret: SecretStr | None = None
 
     arxiv_rss_url: str = "https://rss.arxiv.org/rss/"
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
@@ -192,6 +212,8 @@ class Env(BaseSettings):
     hn_api_url: str = "https://hn.algolia.com/api/v1"
     bluesky_api_url: str = "https://bsky.social/xrpc"
     x_api_url: str = "https://api.x.com/2"
+    reddit_api_url: str = "https://oauth.reddit.com"
+    reddit_auth_url: str = "https://www.reddit.com/api/v1/access_token"
 
     @classmethod
     def settings_customise_sources(

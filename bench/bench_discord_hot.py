@@ -1,0 +1,155 @@
+"""Latency from an injected `/hot 5` interaction to the bot's response, with 100,000 papers stored.
+
+Runs the real discord.py client (the adapter as the runner starts it) against the fake Discord
+of the test suite, both on 127.0.0.1. The fake injects INTERACTION_CREATE over the gateway and
+timestamps the interaction callback (the response Discord's 3 s deadline is about) and the
+moment the papers are shown (the same message, or the follow-up after a deferral).
+
+Two series: warm, as users mostly see it (the ranking is cached until the store changes), and
+cold, where a write to the store before every command forces the ranking to be recomputed, as
+the first /hot after each fetch does.
+
+    .venv/bin/python bench/bench_discord_hot.py [--papers 100000] [--commands 200] [--cold 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.adapters.discord import DiscordAdapter, build_discord
+from bot.app import build_app
+from bot.models import Paper, Signal, SocialPost
+from bot.store import Store
+from tests.adapters.discord.fake_discord import FakeDiscord, Sent
+from tests.adapters.discord.support import settings
+
+NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+DEADLINE = 3.0
+CATEGORIES = ("cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML", "cs.RO", "cs.CR", "math.OC")
+HOT_5 = [{"name": "count", "type": 4, "value": 5}]
+
+
+def synthetic(store: Store, count: int) -> None:
+    """count papers over the last 150 days; a fifth talked about, one in twenty upvoted on HF."""
+    rng = random.Random(42)
+    papers, posts, signals = [], [], []
+    for i in range(count):
+        day = (NOW - timedelta(days=rng.randrange(150))).date()
+        arxiv_id = f"{day:%y%m}.{i:05d}"
+        cats = tuple(rng.sample(CATEGORIES, 2))
+        papers.append(
+            Paper(
+                arxiv_id,
+                f"A synthetic study number {i} of {cats[0]}",
+                ("A. Author", "B. Author"),
+                f"Abstract {i}. " * 40,
+                cats,
+                announced=day,
+                published=datetime.combine(day, datetime.min.time(), UTC),
+            )
+        )
+        if rng.random() < 0.2:
+            for j in range(rng.randint(1, 3)):
+                posts.append(
+                    SocialPost(
+                        rng.choice(("x", "bluesky", "hackernews")),
+                        f"{i}-{j}",
+                        f"https://example.org/{i}/{j}",
+                        (arxiv_id,),
+                        NOW - timedelta(hours=rng.randrange(1, 72)),
+                        author=f"u{j}",
+                        text="look at this",
+                        likes=rng.randrange(500),
+                        reposts=rng.randrange(100),
+                    )
+                )
+        if rng.random() < 0.05:
+            signals.append(Signal("huggingface", arxiv_id, "upvotes", rng.randrange(80), NOW))
+    store.ingest(papers, posts, signals, seen_at=NOW)
+
+
+def shown_at(fake: FakeDiscord, sent: Sent) -> float | None:
+    """When the papers appeared: the callback itself, or the edit of a deferred response."""
+    if sent.callback is None or sent.original is None:
+        return None
+    if sent.callback.body["type"] == 4:
+        return sent.callback.at
+    edits = [r for r in fake.calls("PATCH", r"/@original$") if sent.token in r.path]
+    return edits[0].at if edits else None
+
+
+async def one(fake: FakeDiscord, poke: Store | None) -> tuple[float, float, int]:
+    """Inject /hot 5 and wait for the papers; (to response, to papers, callback type) in s."""
+    if poke is not None:  # a fetch just wrote: the cached ranking is stale
+        poke.ingest(signals=[Signal("huggingface", "2611.00000", "upvotes", 1.0, NOW)], seen_at=NOW)
+    sent = await fake.slash("hot", HOT_5)
+    done = await fake.wait_for(lambda: shown_at(fake, sent), within=30)
+    assert sent.callback is not None and sent.callback.status == 200, "answered too late"
+    assert sent.original is not None and len(sent.original["embeds"]) == 5
+    return sent.callback.at - sent.sent_at, done - sent.sent_at, sent.callback.body["type"]
+
+
+def report(name: str, rows: list[tuple[float, float, int]]) -> None:
+    """Median and 99th percentile against the deadline."""
+    response = sorted(r[0] for r in rows)
+    papers = sorted(r[1] for r in rows)
+    p99 = max(0, round(len(rows) * 0.99) - 1)
+    deferred = sum(1 for r in rows if r[2] == 5)
+    print(
+        f"{name} ({len(rows)} command(s)): response median {statistics.median(response) * 1000:.1f}"
+        f" ms, p99 {response[p99] * 1000:.1f} ms, max {response[-1] * 1000:.1f} ms"
+        f" (deadline {DEADLINE * 1000:.0f} ms); papers shown median"
+        f" {statistics.median(papers) * 1000:.1f} ms, p99 {papers[p99] * 1000:.1f} ms;"
+        f" deferred {deferred}"
+    )
+
+
+async def run(args: argparse.Namespace, folder: Path) -> None:
+    """Build the store, start the fake and the adapter, time the commands."""
+    t0 = time.perf_counter()
+    store = Store(folder / "bench.db")
+    synthetic(store, args.papers)
+    print(f"store of {store.counts()} built in {time.perf_counter() - t0:.1f} s")
+    fake = FakeDiscord(heartbeat_ms=41_250)
+    await fake.start()
+    unused = httpx.MockTransport(lambda request: httpx.Response(599))  # no source is fetched
+    app = build_app(settings(fake), clock=lambda: NOW, store=store, transport=unused)
+    adapter: DiscordAdapter = build_discord(app)
+    try:
+        await adapter.start()
+        report("first /hot 5 (cold ranking)", [await one(fake, None)])
+        report("warm", [await one(fake, None) for _ in range(args.commands)])
+        if args.cold:
+            report("cold", [await one(fake, store) for _ in range(args.cold)])
+    finally:
+        await adapter.close()
+        await app.http.aclose()
+        await fake.stop()
+        store.close()
+
+
+def main() -> None:
+    """Parse arguments and run in a temporary folder."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--papers", type=int, default=100_000)
+    parser.add_argument("--commands", type=int, default=200)
+    parser.add_argument("--cold", type=int, default=20, help="commands after a store write")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        asyncio.run(run(args, Path(folder)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""Latency of a signed `/hot 5` over HTTP to its ack and to its answer, with 100,000 papers stored.
+
+Runs the real Bolt app (served like the runner serves it) against a minimal fake Slack Web API,
+both on 127.0.0.1, and reports median and 99th percentile against Slack's 3 s deadline.
+
+    .venv/bin/python bench/bench_slack_hot.py [--papers 100000] [--commands 200] [--concurrency 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import hmac
+import random
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+import httpx
+from aiohttp import web
+from pydantic import SecretStr
+
+from bot.adapters.slack import build_slack
+from bot.app import build_app
+from bot.config import Config, Env, Settings
+from bot.models import Paper, Signal, SocialPost
+from bot.store import Store
+
+SECRET = "bench-signing-secret"
+DEADLINE = 3.0
+CATEGORIES = ("cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML", "cs.RO", "cs.CR", "math.OC")
+
+
+def synthetic(store: Store, count: int, now: datetime) -> None:
+    """count papers over the last 150 days; a fifth talked about, one in twenty upvoted on HF."""
+    rng = random.Random(42)
+    papers, posts, signals = [], [], []
+    for i in range(count):
+        day = (now - timedelta(days=rng.randrange(150))).date()
+        arxiv_id = f"{day:%y%m}.{i:05d}"
+        cats = tuple(rng.sample(CATEGORIES, 2))
+        papers.append(
+            Paper(
+                arxiv_id,
+                f"A synthetic study number {i} of {cats[0]}",
+                ("A. Author", "B. Author"),
+                f"Abstract {i}. " * 40,
+                cats,
+                announced=day,
+                published=datetime.combine(day, datetime.min.time(), UTC),
+            )
+        )
+        if rng.random() < 0.2:
+            for j in range(rng.randint(1, 3)):
+                seen = now - timedelta(hours=rng.randrange(1, 72))
+                posts.append(
+                    SocialPost(
+                        rng.choice(("x", "bluesky", "hackernews")),
+                        f"{i}-{j}",
+                        f"https://example.org/{i}/{j}",
+                        (arxiv_id,),
+                        seen,
+                        author=f"u{j}",
+                        text="look at this",
+                        likes=rng.randrange(500),
+                        reposts=rng.randrange(100),
+                    )
+                )
+        if rng.random() < 0.05:
+            signals.append(Signal("huggingface", arxiv_id, "upvotes", rng.randrange(80), now))
+    store.ingest(papers, posts, signals, seen_at=now)
+
+
+class FakeSlack:
+    """auth.test, chat.postMessage and response URLs; notes when each channel got its answer."""
+
+    def __init__(self) -> None:
+        """Nothing answered yet."""
+        self.answered: dict[str, float] = {}
+        self.arrived: dict[str, asyncio.Event] = {}
+
+    def waiter(self, channel: str) -> asyncio.Event:
+        """The event set when channel's answer arrives."""
+        return self.arrived.setdefault(channel, asyncio.Event())
+
+    async def api(self, request: web.Request) -> web.Response:
+        """The two Web API methods /hot needs."""
+        method = request.match_info["method"]
+        if method == "auth.test":
+            return web.json_response(
+                {"ok": True, "user_id": "UBOT", "bot_id": "B", "team_id": "T1"}
+            )
+        body = await request.json()
+        self.answered[body["channel"]] = time.perf_counter()
+        self.waiter(body["channel"]).set()
+        return web.json_response(
+            {"ok": True, "channel": body["channel"], "ts": f"{time.time():.6f}"}
+        )
+
+
+async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    """Serve an aiohttp app on 127.0.0.1 at a free port."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    return runner, f"http://{host}:{port}"
+
+
+def signed(body: str) -> dict[str, str]:
+    """Slack's signature headers for a body, now."""
+    stamp = str(int(time.time()))
+    digest = hmac.new(SECRET.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": stamp,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+async def one(
+    session: aiohttp.ClientSession, url: str, fake: FakeSlack, n: int
+) -> tuple[float, float]:
+    """Send /hot 5 from channel C<n>; seconds to the ack and to the answer reaching Slack."""
+    channel = f"C{n}"
+    body = urlencode(
+        {
+            "command": "/hot",
+            "text": "5",
+            "team_id": "T1",
+            "channel_id": channel,
+            "user_id": "U1",
+            "response_url": f"{url}/unused",
+            "api_app_id": "A1",
+        }
+    )
+    arrived = fake.waiter(channel)
+    start = time.perf_counter()
+    async with session.post(url, data=body, headers=signed(body)) as response:
+        await response.read()
+        assert response.status == 200, response.status
+    acked = time.perf_counter()
+    await asyncio.wait_for(arrived.wait(), 30)
+    return acked - start, fake.answered[channel] - start
+
+
+def no_http(request: httpx.Request) -> httpx.Response:
+    """The sources' HTTP client is not used here."""
+    raise AssertionError(f"unexpected request to {request.url}")
+
+
+def p99(values: list[float]) -> float:
+    """The 99th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, round(0.99 * len(ordered)) - 1)]
+
+
+async def main(papers: int, commands: int, concurrency: int) -> None:
+    """Build the store, start everything, measure, print."""
+    now = datetime.now(UTC)
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(Path(folder) / "bench.db")
+        began = time.perf_counter()
+        synthetic(store, papers, now)
+        print(f"stored {store.counts()} in {time.perf_counter() - began:.1f} s")
+        fake = FakeSlack()
+        fake_app = web.Application()
+        fake_app.router.add_post("/api/{method}", fake.api)
+        fake_runner, fake_url = await serve(fake_app)
+        env = Env(
+            slack_bot_token=SecretStr("xoxb-bench"),
+            slack_signing_secret=SecretStr(SECRET),
+            slack_api_url=f"{fake_url}/api/",
+        )
+        app = build_app(
+            Settings(Config(), env), store=store, transport=httpx.MockTransport(no_http)
+        )
+        adapter = build_slack(app)
+        await adapter.start()
+        bot_app = web.Application()
+        adapter.attach(bot_app)
+        bot_runner, bot_url = await serve(bot_app)
+        results: list[tuple[float, float]] = []
+        gate = asyncio.Semaphore(concurrency)
+
+        async def run(n: int) -> None:
+            async with gate:
+                results.append(await one(session, f"{bot_url}/slack/events", fake, n))
+
+        async with aiohttp.ClientSession() as session:
+            results.append(await one(session, f"{bot_url}/slack/events", fake, 0))  # cold cache
+            cold = results[0]
+            await asyncio.gather(*(run(n) for n in range(1, commands)))
+        await adapter.close()
+        await bot_runner.cleanup()
+        await fake_runner.cleanup()
+        await app.aclose()
+    acks, answers = [r[0] for r in results], [r[1] for r in results]
+    print(f"{len(results)} x /hot 5, concurrency {concurrency}, deadline {DEADLINE:.0f} s")
+    print(
+        f"first (cold ranking cache): ack {cold[0] * 1000:.1f} ms, answer {cold[1] * 1000:.1f} ms"
+    )
+    for name, values in (("ack", acks), ("answer", answers)):
+        print(
+            f"{name:>6}: median {statistics.median(values) * 1000:7.1f} ms   "
+            f"p99 {p99(values) * 1000:7.1f} ms   max {max(values) * 1000:7.1f} ms   "
+            f"within {DEADLINE:.0f} s: {'yes' if p99(values) < DEADLINE else 'NO'}"
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, default=100_000)
+    parser.add_argument("--commands", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=1)
+    options = parser.parse_args()
+    asyncio.run(main(options.papers, options.commands, options.concurrency))

@@ -1,0 +1,198 @@
+"""The Discord adapter the runner starts: a discord.py client wired to the shared App."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from typing import Any, ClassVar
+
+import discord
+
+from bot.adapters.discord.abstracts import AbstractReplies
+from bot.adapters.discord.channel import DiscordChannel
+from bot.adapters.discord.endpoints import Endpoints
+from bot.adapters.discord.respond import NO_MENTIONS, Inflight, Responder
+from bot.adapters.discord.slash import Handlers, build_tree
+from bot.adapters.discord.sync import CommandSync
+from bot.app import App
+from bot.channels import OutboundMessage
+from bot.models import Digest
+
+__all__ = ["DiscordAdapter", "build_discord", "intents"]
+
+log = logging.getLogger(__name__)
+START_TIMEOUT_SECONDS = 60.0  # discord.py itself gives a gateway handshake 60 s
+DRAIN_SECONDS = 10.0  # handlers in flight at shutdown get this long before the store closes
+
+
+def intents() -> discord.Intents:
+    """The least intents that work: guilds for the cache, reactions for abstracts.
+
+    No privileged intent: slash commands arrive regardless, and nothing reads message content.
+    """
+    wanted = discord.Intents.none()
+    wanted.guilds = True
+    wanted.guild_reactions = True
+    wanted.dm_reactions = True  # /hot and /paper also work in DMs with the bot
+    return wanted
+
+
+class DiscordAdapter:
+    """Slash commands, abstracts on reaction and scheduled posts for one bot token."""
+
+    platform: ClassVar[str] = "discord"
+
+    def __init__(self, app: App, client: discord.Client, token: str, endpoints: Endpoints) -> None:
+        """Wire the client's commands and events to the app; nothing connects yet."""
+        self.app = app
+        self.client = client
+        self.token = token
+        self.endpoints = endpoints
+        self.channel = DiscordChannel(client, app.reactions)
+        categories = app.settings.config.sources.categories
+        self.inflight = Inflight()
+        responder = Responder(app.reactions, self.inflight)
+        self.tree = build_tree(client, Handlers(app.commands, responder, categories))
+        self.command_sync = CommandSync(app.store)
+        self.abstracts = AbstractReplies(client, app.reactions, app.store, app.clock, self.inflight)
+        self._connected = asyncio.Event()
+        self._login_lock = asyncio.Lock()
+        self._task: asyncio.Task[None] | None = None
+        self._register_events()
+
+    def _register_events(self) -> None:
+        """discord.py finds event handlers by name on the client."""
+
+        async def on_connect() -> None:
+            self._connected.set()
+
+        async def on_resumed() -> None:
+            self._connected.set()
+
+        async def on_disconnect() -> None:
+            self._connected.clear()
+
+        for handler in (on_connect, on_resumed, on_disconnect, self.abstracts.on_raw_reaction_add):
+            self.client.event(handler)
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def login(self) -> None:
+        """Log in over REST only: enough for posting, syncing commands and the invite link."""
+        async with self._login_lock:
+            if self.client.user is None:
+                await self.client.login(self.token)
+
+    async def sync_commands(self, *, force: bool = True) -> bool:
+        """Upload the slash commands (when forced or changed); True if it synced."""
+        await self.login()
+        return await self.command_sync.sync(self.tree, self.app.clock(), force=force)
+
+    async def start(self) -> None:
+        """Log in, sync commands if they changed, and return once the gateway session is up."""
+        try:
+            await self.login()
+        except BaseException:
+            await self.close()  # the HTTP session was opened before the token was refused
+            raise
+        if self.app.settings.config.discord.command_sync == "changed":
+            try:
+                await self.sync_commands(force=False)
+            except discord.HTTPException:
+                log.exception("Discord command sync failed; run `hotpapers discord-sync` later")
+        # The gateway task runs in a context where interaction replies use the endpoints.
+        self._task = asyncio.create_task(
+            self.client.connect(reconnect=True),
+            name="discord-gateway",
+            context=self.endpoints.context(),
+        )
+        connected = asyncio.ensure_future(self._connected.wait())
+        done, _ = await asyncio.wait(
+            {self._task, connected},
+            timeout=START_TIMEOUT_SECONDS,
+            return_when=asyncio.FIRST_COMPLETED,
+        )
+        if connected in done:
+            log.info("Connected to Discord as %s", self.client.user)
+            return
+        connected.cancel()
+        if self._task in done:
+            error = self._task.exception()
+            await self.close()
+            raise RuntimeError(f"the Discord gateway closed during start: {error!r}") from error
+        await self.close()
+        raise TimeoutError(f"no Discord gateway session within {START_TIMEOUT_SECONDS:.0f} s")
+
+    async def close(self) -> None:
+        """Let running handlers finish, disconnect and close the HTTP session; safe to repeat."""
+        await self.inflight.drain(DRAIN_SECONDS)
+        await self.client.close()
+        task, self._task = self._task, None
+        if task is not None:
+            try:
+                await asyncio.wait_for(task, timeout=10)
+            except (Exception, asyncio.CancelledError) as error:
+                log.debug("Discord gateway task ended with %r", error)
+        self._connected.clear()
+
+    def health(self) -> dict[str, Any]:
+        """What /healthz shows about Discord."""
+        latency = self.client.latency
+        client = self.client
+        shards = sorted(client.shards) if isinstance(client, discord.AutoShardedClient) else None
+        return {
+            "platform": "discord",
+            "connected": self._connected.is_set() and not self.client.is_closed(),
+            "ready": self.client.is_ready(),
+            "user": str(self.client.user) if self.client.user else None,
+            "guilds": len(self.client.guilds),
+            "latency_ms": round(latency * 1000) if math.isfinite(latency) else None,
+            "shards": shards,
+            "gateway_task": "running" if self._task and not self._task.done() else "stopped",
+        }
+
+    # -- Channel ---------------------------------------------------------------------------
+
+    def render(self, digest: Digest) -> list[OutboundMessage]:
+        """The digest as Discord messages."""
+        return self.channel.render(digest)
+
+    async def send(self, target: str, message: OutboundMessage, *, key: str) -> str:
+        """Post one message once; logs in first if needed (no gateway needed)."""
+        await self.login()
+        return await self.channel.send(target, message, key=key)
+
+    async def find_sent(self, target: str, key: str) -> str | None:
+        """Our message with this key in the channel's recent history, if any."""
+        await self.login()
+        return await self.channel.find_sent(target, key)
+
+
+def build_discord(app: App) -> DiscordAdapter:
+    """The adapter for DISCORD_TOKEN, sharded when configured; call start() to connect."""
+    env, config = app.settings.env, app.settings.config.discord
+    if env.discord_token is None:
+        raise ValueError("DISCORD_TOKEN is not set")
+    if config.shard_ids and (not config.auto_shard or config.shard_count is None):
+        raise ValueError("discord.shard_ids needs auto_shard = true and shard_count")
+    client: discord.Client
+    if config.auto_shard:
+        # discord.py runs every shard unless given the ids this process should run.
+        only: dict[str, Any] = {"shard_ids": list(config.shard_ids)} if config.shard_ids else {}
+        client = discord.AutoShardedClient(
+            intents=intents(),
+            shard_count=config.shard_count,
+            allowed_mentions=NO_MENTIONS,
+            max_ratelimit_timeout=config.max_ratelimit_wait_seconds,
+            **only,
+        )
+    else:
+        client = discord.Client(
+            intents=intents(),
+            allowed_mentions=NO_MENTIONS,
+            max_ratelimit_timeout=config.max_ratelimit_wait_seconds,
+        )
+    endpoints = Endpoints(env.discord_api_base, env.discord_gateway_url)
+    endpoints.apply(client)
+    return DiscordAdapter(app, client, env.discord_token.get_secret_value(), endpoints)

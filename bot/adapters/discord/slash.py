@@ -1,0 +1,233 @@
+"""The slash commands: /hot, /paper, /search and /digest, translated to the shared Commands."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import zoneinfo
+from collections.abc import Sequence
+from typing import Literal
+
+import discord
+from discord import app_commands
+
+from bot.adapters.discord.embeds import digest_messages, paper_message, search_message
+from bot.adapters.discord.respond import Interaction, Reply, Responder, send_kwargs
+from bot.commands import DEFAULT_COUNT, MAX_COUNT, Commands
+
+__all__ = ["build_tree"]
+
+log = logging.getLogger(__name__)
+SEARCH_LIMIT = 10  # one keycap per result
+_CHOICES_MAX = 25  # Discord shows at most 25 autocomplete choices
+
+
+@functools.cache
+def _timezones() -> tuple[str, ...]:
+    """Every IANA timezone name, sorted (read once: the tz database does not change at runtime)."""
+    return tuple(sorted(zoneinfo.available_timezones()))
+
+
+def _choices(options: Sequence[str], current: str) -> list[app_commands.Choice[str]]:
+    """The options containing what the user typed so far, as autocomplete choices."""
+    wanted = current.casefold().strip()
+    hits = [o for o in options if wanted in o.casefold()][:_CHOICES_MAX]
+    return [app_commands.Choice(name=o, value=o) for o in hits]
+
+
+def _settings(**values: object) -> str:
+    """Options as the key="value" text Commands.digest parses (quotes stripped from values)."""
+    parts = []
+    for key, value in values.items():
+        if value is not None and str(value).strip():
+            parts.append(f'{key}="{str(value).replace(chr(34), "").strip()}"')
+    return " ".join(parts)
+
+
+class Handlers:
+    """What each command does: call the shared commands in a worker thread, render the answer."""
+
+    def __init__(self, commands: Commands, responder: Responder, categories: Sequence[str]) -> None:
+        """Use the shared commands; categories feed /hot's autocomplete."""
+        self.commands = commands
+        self.responder = responder
+        self.categories = tuple(categories)
+
+    async def hot(self, interaction: Interaction, count: int, category: str | None) -> None:
+        """The hot list now."""
+        where = f" in {category}" if category else ""
+
+        def work() -> Reply:
+            digest = self.commands.hot(count, category)
+            return Reply(tuple(digest_messages(digest, title=f"Hot right now{where}")))
+
+        await self.responder.answer(interaction, work)
+
+    async def paper(self, interaction: Interaction, query: str) -> None:
+        """One paper's card."""
+        await self.responder.answer(
+            interaction, lambda: Reply((paper_message(self.commands.paper(query)),))
+        )
+
+    async def search(self, interaction: Interaction, words: str) -> None:
+        """Stored papers matching words."""
+        await self.responder.answer(
+            interaction,
+            lambda: Reply((search_message(words, self.commands.search(words, SEARCH_LIMIT)),)),
+        )
+
+    async def digest(self, interaction: Interaction, action: str, settings: str = "") -> None:
+        """This channel's daily digest; changes need Manage Channels, checked here too."""
+        if interaction.guild_id is None or interaction.channel_id is None:
+            await interaction.response.send_message(
+                **send_kwargs(Reply.text("Use /digest in a server channel.").messages[0]),
+                ephemeral=True,
+            )
+            return
+        channel = f"discord:{interaction.channel_id}"
+        can_manage = interaction.permissions.manage_channels
+        private = action in ("status", "preview") or (action == "settings" and not settings)
+
+        def work() -> Reply:
+            reply = self.commands.digest(
+                channel,
+                f"{action} {settings}",
+                can_manage=can_manage,
+                workspace=str(interaction.guild_id),
+            )
+            if reply.digest is not None and reply.digest.papers:
+                title = "Preview of this channel's digest"
+                return Reply(tuple(digest_messages(reply.digest, title=title)), ephemeral=True)
+            return Reply.text(reply.text, ephemeral=private)
+
+        await self.responder.answer(interaction, work, private=private)
+
+    async def complete_category(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Suggest the watched arXiv categories."""
+        return _choices(self.categories, current)
+
+    async def complete_timezone(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Suggest IANA timezone names."""
+        return _choices(_timezones(), current)
+
+    async def on_error(self, interaction: Interaction, error: app_commands.AppCommandError) -> None:
+        """Commands the tree cannot run (usually out of sync): say so privately, log the rest."""
+        log.warning("Discord command failed: %r", error)
+        if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+            text = "This command is out of date; an admin should run `hotpapers discord-sync`."
+        else:
+            text = "Sorry, that did not work; it has been logged."
+        if not interaction.response.is_done():
+            await interaction.response.send_message(
+                **send_kwargs(Reply.text(text).messages[0]), ephemeral=True
+            )
+
+
+Ranking = Literal["hot", "seed"]
+
+
+def _digest_group(h: Handlers) -> app_commands.Group:
+    """/digest and its subcommands: hidden from members without Manage Channels by default."""
+    group = app_commands.Group(
+        name="digest",
+        description="This channel's daily digest of hot arXiv papers",
+        guild_only=True,
+        allowed_contexts=app_commands.AppCommandContext(guild=True),
+        default_permissions=discord.Permissions(manage_channels=True),
+    )
+
+    @group.command(name="subscribe", description="Post a daily digest in this channel")
+    @app_commands.describe(
+        time="Local time, e.g. 09:00", timezone="IANA timezone, e.g. Europe/Berlin",
+        days="Weekdays, e.g. mon-fri or mon,wed,fri", top="How many papers, 1 to 25",
+        categories="arXiv categories, e.g. cs.LG,cs.CL", ranking="hot (default) or seed",
+        keywords="Only papers mentioning one of these words",
+    )  # fmt: skip
+    @app_commands.autocomplete(timezone=h.complete_timezone)
+    async def subscribe(
+        interaction: Interaction, time: str | None = None, timezone: str | None = None,
+        days: str | None = None, top: app_commands.Range[int, 1, MAX_COUNT] | None = None,
+        categories: str | None = None, ranking: Ranking | None = None,
+        keywords: str | None = None,
+    ) -> None:  # fmt: skip
+        text = _settings(time=time, timezone=timezone, days=days, top=top,
+                         categories=categories, ranking=ranking, keywords=keywords)  # fmt: skip
+        await h.digest(interaction, "subscribe", text)
+
+    @group.command(name="settings", description="Show or change this channel's digest settings")
+    @app_commands.describe(
+        time="Local time, e.g. 09:00", timezone="IANA timezone, e.g. Europe/Berlin",
+        days="Weekdays, e.g. mon-fri", top="How many papers, 1 to 25",
+        categories="arXiv categories, or none", ranking="hot or seed",
+        keywords="Keywords, or none",
+    )  # fmt: skip
+    @app_commands.autocomplete(timezone=h.complete_timezone)
+    async def settings(
+        interaction: Interaction, time: str | None = None, timezone: str | None = None,
+        days: str | None = None, top: app_commands.Range[int, 1, MAX_COUNT] | None = None,
+        categories: str | None = None, ranking: Ranking | None = None,
+        keywords: str | None = None,
+    ) -> None:  # fmt: skip
+        text = _settings(time=time, timezone=timezone, days=days, top=top,
+                         categories=categories, ranking=ranking, keywords=keywords)  # fmt: skip
+        await h.digest(interaction, "settings", text)
+
+    for name, description in (
+        ("unsubscribe", "Stop this channel's daily digest"),
+        ("preview", "Show what this channel's digest would post now (only to you)"),
+        ("status", "This channel's digest settings and delivery state (only to you)"),
+        ("pause", "Pause this channel's digest"),
+        ("resume", "Resume this channel's paused digest"),
+    ):
+        group.add_command(_action(h, name, description, group))
+    return group
+
+
+def _action(
+    h: Handlers, name: str, description: str, parent: app_commands.Group
+) -> app_commands.Command[app_commands.Group, ..., None]:
+    """A /digest subcommand without options."""
+
+    async def callback(interaction: Interaction) -> None:
+        await h.digest(interaction, name)
+
+    return app_commands.Command(
+        name=name, description=description, callback=callback, parent=parent
+    )
+
+
+def build_tree(
+    client: discord.Client, handlers: Handlers
+) -> app_commands.CommandTree[discord.Client]:
+    """The client's command tree with every hotpapers command (nothing is synced here)."""
+    tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
+
+    @tree.command(name="hot", description="The arXiv papers people are talking about right now")
+    @app_commands.describe(
+        count="How many papers, 1 to 25", category="An arXiv category, e.g. cs.LG"
+    )
+    @app_commands.autocomplete(category=handlers.complete_category)
+    async def hot(
+        interaction: Interaction,
+        count: app_commands.Range[int, 1, MAX_COUNT] = DEFAULT_COUNT,
+        category: str | None = None,
+    ) -> None:
+        await handlers.hot(interaction, count, category)
+
+    @tree.command(name="paper", description="One paper's card with its score breakdown")
+    @app_commands.describe(query="An arXiv id or URL, e.g. 2106.12627")
+    async def paper(interaction: Interaction, query: str) -> None:
+        await handlers.paper(interaction, query)
+
+    @tree.command(name="search", description="Search the stored papers' titles and abstracts")
+    @app_commands.describe(words="Words to look for, e.g. diffusion transformers")
+    async def search(interaction: Interaction, words: str) -> None:
+        await handlers.search(interaction, words)
+
+    tree.add_command(_digest_group(handlers))
+    tree.error(handlers.on_error)
+    return tree

@@ -1,0 +1,88 @@
+"""The Slack adapter: slash commands, reactions and digests through slack-bolt, over the core."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.adapter import Mode, SlackAdapter
+from bot.adapters.slack.installations import SqliteInstallationStore
+from bot.adapters.slack.manifest import add_commands, api_base
+from bot.adapters.slack.oauth import oauth_settings
+from bot.app import App
+from bot.config import ConfigError, Settings
+
+__all__ = ["NOT_INSTALLED", "SlackAdapter", "add_commands", "build_slack", "slack_configured"]
+
+RATE_LIMIT_RETRIES = 2  # interactive answers wait out a 429 (Retry-After) this many times
+NOT_INSTALLED = (
+    "hotpapers is not installed in this workspace, or its installation was lost:"
+    " ask a workspace admin to install it (again)."
+)
+
+
+def slack_configured(settings: Settings) -> bool:
+    """Whether the runner should start Slack: a bot token, or OAuth client credentials."""
+    env = settings.env
+    return env.slack_bot_token is not None or bool(env.slack_client_id and env.slack_client_secret)
+
+
+def build_slack(app: App) -> SlackAdapter:
+    """The adapter the settings ask for: Socket Mode or HTTP, OAuth or one bot token."""
+    env = app.settings.env
+    base_url = api_base(env.slack_api_url)
+    bot_token = env.slack_bot_token.get_secret_value() if env.slack_bot_token else None
+    secret = env.slack_signing_secret.get_secret_value() if env.slack_signing_secret else ""
+    client_secret = env.slack_client_secret.get_secret_value() if env.slack_client_secret else ""
+    oauth = bool(env.slack_client_id and client_secret)
+    mode: Mode = "socket" if env.slack_app_token is not None else "http"
+    if not oauth and not bot_token:
+        raise ConfigError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    if mode == "http" and not secret:
+        raise ConfigError(
+            "Slack's HTTP mode needs SLACK_SIGNING_SECRET to verify requests"
+            " (or set SLACK_APP_TOKEN for Socket Mode)"
+        )
+    logger = logging.getLogger("hotpapers.slack.bolt")
+    client = AsyncWebClient(
+        token=None if oauth else bot_token,
+        base_url=base_url,
+        timeout=int(app.settings.config.sources.timeout_seconds),
+        logger=logger,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
+        ],
+    )
+    options: dict[str, Any] = {}
+    installations = None
+    if oauth:
+        installations = SqliteInstallationStore(app.store)
+        options["installation_store_bot_only"] = True
+        options["oauth_settings"] = oauth_settings(app, installations, logger)
+    bolt = AsyncApp(
+        name="hotpapers",
+        logger=logger,
+        client=client,
+        signing_secret=secret,
+        # Socket Mode traffic is authenticated by the app token, not signed.
+        request_verification_enabled=mode == "http",
+        user_facing_authorize_error_message=NOT_INSTALLED,
+        **options,
+    )
+    return SlackAdapter(
+        app,
+        bolt,
+        mode=mode,
+        base_url=base_url,
+        bot_token=None if oauth else bot_token,
+        app_token=env.slack_app_token.get_secret_value() if env.slack_app_token else None,
+        installations=installations,
+    )

@@ -1,0 +1,66 @@
+"""Events: a keycap or :page_facing_up: reaction on our message brings an abstract in its thread."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.kwargs_injection.async_args import AsyncArgs
+
+from bot.adapters.slack.blocks import abstract_payload
+from bot.adapters.slack.channel import PLATFORM, message_id
+from bot.adapters.slack.slash import Handler
+from bot.app import App
+from bot.reactions import reaction_position
+
+__all__ = ["ReactionAbstracts"]
+
+log = logging.getLogger("hotpapers.slack")
+
+
+class ReactionAbstracts:
+    """Posts each paper's abstract once per message, whoever reacts and however often."""
+
+    def __init__(self, app: App) -> None:
+        """Use the app's reaction map, store and clock."""
+        self.app = app
+
+    def register(self, bolt: AsyncApp, wrap: Callable[[Handler], Handler]) -> None:
+        """Listen to reaction_added."""
+        bolt.event("reaction_added")(wrap(self.on_reaction))
+
+    async def on_reaction(self, args: AsyncArgs) -> None:
+        """Answer a reaction that points at a paper of one of our messages."""
+        event = args.event or {}
+        item = event.get("item") or {}
+        emoji = str(event.get("reaction", ""))
+        if item.get("type") != "message" or reaction_position(emoji) is None:
+            return
+        # Bolt already drops events the bot caused; checking again costs nothing.
+        if not event.get("user") or event.get("user") == args.context.bot_user_id:
+            return
+        channel, ts = str(item.get("channel", "")), str(item.get("ts", ""))
+        ident = message_id(channel, ts)
+        reactions = self.app.reactions
+        arxiv_id = await asyncio.to_thread(reactions.paper_for, PLATFORM, ident, emoji)
+        if arxiv_id is None:
+            return
+        paper = await asyncio.to_thread(self.app.store.get_paper, arxiv_id)
+        if paper is None:
+            log.warning("reaction on %s points at %s, which is not stored", ident, arxiv_id)
+            return
+        now = self.app.clock()
+        if not await asyncio.to_thread(reactions.claim, PLATFORM, ident, arxiv_id, now):
+            return
+        try:
+            result = await args.client.chat_postMessage(
+                channel=channel, thread_ts=ts, **abstract_payload(paper)
+            )
+        except BaseException:
+            # Give the claim back so the next reaction can try again (no await: may be cancelled).
+            reactions.release(PLATFORM, ident, arxiv_id)
+            raise
+        reply = message_id(channel, str(result["ts"]))
+        await asyncio.to_thread(reactions.replied, PLATFORM, ident, arxiv_id, reply)

@@ -1,0 +1,190 @@
+"""Slash commands /hot, /paper, /search and /digest, translated onto the shared Commands."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.kwargs_injection.async_args import AsyncArgs
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.adapters.slack.blocks import (
+    render_digest,
+    render_paper,
+    search_payload,
+    text_payload,
+)
+from bot.adapters.slack.channel import remember
+from bot.app import App
+from bot.channels import OutboundMessage
+from bot.commands import UsageError, parse_hot_args
+
+__all__ = ["COMMANDS", "Handler", "SlashCommands"]
+
+log = logging.getLogger("hotpapers.slack")
+Handler = Callable[[AsyncArgs], Awaitable[None]]
+T = TypeVar("T")
+COMMANDS = {
+    "/hot": ("The papers people talk about now", "[count] [category], e.g. 5 cs.LG"),
+    "/paper": ("One paper with its score", "<arXiv id or URL>"),
+    "/search": ("Search stored papers", "<words>"),
+    "/digest": (
+        "This channel's daily digest",
+        "subscribe [time=09:00 tz=UTC top=5 categories=cs.LG] | unsubscribe | settings | preview"
+        " | status | pause | resume",
+    ),
+}
+PAPER_USAGE = "Usage: /paper <arXiv id or URL>, e.g. /paper 2106.12627"
+SEARCH_USAGE = "Usage: /search <words>, e.g. /search diffusion transformers"
+NOT_ALLOWED = (
+    "Only workspace admins and owners (or users in the [slack] admin_user_ids setting) can change"
+    " this channel's digest."
+)
+INVITE_HINT = (
+    "Invite me to this channel (/invite @hotpapers) so reactions on my posts bring abstracts."
+)
+_CHANGES = ("subscribe", "unsubscribe", "pause", "resume")
+# Where the bot cannot post itself, the answer goes through the command's response_url instead.
+_CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
+
+
+def is_change(text: str) -> bool:
+    """Whether a /digest command changes the subscription (and so needs an admin)."""
+    action, _, rest = text.strip().partition(" ")
+    action = action.lower()
+    return action in _CHANGES or (action == "settings" and bool(rest.strip()))
+
+
+def _error_code(error: SlackApiError) -> str:
+    """The `error` field of a failed Web API call."""
+    data = error.response.data
+    return str(data.get("error", "")) if isinstance(data, dict) else ""
+
+
+class SlashCommands:
+    """The four slash commands: ack at once, work in a thread, answer in channel or privately."""
+
+    def __init__(self, app: App, admin_user_ids: Iterable[str]) -> None:
+        """Answer from the app's Commands; admin_user_ids may change digests besides admins."""
+        self.app = app
+        self.commands = app.commands
+        self.admins = frozenset(admin_user_ids)
+
+    def register(self, bolt: AsyncApp, wrap: Callable[[Handler], Handler]) -> None:
+        """Attach the handlers, each wrapped (error reporting, shutdown tracking)."""
+        handlers: dict[str, Handler] = {
+            "/hot": self.hot, "/paper": self.paper, "/search": self.search, "/digest": self.digest,
+        }  # fmt: skip
+        for name, handler in handlers.items():
+            bolt.command(name)(wrap(handler))
+
+    async def hot(self, args: AsyncArgs) -> None:
+        """/hot [count] [category]: the hot list, posted in the channel."""
+        command = args.command or {}
+        try:
+            count, category = parse_hot_args(str(command.get("text", "")))
+        except UsageError as error:
+            await args.ack(response_type="ephemeral", **text_payload(str(error)))
+            return
+        await args.ack()
+        title = f"Hot papers in {category} right now" if category else "Hot papers right now"
+        messages = await self._work(
+            args, lambda: render_digest(self.commands.hot(count, category), title=title)
+        )
+        if messages is not None:
+            await self._post(args, messages)
+
+    async def paper(self, args: AsyncArgs) -> None:
+        """/paper <id or URL>: one paper with its score, posted in the channel."""
+        query = str((args.command or {}).get("text", "")).strip()
+        if not query:
+            await args.ack(response_type="ephemeral", **text_payload(PAPER_USAGE))
+            return
+        await args.ack()
+        messages = await self._work(args, lambda: [render_paper(self.commands.paper(query))])
+        if messages is not None:
+            await self._post(args, messages)
+
+    async def search(self, args: AsyncArgs) -> None:
+        """/search <words>: matching stored papers, shown only to the person who asked."""
+        words = str((args.command or {}).get("text", "")).strip()
+        if not words:
+            await args.ack(response_type="ephemeral", **text_payload(SEARCH_USAGE))
+            return
+        await args.ack()
+        found = await self._work(args, lambda: self.commands.search(words))
+        if found is not None:
+            await args.respond(response_type="ephemeral", **search_payload(found, words))
+
+    async def digest(self, args: AsyncArgs) -> None:
+        """/digest <action> [settings]: this channel's daily digest."""
+        command = args.command or {}
+        text = str(command.get("text", ""))
+        await args.ack()
+        change = is_change(text)
+        allowed = change and await self._can_manage(args.client, str(command.get("user_id", "")))
+        if change and not allowed:
+            await args.respond(response_type="ephemeral", **text_payload(NOT_ALLOWED))
+            return
+        channel, team = f"slack:{command.get('channel_id', '')}", str(command.get("team_id", ""))
+        reply = await self._work(
+            args,
+            lambda: self.commands.digest(channel, text, can_manage=allowed, workspace=team),
+        )
+        if reply is None:
+            return
+        kind = "in_channel" if change else "ephemeral"
+        await args.respond(response_type=kind, **text_payload(reply.text))
+        if reply.digest is not None and reply.digest.papers:
+            for message in render_digest(reply.digest, title="Preview of this channel's digest"):
+                await args.respond(response_type="ephemeral", **message.payload)
+
+    async def _work(self, args: AsyncArgs, job: Callable[[], T]) -> T | None:
+        """Run a blocking command off the event loop; a UsageError goes to the user privately."""
+        try:
+            return await asyncio.to_thread(job)
+        except UsageError as error:
+            await args.respond(response_type="ephemeral", **text_payload(str(error)))
+            return None
+
+    async def _post(self, args: AsyncArgs, messages: Sequence[OutboundMessage]) -> None:
+        """Post as the bot so reactions work; fall back to response_url where it may not post."""
+        channel = str((args.command or {}).get("channel_id", ""))
+        fallback = False
+        for message in messages:
+            if not fallback:
+                try:
+                    result = await args.client.chat_postMessage(channel=channel, **message.payload)
+                except SlackApiError as error:
+                    if _error_code(error) not in _CANNOT_POST:
+                        raise
+                    fallback = True
+                else:
+                    posted_in = str(result.get("channel") or channel)
+                    await asyncio.to_thread(
+                        remember,
+                        self.app.reactions,
+                        posted_in,
+                        str(result["ts"]),
+                        message.arxiv_ids,
+                    )
+                    continue
+            await args.respond(response_type="in_channel", **message.payload)
+        if fallback:
+            await args.respond(response_type="ephemeral", **text_payload(INVITE_HINT))
+
+    async def _can_manage(self, client: AsyncWebClient, user_id: str) -> bool:
+        """Workspace admins and owners, and the configured allow list, may change digests."""
+        if user_id in self.admins:
+            return True
+        try:
+            info = await client.users_info(user=user_id)
+        except SlackApiError as error:
+            log.warning("users.info failed for %s: %s", user_id, _error_code(error))
+            return False
+        user: dict[str, Any] = info.get("user") or {}
+        return any(user.get(k) for k in ("is_admin", "is_owner", "is_primary_owner"))

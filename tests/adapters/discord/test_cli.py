@@ -1,0 +1,77 @@
+"""The Discord CLI commands, run as the lead's CLI runs them: synchronously, with settings."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from bot.adapters.discord import add_commands
+from bot.adapters.discord.cli import PERMISSIONS, discord_invite, discord_sync
+from tests.adapters.discord.fake_discord import FakeDiscord
+from tests.adapters.discord.support import settings
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeDiscord]:
+    """A fake Discord on its own loop in a thread, since the CLI runs asyncio.run itself."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    server = FakeDiscord()
+    asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
+    yield server
+    asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(10)
+    loop.close()
+
+
+def parse(*argv: str) -> argparse.Namespace:
+    """Parse argv with a parser that has only the Discord commands, as the lead wires them."""
+    parser = argparse.ArgumentParser()
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    return parser.parse_args(argv)
+
+
+def test_discord_sync_uploads_the_commands_and_if_changed_skips_an_unchanged_tree(
+    fake: FakeDiscord, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = settings(fake, db=tmp_path / "hotpapers.db")
+    args = parse("discord-sync")
+    assert args.handler is discord_sync
+    assert args.handler(args, config) == 0
+    assert {c["name"] for c in fake.commands} == {"hot", "paper", "search", "digest"}
+    args = parse("discord-sync", "--if-changed")
+    assert args.handler(args, config) == 0
+    assert len(fake.calls("PUT", r"/commands$")) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "Synced the slash commands.", "The slash commands are unchanged.",
+    ]  # fmt: skip
+    assert not fake.ops(2), "syncing needs no gateway session"
+
+
+def test_discord_invite_prints_the_oauth_link_with_scopes_and_permissions(
+    fake: FakeDiscord, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = parse("discord-invite")
+    assert args.handler is discord_invite
+    assert args.handler(args, settings(fake, db=tmp_path / "hotpapers.db")) == 0
+    query = parse_qs(urlsplit(capsys.readouterr().out.strip()).query)
+    assert query["client_id"] == [str(fake.app_id)]
+    assert query["scope"] == ["bot applications.commands"]
+    assert query["permissions"] == [str(PERMISSIONS.value)]
+    assert PERMISSIONS.value == 274877991936  # view, send, send in threads, embed, history
+
+
+def test_a_refused_token_exits_2_with_one_line(
+    fake: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("tests.adapters.discord.fake_discord.TOKEN", "another-token")
+    args = parse("discord-sync")
+    assert args.handler(args, settings(fake, db=tmp_path / "hotpapers.db")) == 2

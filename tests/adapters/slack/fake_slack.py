@@ -1,0 +1,217 @@
+"""A fake Slack on 127.0.0.1: the Web API methods the bot calls, response URLs and Socket Mode."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from aiohttp import WSMsgType, web
+
+BOT = {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "hotpapers", "team": "One"}
+
+
+@dataclass
+class Call:
+    """One request the bot made: method (or response URL path), arguments, token, time."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Reply:
+    """A scripted answer: status, JSON body and headers."""
+
+    body: dict[str, Any]
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def rate_limited(seconds: int = 1) -> Reply:
+    """Slack's 429 with Retry-After."""
+    return Reply({"ok": False, "error": "ratelimited"}, 429, {"Retry-After": str(seconds)})
+
+
+def error(code: str) -> Reply:
+    """A Web API error such as not_in_channel (HTTP 200, ok false)."""
+    return Reply({"ok": False, "error": code})
+
+
+class FakeSlack:
+    """Records every call; chat.postMessage stores messages that conversations.history returns."""
+
+    def __init__(self) -> None:
+        """Empty fake; start() binds a free port on 127.0.0.1."""
+        self.calls: list[Call] = []
+        self.scripted: dict[str, deque[Reply]] = defaultdict(deque)
+        self.history: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.users: dict[str, dict[str, Any]] = {}
+        self.tokens: dict[str, dict[str, Any]] = {"xoxb-test": BOT}
+        self.oauth_access: dict[str, Any] = {}
+        self.envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.acks: list[dict[str, Any]] = []
+        self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
+        self._ts = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    async def start(self) -> FakeSlack:
+        """Serve on 127.0.0.1 at a free port."""
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/respond/{key}", self._respond)
+        app.router.add_get("/socket", self._socket)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}"
+        return self
+
+    async def stop(self) -> None:
+        """Close the server and its connections."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        """What SLACK_API_URL should be."""
+        return f"{self.url}/api/"
+
+    def response_url(self, key: str = "1") -> str:
+        """A response_url for a slash command payload."""
+        return f"{self.url}/respond/{key}"
+
+    def script(self, method: str, *replies: Reply) -> None:
+        """Answer the next calls to method with these replies, then behave normally."""
+        self.scripted[method].extend(replies)
+
+    def calls_to(self, method: str) -> list[Call]:
+        """The calls to one method, oldest first."""
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_for(self, check: Callable[[], object], within: float = 5.0) -> None:
+        """Poll until check() is truthy; fail the test after `within` seconds."""
+        deadline = time.monotonic() + within
+        while not check():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out; calls so far: {[c.method for c in self.calls]}")
+            await asyncio.sleep(0.01)
+
+    # -- handlers --------------------------------------------------------------------------
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        """Arguments from the query string, a form or a JSON body; JSON-in-form decoded."""
+        args: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            args.update(await request.json())
+        elif request.can_read_body:
+            args.update(parse_qsl(await request.text()))
+        for key in ("blocks", "metadata"):
+            if isinstance(args.get(key), str):
+                args[key] = json.loads(args[key])
+        return args
+
+    async def _api(self, request: web.Request) -> web.Response:
+        """Dispatch a Web API method."""
+        method = request.match_info["method"]
+        args = await self._args(request)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth else args.get("token")
+        self.calls.append(Call(method, args, token))
+        if method in self.delays:
+            await asyncio.sleep(self.delays[method])
+        if self.scripted[method]:
+            reply = self.scripted[method].popleft()
+            return web.json_response(reply.body, status=reply.status, headers=reply.headers)
+        handler = getattr(self, "api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response(handler(args, token))
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        """A post to a slash command's response_url, recorded as the method respond/<key>."""
+        key = request.match_info["key"]
+        self.calls.append(Call(f"respond/{key}", await request.json(), None))
+        return web.Response(text="ok")
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """Socket Mode: say hello, push queued envelopes, collect the bot's acks."""
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1})
+
+        async def push() -> None:
+            while True:
+                await ws.send_json(await self.envelopes.get())
+
+        pusher = asyncio.create_task(push())
+        try:
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    self.acks.append(json.loads(message.data))
+        finally:
+            pusher.cancel()
+        return ws
+
+    # -- Web API methods -------------------------------------------------------------------
+
+    def _identity(self, token: str | None) -> dict[str, Any] | None:
+        """Who a token belongs to."""
+        return self.tokens.get(token or "")
+
+    def api_auth_test(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """auth.test."""
+        who = self._identity(token)
+        return {"ok": True, **who} if who else {"ok": False, "error": "invalid_auth"}
+
+    def api_chat_postMessage(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """chat.postMessage: store the message and give it a ts."""
+        who = self._identity(token)
+        if who is None:
+            return {"ok": False, "error": "invalid_auth"}
+        n = next(self._ts)
+        ts = f"{1_700_000_000 + n}.{n:06d}"
+        message = {"type": "message", "ts": ts, "user": who["user_id"], "bot_id": who["bot_id"]}
+        kept = ("text", "blocks", "metadata", "thread_ts")
+        message.update({k: args[k] for k in kept if k in args})
+        self.history[args["channel"]].insert(0, message)
+        return {"ok": True, "channel": args["channel"], "ts": ts, "message": message}
+
+    def api_users_info(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """users.info from self.users (plain members by default)."""
+        user = {"id": args["user"], "is_admin": False, "is_owner": False}
+        user.update(self.users.get(args["user"], {}))
+        return {"ok": True, "user": user}
+
+    def api_conversations_history(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """conversations.history, newest first, paged by cursor, metadata only when asked for."""
+        start, limit = int(args.get("cursor") or 0), int(args.get("limit") or 100)
+        stored = self.history.get(args["channel"], [])
+        messages = [dict(m) for m in stored[start : start + limit]]
+        if str(args.get("include_all_metadata")).lower() not in ("1", "true"):
+            for m in messages:
+                m.pop("metadata", None)
+        more = start + limit < len(stored)
+        cursor = {"next_cursor": str(start + limit) if more else ""}
+        return {"ok": True, "messages": messages, "has_more": more, "response_metadata": cursor}
+
+    def api_apps_connections_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """apps.connections.open: the WebSocket URL, for app-level tokens only."""
+        if not (token or "").startswith("xapp-"):
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
+
+    def api_oauth_v2_access(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """oauth.v2.access: exchange the code for the scripted installation."""
+        return self.oauth_access or {"ok": False, "error": "invalid_code"}

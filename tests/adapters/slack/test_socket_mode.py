@@ -1,0 +1,58 @@
+"""Socket Mode: the real Bolt app connects to a fake WebSocket endpoint and acks envelopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from pydantic import SecretStr
+
+from bot.adapters.slack import build_slack
+from bot.config import ConfigError
+from tests.adapters.slack.conftest import MakeApp
+from tests.adapters.slack.fake_slack import FakeSlack
+from tests.adapters.slack.support import papers_in
+
+
+def envelope(envelope_id: str, text: str, fake: FakeSlack) -> dict[str, Any]:
+    """A slash command as Socket Mode delivers it."""
+    payload = {
+        "team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/hot", "text": text,
+        "api_app_id": "A1", "response_url": fake.response_url(envelope_id), "trigger_id": "t",
+    }  # fmt: skip
+    return {
+        "envelope_id": envelope_id,
+        "type": "slash_commands",
+        "accepts_response_payload": True,
+        "payload": payload,
+    }
+
+
+async def test_socket_mode_acks_a_command_envelope_and_posts_the_answer(
+    fake: FakeSlack, make_app: MakeApp, ranked_ids: list[str]
+) -> None:
+    app = await make_app(slack_app_token=SecretStr("xapp-1-test"), slack_signing_secret=None)
+    adapter = build_slack(app)
+    await adapter.start()
+    try:
+        assert adapter.health()["mode"] == "socket" and adapter.health()["connected"]
+        assert fake.calls_to("apps.connections.open")[0].token == "xapp-1-test"
+        await fake.envelopes.put(envelope("env-1", "3", fake))
+        await fake.envelopes.put(envelope("env-2", "nonsense words", fake))
+        await fake.wait_for(lambda: {a.get("envelope_id") for a in fake.acks} >= {"env-1", "env-2"})
+        await fake.wait_for(lambda: fake.history["C1"])
+        [message] = fake.history["C1"]
+        assert papers_in(message["blocks"]) == ranked_ids[:3]
+        bad = next(a for a in fake.acks if a["envelope_id"] == "env-2")
+        assert "Usage: /hot" in bad["payload"]["text"]
+    finally:
+        await adapter.close()
+    assert not adapter.health()["connected"]
+
+
+async def test_socket_mode_with_a_refused_app_token_fails_at_start(make_app: MakeApp) -> None:
+    app = await make_app(slack_app_token=SecretStr("not-an-app-token"), slack_signing_secret=None)
+    adapter = build_slack(app)
+    with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
+        await adapter.start()
+    await adapter.close()
