@@ -1,0 +1,110 @@
+"""The arXiv announcement feed (rss.arxiv.org): what was announced in a listing, by type."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import date
+
+from bot.models import Paper
+from bot.sources.base import ParseError
+from bot.sources.calendar import EASTERN
+from bot.sources.payload import arxiv_id_of, parse_rfc2822, parse_xml, squash, text_of
+
+__all__ = ["NEW_TYPES", "Listing", "ListingItem", "feed_url", "parse"]
+
+SOURCE = "arxiv"
+_ARXIV = "{http://arxiv.org/schemas/atom}"
+_DC = "{http://purl.org/dc/elements/1.1/}"
+# Announce types that make a paper new in the listing; replacements are re-announcements.
+NEW_TYPES = frozenset({"new", "cross"})
+
+
+@dataclass(frozen=True, slots=True)
+class ListingItem:
+    """One announced paper as the feed describes it, and how it was announced."""
+
+    paper: Paper
+    announce_type: str  # new, cross, replace or replace-cross
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A listing: the day it is dated (None if the feed does not say) and its items."""
+
+    day: date | None
+    items: tuple[ListingItem, ...]
+
+
+def feed_url(base: str, categories: tuple[str, ...]) -> str:
+    """The feed URL for several categories joined with '+', e.g. .../rss/cs.LG+cs.CL."""
+    return base.rstrip("/") + "/" + "+".join(categories)
+
+
+def _abstract(description: str) -> str:
+    """The abstract from 'arXiv:ID Announce Type: new Abstract: ...'."""
+    _, marker, rest = description.partition("Abstract:")
+    return squash(rest if marker else description)
+
+
+def _authors(creator: str) -> tuple[str, ...]:
+    """Author names from dc:creator, which lists them separated by commas (and a final 'and')."""
+    names: list[str] = []
+    for part in creator.replace(" and ", ", ").split(","):
+        name = squash(part)
+        if name:
+            names.append(name)
+    return tuple(names)
+
+
+def _item_id(item: ET.Element, where: str) -> tuple[str, int]:
+    """The version-less id and version from the guid (oai:arXiv.org:ID vN), else the link."""
+    guid = text_of(item.find("guid")).strip()
+    candidates = [guid.removeprefix("oai:arXiv.org:"), text_of(item.find("link")).strip()]
+    for candidate in candidates:
+        parsed = arxiv_id_of(candidate) if candidate else None
+        if parsed is not None:
+            return parsed.id, parsed.version or 1
+    raise ParseError(SOURCE, f"{where}: no arXiv id in guid {guid[:60]!r}")
+
+
+def _item(item: ET.Element, where: str, day: date | None) -> ListingItem:
+    """One feed item as a paper and its announce type."""
+    arxiv_id, version = _item_id(item, where)
+    title = squash(text_of(item.find("title")))
+    if not title:
+        raise ParseError(SOURCE, f"{where}: no title")
+    kind = squash(text_of(item.find(f"{_ARXIV}announce_type"))).lower() or "new"
+    categories = tuple(dict.fromkeys(squash(text_of(c)) for c in item.findall("category")))
+    paper = Paper(
+        arxiv_id=arxiv_id,
+        title=title,
+        authors=_authors(text_of(item.find(f"{_DC}creator"))),
+        abstract=_abstract(text_of(item.find("description"))),
+        categories=tuple(c for c in categories if c),
+        version=version,
+        announced=day if kind in NEW_TYPES else None,
+    )
+    return ListingItem(paper, kind)
+
+
+def _channel_day(channel: ET.Element) -> date | None:
+    """The listing date from the channel's pubDate, as a US Eastern date."""
+    text = text_of(channel.find("pubDate")).strip()
+    if not text:
+        return None
+    return parse_rfc2822(text, SOURCE, "channel.pubDate").astimezone(EASTERN).date()
+
+
+def parse(payload: bytes | str) -> Listing:
+    """Parse the RSS 2.0 announcement feed into a listing."""
+    root = parse_xml(payload, SOURCE)
+    channel = root.find("channel")
+    if root.tag != "rss" or channel is None:
+        raise ParseError(SOURCE, f"not an RSS feed (root element {root.tag[:40]!r})")
+    day = _channel_day(channel)
+    items: dict[str, ListingItem] = {}
+    for index, element in enumerate(channel.findall("item")):
+        entry = _item(element, f"item[{index}]", day)
+        items.setdefault(entry.paper.arxiv_id, entry)
+    return Listing(day, tuple(items.values()))

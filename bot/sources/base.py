@@ -1,0 +1,149 @@
+"""The one interface every source implements, what a fetch returns, and how it fails."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.config import Settings
+from bot.models import Paper, Signal, SocialPost
+
+if TYPE_CHECKING:
+    from bot.sources.http import PoliteHttp
+
+__all__ = [
+    "AuthError",
+    "Batch",
+    "FetchContext",
+    "FetchResult",
+    "Listener",
+    "ParseError",
+    "Sessions",
+    "Source",
+    "SourceError",
+]
+
+
+class SourceError(Exception):
+    """A source could not deliver; the message names the source and says why, in one line."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        """Keep the source and the reason apart so reports can show either."""
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+        self.reason = reason
+
+
+class ParseError(SourceError):
+    """The payload was not what the source documents (truncated, wrong types, missing fields)."""
+
+
+class AuthError(SourceError):
+    """The credentials were refused."""
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    """Everything one source delivered in one run, stored together or not at all."""
+
+    papers: tuple[Paper, ...] = ()
+    posts: tuple[SocialPost, ...] = ()
+    signals: tuple[Signal, ...] = ()
+
+    def __add__(self, other: Batch) -> Batch:
+        """Concatenate two batches."""
+        return Batch(
+            self.papers + other.papers, self.posts + other.posts, self.signals + other.signals
+        )
+
+    @property
+    def empty(self) -> bool:
+        """True when the batch carries nothing."""
+        return not (self.papers or self.posts or self.signals)
+
+    def linked_ids(self) -> set[str]:
+        """The arXiv ids the posts and signals refer to."""
+        ids = {a for post in self.posts for a in post.arxiv_ids}
+        return ids | {s.arxiv_id for s in self.signals}
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A parsed batch, the state to keep if it is stored, and a note for the report."""
+
+    batch: Batch = Batch()
+    cursor: Mapping[str, Any] = field(default_factory=dict)
+    note: str = ""
+
+
+class Listener(Protocol):
+    """Receives progress so the CLI can draw a bar or print log lines."""
+
+    def started(self, source: str) -> None:
+        """A source began fetching."""
+
+    def step(self, source: str, message: str, done: int | None, total: int | None) -> None:
+        """A source made progress, e.g. request 3 of 20."""
+
+    def finished(self, source: str, status: str, detail: str) -> None:
+        """A source ended: ok, failed or skipped, with a one-line detail."""
+
+
+class Sessions:
+    """Login sessions kept between runs of a long-lived process (logins are rate limited)."""
+
+    def __init__(self) -> None:
+        """Start with no sessions."""
+        self._items: dict[str, Any] = {}
+
+    def get(self, name: str) -> Any:
+        """The session kept for a source, or None."""
+        return self._items.get(name)
+
+    def put(self, name: str, value: Any) -> None:
+        """Keep a source's session."""
+        self._items[name] = value
+
+    def drop(self, name: str) -> None:
+        """Forget a source's session, e.g. after it was refused."""
+        self._items.pop(name, None)
+
+
+@dataclass
+class FetchContext:
+    """What a source's fetch gets: the polite HTTP layer, settings, the day and its saved state."""
+
+    source: str
+    http: PoliteHttp
+    settings: Settings
+    now: datetime
+    day: date | None  # the listing day asked for with --date; None means "the latest"
+    cursor: Mapping[str, Any]  # this source's state from its last stored run
+    sessions: Sessions
+    listener: Listener | None = None
+
+    def step(self, message: str, done: int | None = None, total: int | None = None) -> None:
+        """Report progress to the listener, if any."""
+        if self.listener is not None:
+            self.listener.step(self.source, message, done, total)
+
+
+Fetch = Callable[[FetchContext], Awaitable[FetchResult]]
+Requirement = Callable[[Settings], str | None]
+
+
+def _always(settings: Settings) -> str | None:
+    """Sources with no credentials are always available."""
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """A registered source: its name, its fetch, and what it needs to run."""
+
+    name: str
+    description: str
+    fetch: Fetch
+    unavailable: Requirement = _always  # returns why the source cannot run (missing credentials)

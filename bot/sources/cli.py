@@ -1,0 +1,180 @@
+"""The `fetch` and `sources` subcommands, for bot/cli.py to add to its parser."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from datetime import date, datetime
+from typing import TextIO
+
+import httpx
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from bot.config import Settings
+from bot.sources.base import Sessions
+from bot.sources.health import SourceHealth, read_health, source_migrations
+from bot.sources.orchestrator import UnknownSourceError, fetch_sources
+from bot.sources.progress import listener_for
+from bot.sources.registry import LOOKUP, registered, source_names
+from bot.sources.report import FetchReport
+from bot.store import Store
+from bot.timeutil import to_iso
+
+__all__ = ["add_commands", "format_health", "run_fetch", "run_sources"]
+
+
+def _day(text: str) -> date:
+    """An argparse type for YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `fetch` and `sources`; each sets args.handler(args, settings) -> exit code."""
+    fetch = subparsers.add_parser(
+        "fetch",
+        help="fetch papers, posts and signals from the live sources into the store",
+        description="Fetch from every enabled source (or those named with --source) and store "
+        "what each delivered. One source failing never stops the others.",
+    )
+    fetch.add_argument(
+        "--date", type=_day, help="the arXiv listing day to fetch (default: the latest)"
+    )
+    fetch.add_argument(
+        "--source",
+        action="append",
+        dest="sources",
+        choices=source_names(),
+        metavar="SOURCE",
+        help=f"fetch only this source; repeatable ({', '.join(source_names())})",
+    )
+    fetch.set_defaults(handler=run_fetch)
+    sources = subparsers.add_parser(
+        "sources",
+        help="show each source's last success, last error and counts",
+        description="Show each source's health as recorded by past fetches.",
+    )
+    sources.set_defaults(handler=run_sources)
+
+
+async def _fetch(
+    store: Store,
+    settings: Settings,
+    args: argparse.Namespace,
+    transport: httpx.AsyncBaseTransport | None,
+) -> FetchReport:
+    """One fetch run on a fresh HTTP client."""
+    timeout = httpx.Timeout(settings.config.sources.timeout_seconds)
+    async with httpx.AsyncClient(
+        follow_redirects=True, timeout=timeout, transport=transport
+    ) as client:
+        with listener_for(sys.stderr) as listener:
+            return await fetch_sources(
+                store,
+                settings,
+                client,
+                day=args.date,
+                only=args.sources or (),
+                sessions=Sessions(),
+                listener=listener,
+            )
+
+
+def run_fetch(
+    args: argparse.Namespace,
+    settings: Settings,
+    out: TextIO | None = None,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> int:
+    """`hotpapers fetch`: 0 when every source succeeded or was skipped, 1 when one failed."""
+    store = Store(settings.env.hotpapers_db)
+    try:
+        report = asyncio.run(_fetch(store, settings, args, transport))
+    except UnknownSourceError as error:
+        print(f"hotpapers fetch: {error}", file=sys.stderr)
+        return 2
+    finally:
+        store.close()
+    stream = out or sys.stdout
+    for line in report.lines():
+        print(line, file=stream)
+    return 0 if report.ok else 1
+
+
+def _when(moment: datetime | None) -> str:
+    """A stored time for display."""
+    return to_iso(moment) if moment is not None else "-"
+
+
+def _row(name: str, health: SourceHealth | None, state: str) -> list[str]:
+    """One source's cells: name, state, last success, last error, last counts, runs, note."""
+    if health is None:
+        return [name, state, "never", "-", "-", "0 runs", "-"]
+    error = f"{_when(health.last_error_at)} {health.last_error}" if health.last_error else "-"
+    counts = f"{health.papers} papers, {health.posts} posts, {health.signals} signals"
+    runs = f"{health.runs} runs, {health.failures} failed"
+    if health.consecutive_failures:
+        runs += f" ({health.consecutive_failures} in a row)"
+    return [
+        name,
+        f"{state}, last {health.last_status}",
+        _when(health.last_success),
+        error,
+        counts,
+        runs,
+        health.last_note or "-",
+    ]
+
+
+def health_rows(settings: Settings, health: dict[str, SourceHealth]) -> list[list[str]]:
+    """A row per registered source (and the lookup step) with its configuration and health."""
+    rows: list[list[str]] = []
+    enabled = set(settings.config.sources.enabled)
+    for name, source in registered().items():
+        missing = source.unavailable(settings)
+        state = "disabled" if name not in enabled else (missing or "enabled")
+        rows.append(_row(name, health.get(name), state))
+    rows.append(_row(LOOKUP, health.get(LOOKUP), "after arxiv"))
+    return rows
+
+
+HEADERS = ["source", "state", "last success", "last error", "last counts", "runs", "last note"]
+
+
+def format_health(rows: list[list[str]]) -> str:
+    """Plain text: one block per source, for pipes and logs."""
+    blocks = []
+    for row in rows:
+        lines = [row[0]] + [f"  {h}: {v}" for h, v in zip(HEADERS[1:], row[1:], strict=True)]
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks)
+
+
+def run_sources(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
+    """`hotpapers sources`: each source's last success, last error and counts."""
+    store = Store(settings.env.hotpapers_db)
+    try:
+        store.migrate(source_migrations)
+        rows = health_rows(settings, read_health(store))
+    finally:
+        store.close()
+    stream = out or sys.stdout
+    if stream.isatty():
+        _print_table(rows, stream)
+    else:
+        print(format_health(rows), file=stream)
+    return 0
+
+
+def _print_table(rows: list[list[str]], stream: TextIO) -> None:
+    """A rich table for terminals; cells are escaped because errors quote server messages."""
+    table = Table(*HEADERS)
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    Console(file=stream).print(table)

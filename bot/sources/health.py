@@ -1,0 +1,182 @@
+"""Source health in SQLite: last success, last error, counts and each source's saved state."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from bot.store import Store
+from bot.timeutil import parse_time, to_iso
+
+__all__ = [
+    "SourceHealth",
+    "load_cursor",
+    "read_health",
+    "record_failure",
+    "record_skip",
+    "record_success",
+    "source_migrations",
+]
+
+source_migrations = Migrations("hotpapers-sources")
+
+
+@source_migrations()
+def m001_source_health(db: Database) -> None:
+    """One row per source: its last run, success, error, counts and cursor."""
+    db.execute(
+        """
+        CREATE TABLE source_health (
+            source TEXT PRIMARY KEY,
+            last_run TEXT,
+            last_status TEXT NOT NULL DEFAULT 'never',
+            last_note TEXT NOT NULL DEFAULT '',
+            last_success TEXT,
+            last_error TEXT NOT NULL DEFAULT '',
+            last_error_at TEXT,
+            papers INTEGER NOT NULL DEFAULT 0,
+            posts INTEGER NOT NULL DEFAULT 0,
+            signals INTEGER NOT NULL DEFAULT 0,
+            requests INTEGER NOT NULL DEFAULT 0,
+            runs INTEGER NOT NULL DEFAULT 0,
+            failures INTEGER NOT NULL DEFAULT 0,
+            consecutive_failures INTEGER NOT NULL DEFAULT 0,
+            cursor TEXT NOT NULL DEFAULT '{}'
+        )
+        """
+    )
+
+
+@source_migrations()
+def m002_lookup_misses(db: Database) -> None:
+    """Linked ids the arXiv API did not return, so they are not asked for forever."""
+    db.execute(
+        """
+        CREATE TABLE source_lookup_misses (
+            arxiv_id TEXT PRIMARY KEY,
+            attempts INTEGER NOT NULL,
+            last_attempt TEXT NOT NULL
+        ) WITHOUT ROWID
+        """
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """What `hotpapers sources` shows for one source."""
+
+    source: str
+    last_run: datetime | None
+    last_status: str  # ok, failed, skipped or never
+    last_note: str
+    last_success: datetime | None
+    last_error: str
+    last_error_at: datetime | None
+    papers: int  # counts of the last successful run
+    posts: int
+    signals: int
+    requests: int  # requests of the last run
+    runs: int
+    failures: int
+    consecutive_failures: int
+
+
+def _time(value: str | None) -> datetime | None:
+    """Optional stored time."""
+    return parse_time(value) if value else None
+
+
+def _ensure(store: Store, source: str) -> None:
+    """Create the source's row if it has none."""
+    store.db.execute("INSERT OR IGNORE INTO source_health (source) VALUES (?)", (source,))
+
+
+def record_success(
+    store: Store,
+    source: str,
+    at: datetime,
+    counts: tuple[int, int, int],
+    *,
+    requests: int,
+    note: str,
+    cursor: Mapping[str, Any],
+) -> None:
+    """Record a stored run, its counts and the cursor the next run starts from."""
+    with store.lock, store.db.atomic():
+        _ensure(store, source)
+        store.db.execute(
+            "UPDATE source_health SET last_run = ?, last_status = 'ok', last_note = ?,"
+            " last_success = ?, papers = ?, posts = ?, signals = ?, requests = ?,"
+            " runs = runs + 1, consecutive_failures = 0, cursor = ? WHERE source = ?",
+            (to_iso(at), note, to_iso(at), *counts, requests, json.dumps(dict(cursor)), source),
+        )
+
+
+def record_failure(store: Store, source: str, at: datetime, reason: str, *, requests: int) -> None:
+    """Record a failed run and why; the cursor stays where the last success left it."""
+    with store.lock, store.db.atomic():
+        _ensure(store, source)
+        store.db.execute(
+            "UPDATE source_health SET last_run = ?, last_status = 'failed', last_note = '',"
+            " last_error = ?, last_error_at = ?, requests = ?, runs = runs + 1,"
+            " failures = failures + 1, consecutive_failures = consecutive_failures + 1"
+            " WHERE source = ?",
+            (to_iso(at), reason, to_iso(at), requests, source),
+        )
+
+
+def record_skip(store: Store, source: str, at: datetime, reason: str) -> None:
+    """Record that a source did not run (e.g. not configured)."""
+    with store.lock, store.db.atomic():
+        _ensure(store, source)
+        store.db.execute(
+            "UPDATE source_health SET last_run = ?, last_status = 'skipped', last_note = ?,"
+            " requests = 0 WHERE source = ?",
+            (to_iso(at), reason, source),
+        )
+
+
+def load_cursor(store: Store, source: str) -> dict[str, Any]:
+    """The state a source saved at its last success ({} if none)."""
+    with store.lock:
+        row = store.db.execute(
+            "SELECT cursor FROM source_health WHERE source = ?", (source,)
+        ).fetchone()
+    if row is None:
+        return {}
+    try:
+        value = json.loads(row[0])
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def read_health(store: Store) -> dict[str, SourceHealth]:
+    """Every recorded source's health, by name."""
+    with store.lock:
+        rows = list(store.db.query("SELECT * FROM source_health ORDER BY source"))
+    return {
+        row["source"]: SourceHealth(
+            source=row["source"],
+            last_run=_time(row["last_run"]),
+            last_status=row["last_status"],
+            last_note=row["last_note"],
+            last_success=_time(row["last_success"]),
+            last_error=row["last_error"],
+            last_error_at=_time(row["last_error_at"]),
+            papers=row["papers"],
+            posts=row["posts"],
+            signals=row["signals"],
+            requests=row["requests"],
+            runs=row["runs"],
+            failures=row["failures"],
+            consecutive_failures=row["consecutive_failures"],
+        )
+        for row in rows
+    }

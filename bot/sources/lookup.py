@@ -1,0 +1,76 @@
+"""Papers that posts and signals link but the store lacks, looked up through the arXiv API."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection, Sequence
+from datetime import datetime
+
+from bot.config import Settings
+from bot.models import Paper
+from bot.sources import arxiv_api
+from bot.sources.base import Listener
+from bot.sources.http import PoliteHttp
+from bot.store import Store
+from bot.timeutil import to_iso
+
+__all__ = ["MAX_ATTEMPTS", "lookup_papers", "missing_ids"]
+
+NAME = "arxiv-lookup"
+# An id the API keeps dropping (withdrawn, mistyped in a post) is asked for this many runs.
+MAX_ATTEMPTS = 3
+
+_MISSING = """
+SELECT arxiv_id FROM (
+    SELECT l.arxiv_id AS arxiv_id, max(p.observed_at) AS seen
+    FROM post_links l JOIN posts p ON p.source = l.source AND p.post_id = l.post_id
+    GROUP BY l.arxiv_id
+    UNION ALL
+    SELECT arxiv_id, max(observed_at) FROM signals GROUP BY arxiv_id
+) linked
+WHERE arxiv_id NOT IN (SELECT arxiv_id FROM papers)
+  AND arxiv_id NOT IN (SELECT arxiv_id FROM source_lookup_misses WHERE attempts >= ?)
+GROUP BY arxiv_id
+ORDER BY max(seen) DESC, arxiv_id
+LIMIT ?
+"""
+
+
+def missing_ids(store: Store, limit: int, exclude: Collection[str] = ()) -> list[str]:
+    """Linked ids with no paper (nor in exclude), most recently seen first."""
+    with store.lock:
+        rows = store.db.execute(_MISSING, (MAX_ATTEMPTS, limit + len(exclude))).fetchall()
+    return [row[0] for row in rows if row[0] not in exclude][:limit]
+
+
+def _record_misses(store: Store, dropped: Sequence[str], at: datetime) -> None:
+    """Count another failed attempt for each id the API did not return."""
+    with store.lock, store.db.atomic():
+        store.db.conn.executemany(
+            "INSERT INTO source_lookup_misses (arxiv_id, attempts, last_attempt) VALUES (?, 1, ?)"
+            " ON CONFLICT (arxiv_id) DO UPDATE SET attempts = attempts + 1,"
+            " last_attempt = excluded.last_attempt",
+            [(arxiv_id, to_iso(at)) for arxiv_id in dropped],
+        )
+
+
+async def lookup_papers(
+    store: Store,
+    http: PoliteHttp,
+    settings: Settings,
+    ids: Sequence[str],
+    now: datetime,
+    listener: Listener | None = None,
+) -> tuple[tuple[Paper, ...], list[str]]:
+    """Fetch papers for linked ids; count a miss for each id the API does not return."""
+    if not ids:
+        return (), []
+
+    def step(message: str, done: int, total: int) -> None:
+        if listener is not None:
+            listener.step(NAME, message, done, total)
+
+    api_url = settings.env.arxiv_api_url
+    found, dropped = await arxiv_api.fetch_papers(http, api_url, ids, step, source=NAME)
+    await asyncio.to_thread(_record_misses, store, dropped, now)
+    return tuple(found.values()), dropped
