@@ -1,19 +1,46 @@
-"""Ranking: the 2021 blog's `seed` score and the explainable `hot` score. Pure functions."""
+"""Ranking: the 2021 blog's `seed` score and the explainable `hot` score. Pure functions.
+
+Scoring works on per-source tallies alone, so ranking a busy week never loads a paper;
+`explain` turns the few scores a digest shows into RankedPapers with their explanations.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from bot.config import HotRanking, SeedRanking
 from bot.models import SOURCE_LABELS, Paper, RankedPaper, Selection, Tally
 
-__all__ = ["format_score", "growth_cutoff", "link_labels", "rank_hot", "rank_seed", "select"]
+__all__ = [
+    "Scored",
+    "explain",
+    "format_score",
+    "growth_cutoff",
+    "link_labels",
+    "matches",
+    "score_hot",
+    "score_seed",
+]
 
 # What one unit of each source's level is called in an explanation.
 _UNITS = {"hackernews": "points", "huggingface": "upvotes"}
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """A paper's score and where it came from, before the paper itself is loaded."""
+
+    arxiv_id: str
+    score: float
+    breakdown: dict[str, float]  # source -> contribution, summing to score
+    levels: dict[str, float]  # source -> raw count behind the contribution
+    growths: dict[str, float]  # source -> recent rise of that count
+    reposts: int = 0
+    likes: int = 0
+    as_of: datetime | None = None
 
 
 def format_score(value: float) -> str:
@@ -34,17 +61,10 @@ def _by_paper(tallies: Iterable[Tally]) -> dict[str, list[Tally]]:
     return grouped
 
 
-def _ordered(ranked: list[RankedPaper]) -> list[RankedPaper]:
-    """Sort by score, then id for a stable order, and number from 1."""
-    ranked.sort(key=lambda r: (-r.score, r.paper.arxiv_id))
-    return [replace(r, rank=i) for i, r in enumerate(ranked, 1)]
-
-
-def _explain(score: float, breakdown: Mapping[str, float]) -> str:
-    """'142 = HF 61 + HN 48 + Bluesky 33': the score and its parts, biggest first."""
-    parts = sorted(breakdown.items(), key=lambda kv: (-kv[1], kv[0]))
-    terms = " + ".join(f"{SOURCE_LABELS.get(s, s)} {format_score(v)}" for s, v in parts)
-    return f"{format_score(score)} = {terms}" if terms else format_score(score)
+def _sorted(scored: list[Scored]) -> list[Scored]:
+    """Highest score first, then by id for a stable order."""
+    scored.sort(key=lambda s: (-s.score, s.arxiv_id))
+    return scored
 
 
 def _as_of(tallies: Iterable[Tally]) -> datetime | None:
@@ -52,97 +72,122 @@ def _as_of(tallies: Iterable[Tally]) -> datetime | None:
     return max((t.as_of for t in tallies if t.as_of), default=None)
 
 
-def rank_seed(
-    papers: Mapping[str, Paper], tallies: Iterable[Tally], config: SeedRanking
-) -> list[RankedPaper]:
+def score_seed(tallies: Iterable[Tally], config: SeedRanking) -> list[Scored]:
     """The 2021 blog: reposts + likes summed over linking posts; papers reaching min_score."""
-    ranked = []
+    scored = []
     for arxiv_id, items in _by_paper(t for t in tallies if not t.is_signal).items():
-        paper = papers.get(arxiv_id)
         reposts = sum(t.reposts for t in items)
         likes = sum(t.likes for t in items)
-        if paper is None or reposts + likes < config.min_score:
+        if reposts + likes < config.min_score:
             continue
-        breakdown = {t.source: float(t.reposts + t.likes) for t in items}
-        ranked.append(
-            RankedPaper(
-                rank=0,
-                paper=paper,
-                score=float(reposts + likes),
-                breakdown=breakdown,
-                explanation=_explain(reposts + likes, breakdown),
-                reposts=reposts,
-                likes=likes,
-                as_of=_as_of(items),
+        levels: dict[str, float] = defaultdict(float)
+        for t in items:
+            levels[t.source] += t.reposts + t.likes
+        scored.append(
+            Scored(
+                arxiv_id,
+                float(reposts + likes),
+                dict(levels),
+                dict(levels),
+                {},
+                reposts,
+                likes,
+                _as_of(items),
             )
         )
-    return _ordered(ranked)
+    return _sorted(scored)
 
 
-def _age_factor(paper: Paper, now: datetime, half_life_hours: float) -> float:
+def age_factor(born: datetime | None, now: datetime, half_life_hours: float) -> float:
     """Halve a paper's heat every half-life since it was announced (or first published)."""
-    born = paper.published
-    if paper.announced is not None:
-        born = datetime.combine(paper.announced, datetime.min.time(), now.tzinfo)
     if born is None:
         return 1.0
     age_hours = max((now - born).total_seconds() / 3600.0, 0.0)
     return float(0.5 ** (age_hours / half_life_hours))
 
 
-def _detail(source: str, level: float, growth: float) -> str:
-    """One source's raw numbers, e.g. '57 upvotes, +12 new'."""
-    unit = _UNITS.get(source, "reposts + likes")
-    text = f"{format_score(level)} {unit}"
-    return f"{text}, +{format_score(growth)} new" if growth else text
-
-
-def _hot_one(
-    paper: Paper, items: list[Tally], config: HotRanking, now: datetime
-) -> RankedPaper | None:
+def _score_one(
+    arxiv_id: str, items: list[Tally], factor: float, config: HotRanking
+) -> Scored | None:
     """One paper's hot score with its per-source breakdown, or None when it scores nothing."""
-    factor = _age_factor(paper, now, config.half_life_hours)
-    level: dict[str, float] = defaultdict(float)
-    growth: dict[str, float] = defaultdict(float)
+    levels: dict[str, float] = defaultdict(float)
+    growths: dict[str, float] = defaultdict(float)
     for t in items:
-        level[t.source] += t.level
-        growth[t.source] += t.growth
-    breakdown = {
-        s: round(
-            config.weights.get(s, 0.0) * (level[s] + config.growth_weight * growth[s]) * factor, 1
-        )
-        for s in level
-    }
-    # A source with no weight or no data contributes nothing and is left out.
-    breakdown = {s: v for s, v in breakdown.items() if v > 0}
+        levels[t.source] += t.level
+        growths[t.source] += t.growth
+    breakdown = {}
+    for source, level in levels.items():
+        weight = config.weights.get(source, 0.0)
+        value = round(weight * (level + config.growth_weight * growths[source]) * factor, 1)
+        if value > 0:  # a source with no weight or no data contributes nothing
+            breakdown[source] = value
     score = round(sum(breakdown.values()), 1)
     if not breakdown or score <= config.min_score:
         return None
     posts = [t for t in items if not t.is_signal]
-    return RankedPaper(
-        rank=0,
-        paper=paper,
-        score=score,
-        breakdown=breakdown,
-        explanation=_explain(score, breakdown),
-        reposts=sum(t.reposts for t in posts),
-        likes=sum(t.likes for t in posts),
-        as_of=_as_of(items),
-        details={s: _detail(s, level[s], growth[s]) for s in breakdown},
+    return Scored(
+        arxiv_id,
+        score,
+        breakdown,
+        dict(levels),
+        dict(growths),
+        sum(t.reposts for t in posts),
+        sum(t.likes for t in posts),
+        _as_of(items),
     )
 
 
-def rank_hot(
-    papers: Mapping[str, Paper], tallies: Iterable[Tally], config: HotRanking, now: datetime
-) -> list[RankedPaper]:
-    """Score = age factor x sum over sources of weight x (level + growth_weight x growth)."""
-    ranked = []
+def score_hot(
+    tallies: Iterable[Tally],
+    born: Mapping[str, datetime | None],
+    config: HotRanking,
+    now: datetime,
+) -> list[Scored]:
+    """Score = age factor x sum over sources of weight x (level + growth_weight x growth).
+
+    born maps each paper to its announcement (or first version) time; papers absent from it
+    are unknown to the store and are not ranked.
+    """
+    scored = []
     for arxiv_id, items in _by_paper(tallies).items():
-        paper = papers.get(arxiv_id)
-        scored = _hot_one(paper, items, config, now) if paper else None
-        if scored is not None:
-            ranked.append(scored)
-    return _ordered(ranked)
+        if arxiv_id not in born:
+            continue
+        factor = age_factor(born[arxiv_id], now, config.half_life_hours)
+        one = _score_one(arxiv_id, items, factor, config)
+        if one is not None:
+            scored.append(one)
+    return _sorted(scored)
+
+
+def _explanation(score: float, breakdown: Mapping[str, float]) -> str:
+    """'142 = HF 61 + HN 48 + Bluesky 33': the score and its parts, biggest first."""
+    parts = sorted(breakdown.items(), key=lambda kv: (-kv[1], kv[0]))
+    terms = " + ".join(f"{SOURCE_LABELS.get(s, s)} {format_score(v)}" for s, v in parts)
+    return f"{format_score(score)} = {terms}" if terms else format_score(score)
+
+
+def _detail(source: str, level: float, growth: float) -> str:
+    """One source's raw numbers, e.g. '57 upvotes, +12 new'."""
+    text = f"{format_score(level)} {_UNITS.get(source, 'reposts + likes')}"
+    return f"{text}, +{format_score(growth)} new" if growth else text
+
+
+def explain(scored: Scored, paper: Paper, rank: int = 0) -> RankedPaper:
+    """The ranked paper a digest shows, with its explanation and per-source details."""
+    return RankedPaper(
+        rank=rank,
+        paper=paper,
+        score=scored.score,
+        breakdown=scored.breakdown,
+        explanation=_explanation(scored.score, scored.breakdown),
+        reposts=scored.reposts,
+        likes=scored.likes,
+        as_of=scored.as_of,
+        details={
+            s: _detail(s, scored.levels.get(s, 0.0), scored.growths.get(s, 0.0))
+            for s in scored.breakdown
+        },
+    )
 
 
 def link_labels(links: Iterable[tuple[str, str, str]]) -> dict[str, str]:
@@ -160,8 +205,8 @@ def _in_any(categories: Iterable[str], wanted: Iterable[str]) -> bool:
     return any(c == w or c.startswith(f"{w}.") for c in categories for w in wanted)
 
 
-def _matches(item: RankedPaper, selection: Selection) -> bool:
-    """Whether a ranked paper passes the selection's filters."""
+def matches(item: RankedPaper, selection: Selection) -> bool:
+    """Whether a ranked paper passes the selection's filters (top N is applied by the caller)."""
     paper = item.paper
     if selection.include_categories and not _in_any(paper.categories, selection.include_categories):
         return False
@@ -177,9 +222,6 @@ def _matches(item: RankedPaper, selection: Selection) -> bool:
     return True
 
 
-def select(ranked: Iterable[RankedPaper], selection: Selection) -> list[RankedPaper]:
-    """Top N of the ranked papers that pass the filter, renumbered from 1."""
-    chosen = [r for r in ranked if _matches(r, selection)]
-    if selection.top is not None:
-        chosen = chosen[: selection.top]
-    return [replace(r, rank=i) for i, r in enumerate(chosen, 1)]
+def renumber(items: Iterable[RankedPaper]) -> list[RankedPaper]:
+    """Number ranked papers from 1 in their order."""
+    return [replace(r, rank=i) for i, r in enumerate(items, 1)]

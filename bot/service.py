@@ -10,7 +10,16 @@ from datetime import UTC, date, datetime, timedelta
 from bot.config import Config
 from bot.ids import normalize_arxiv_id
 from bot.models import Digest, Paper, RankedPaper, Ranking, Selection
-from bot.rank import growth_cutoff, link_labels, rank_hot, rank_seed, select
+from bot.rank import (
+    Scored,
+    explain,
+    growth_cutoff,
+    link_labels,
+    matches,
+    renumber,
+    score_hot,
+    score_seed,
+)
 from bot.store import Store
 
 __all__ = ["Clock", "HotPapersService", "UnknownPaperError", "utcnow"]
@@ -35,7 +44,7 @@ class _Cached:
     key: tuple[object, ...]
     version: tuple[int, int]
     computed_at: datetime
-    ranked: list[RankedPaper]
+    ranked: list[Scored]
 
 
 class HotPapersService:
@@ -75,8 +84,8 @@ class HotPapersService:
         )
         return (day - timedelta(days=days - 1), day + timedelta(days=1))
 
-    def ranked(self, ranking: Ranking, day: date | None = None) -> list[RankedPaper]:
-        """Every ranked paper for a day (default today), cached until the store changes."""
+    def ranked(self, ranking: Ranking, day: date | None = None) -> list[Scored]:
+        """Every scored paper for a day (default today), cached until the store changes."""
         day = day or self.today()
         now = self.now()
         if day < now.date():
@@ -93,18 +102,34 @@ class HotPapersService:
             self._cache[key] = _Cached(key, version, now, ranked)
         return ranked
 
-    def _compute(self, ranking: Ranking, day: date, now: datetime) -> list[RankedPaper]:
-        """Load the window's per-source tallies from the store and rank them."""
+    def _compute(self, ranking: Ranking, day: date, now: datetime) -> list[Scored]:
+        """Score the window's per-source tallies from the store."""
         since, until = self.window(ranking, day)
         hot = self.config.ranking.hot
         cutoff = growth_cutoff(now, hot)
         tallies = self.store.post_tallies(since, until, cutoff)
-        if ranking == "hot":
-            tallies += self.store.signal_tallies(since, until, cutoff, hot.signal_metrics)
-        papers = self.store.papers_by_id(t.arxiv_id for t in tallies)
         if ranking == "seed":
-            return rank_seed(papers, tallies, self.config.ranking.seed)
-        return rank_hot(papers, tallies, hot, now)
+            return score_seed(tallies, self.config.ranking.seed)
+        tallies += self.store.signal_tallies(since, until, cutoff, hot.signal_metrics)
+        return score_hot(tallies, self.store.births(since, until), hot, now)
+
+    def _pick(self, scored: list[Scored], selection: Selection) -> list[RankedPaper]:
+        """The top N scored papers that pass the filter, loading papers a chunk at a time."""
+        chosen: list[RankedPaper] = []
+        limit = len(scored) if selection.top is None else selection.top
+        step = max(limit, 1) * 2
+        for start in range(0, len(scored), step):
+            window = scored[start : start + step]
+            chunk = [s for s in window if s.arxiv_id not in selection.exclude_ids]
+            papers = self.store.papers_by_id(s.arxiv_id for s in chunk)
+            for item in chunk:
+                paper = papers.get(item.arxiv_id)
+                ranked = explain(item, paper) if paper else None
+                if ranked is not None and matches(ranked, selection):
+                    chosen.append(ranked)
+                if len(chosen) >= limit:
+                    return renumber(chosen)
+        return renumber(chosen)
 
     def hydrate(self, ranked: list[RankedPaper], ranking: Ranking) -> list[RankedPaper]:
         """Attach the posts to show and extra links, for the few papers actually shown."""
@@ -117,7 +142,9 @@ class HotPapersService:
         links = self.store.signal_links(ids)
         return [
             replace(
-                r, posts=posts[r.paper.arxiv_id], links=link_labels(links.get(r.paper.arxiv_id, []))
+                r,
+                posts=posts[r.paper.arxiv_id],
+                links=link_labels(links.get(r.paper.arxiv_id, [])),
             )
             for r in ranked
         ]
@@ -152,7 +179,7 @@ class HotPapersService:
         if channel and days > 0:
             seen = self.store.shown_since(channel, self.now() - timedelta(days=days))
             selection = replace(selection, exclude_ids=selection.exclude_ids | seen)
-        papers = self.hydrate(select(self.ranked(ranking, day), selection), ranking)
+        papers = self.hydrate(self._pick(self.ranked(ranking, day), selection), ranking)
         sources = sorted({s for p in papers for s in p.breakdown})
         return Digest(
             day=day,
@@ -179,20 +206,21 @@ class HotPapersService:
         Raises InvalidArxivIdError for text that is no arXiv id, UnknownPaperError when unknown.
         """
         arxiv_id = normalize_arxiv_id(query)
-        for item in self.ranked("hot"):
-            if item.paper.arxiv_id == arxiv_id:
-                return self.hydrate([replace(item, rank=1)], "hot")[0]
         paper = self.store.get_paper(arxiv_id)
         if paper is None:
             raise UnknownPaperError(f"arXiv:{arxiv_id} is not in the store yet")
+        for item in self.ranked("hot"):
+            if item.arxiv_id == arxiv_id:
+                return self.hydrate([explain(item, paper, 1)], "hot")[0]
         # An older paper has cooled to nothing today: explain its score as of its own day.
         day = paper.announced or (paper.published.date() if paper.published else None)
         if day is not None:
             end = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
             for item in self._compute("hot", day, end):
-                if item.paper.arxiv_id == arxiv_id:
-                    explained = f"{item.explanation} (on {day.isoformat()})"
-                    return self.hydrate([replace(item, rank=1, explanation=explained)], "hot")[0]
+                if item.arxiv_id == arxiv_id:
+                    ranked = explain(item, paper, 1)
+                    explained = f"{ranked.explanation} (on {day.isoformat()})"
+                    return self.hydrate([replace(ranked, explanation=explained)], "hot")[0]
         return _unranked(paper)
 
     def search(self, words: str, limit: int = 10) -> list[Paper]:

@@ -2,18 +2,53 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from bot.config import HotRanking, SeedRanking
-from bot.models import Selection, Tally
-from bot.rank import format_score, link_labels, rank_hot, rank_seed, select
+from bot.models import Paper, RankedPaper, Selection, Tally
+from bot.rank import (
+    Scored,
+    explain,
+    format_score,
+    link_labels,
+    matches,
+    renumber,
+    score_hot,
+    score_seed,
+)
 from tests.factories import NOW, paper
 
 SEED = SeedRanking()
 HOT = HotRanking(weights={"huggingface": 1.0, "hackernews": 1.0, "bluesky": 0.5, "x": 0.1})
+
+
+def rank_seed(
+    papers: dict[str, Paper], tallies: list[Tally], config: SeedRanking
+) -> list[RankedPaper]:
+    """Score, then explain the known papers, numbered."""
+    return renumber(
+        explain(s, papers[s.arxiv_id]) for s in score_seed(tallies, config) if s.arxiv_id in papers
+    )
+
+
+def rank_hot(
+    papers: dict[str, Paper], tallies: list[Tally], config: HotRanking, now: Any
+) -> list[RankedPaper]:
+    """Score with each paper's announcement as its birth, then explain."""
+    born = {
+        a: (datetime.combine(p.announced, datetime.min.time(), UTC) if p.announced else p.published)
+        for a, p in papers.items()
+    }
+    return renumber(explain(s, papers[s.arxiv_id]) for s in score_hot(tallies, born, config, now))
+
+
+def select(ranked: list[RankedPaper], selection: Selection) -> list[RankedPaper]:
+    """Filter, cut at top and renumber, as the service does."""
+    chosen = [r for r in ranked if matches(r, selection)]
+    return renumber(chosen if selection.top is None else chosen[: selection.top])
 
 
 def posts(arxiv_id: str, source: str = "x", reposts: int = 0, likes: int = 0, **kw: Any) -> Tally:
@@ -68,8 +103,13 @@ def test_seed_orders_by_score_and_numbers_from_one() -> None:
     ]
 
 
-def test_seed_skips_papers_the_store_does_not_know() -> None:
-    assert rank_seed({}, [posts("2611.00001", likes=500)], SEED) == []
+def test_hot_skips_papers_the_store_does_not_know() -> None:
+    assert score_hot([posts("2611.00001", "hackernews", likes=500)], {}, HOT, NOW) == []
+
+
+def test_scores_carry_what_explain_needs_without_the_paper() -> None:
+    (scored,) = score_seed([posts("2611.00001", "x", 40, 20)], SEED)
+    assert scored == Scored("2611.00001", 60.0, {"x": 60.0}, {"x": 60.0}, {}, 40, 20, None)
 
 
 def test_hot_breakdown_names_each_source_and_sums_to_the_score() -> None:

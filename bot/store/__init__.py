@@ -6,7 +6,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -152,22 +152,35 @@ class Store:
             rows = list(self.db.table("papers").search(query, limit=limit, quote=True))
         return [row_paper(r) for r in rows]
 
+    def births(self, since: date | None, until: date | None) -> dict[str, datetime | None]:
+        """When each paper in the window was born: its announcement day, else its first version."""
+        sql = "SELECT arxiv_id, announced, published FROM papers"
+        if since is not None or until is not None:
+            sql += " WHERE day >= :since AND day < :until"
+        with self.lock:
+            rows = self.db.conn.execute(sql, _window(since, until)).fetchall()
+        return {a: _birth(announced, published) for a, announced, published in rows}
+
     def post_tallies(self, since: date | None, until: date | None, cutoff: datetime) -> list[Tally]:
         """Per paper and source in the window: reposts, likes, posts, growth since cutoff."""
-        params = {**_window(since, until), "cutoff": to_iso(cutoff)}
+        params = {**_window(since, until), "cutoff": int(cutoff.timestamp())}
         sql = q.windowed(q.POST_TALLIES, since is not None or until is not None)
+        with self.lock:
+            rows = self.db.conn.execute(sql, params).fetchall()
+        # Plain tuples and integer times: a busy week has tens of thousands of these rows.
         return [
             Tally(
-                arxiv_id=r["arxiv_id"],
-                source=r["source"],
-                level=float(r["reposts"] + r["likes"]),
-                growth=float(r["growth"]),
-                reposts=r["reposts"],
-                likes=r["likes"],
-                posts=r["posts"],
-                as_of=parse_time(r["as_of"]),
+                arxiv_id,
+                source,
+                float(reposts + likes),
+                float(growth),
+                reposts,
+                likes,
+                posts,
+                "",
+                datetime.fromtimestamp(as_of, UTC),
             )
-            for r in self._query(sql, params)
+            for arxiv_id, source, posts, reposts, likes, as_of, growth in rows
         ]
 
     def signal_tallies(
@@ -254,6 +267,13 @@ class Store:
         """Every signal observation, oldest first."""
         for row in self._query("SELECT * FROM signals ORDER BY observed_at, arxiv_id, source"):
             yield row_signal(row)
+
+
+def _birth(announced: str | None, published: str | None) -> datetime | None:
+    """A paper's birth: midnight UTC of its announcement day, else its first version's time."""
+    if announced:
+        return parse_time(announced)
+    return parse_time(published) if published else None
 
 
 def _keys(posts: Iterable[SocialPost]) -> set[tuple[str, str]]:

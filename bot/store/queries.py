@@ -46,8 +46,11 @@ LINK_INSERT = "INSERT OR IGNORE INTO post_links (arxiv_id, source, post_id) VALU
 
 # Refresh the counts copied into every link of a post (run after the post's upsert).
 LINK_COUNTS_UPDATE = """
-UPDATE post_links SET reposts = p.reposts, likes = p.likes, base_score = p.base_score,
-    observed_at = p.observed_at, created_at = p.created_at
+UPDATE post_links SET reposts = p.reposts, likes = p.likes,
+    gain = CASE WHEN p.base_score IS NULL THEN NULL
+                ELSE max(p.reposts + p.likes - p.base_score, 0) END,
+    observed = CAST(strftime('%s', p.observed_at) AS INTEGER),
+    created = CAST(strftime('%s', p.created_at) AS INTEGER)
 FROM posts p
 WHERE p.source = post_links.source AND p.post_id = post_links.post_id
   AND post_links.source = :source AND post_links.post_id = :post_id
@@ -88,10 +91,10 @@ WHERE arxiv_id = :arxiv_id AND source = :source AND metric = :metric
 """
 
 # The candidate papers: those announced in [since, until), or every paper when unbounded.
-# CROSS JOIN fixes the join order: start from the window's papers (via papers_day), never from
-# a scan of every post link.
-_WINDOWED = "SELECT arxiv_id, published FROM papers WHERE day >= :since AND day < :until"
-_EVERYTHING = "SELECT arxiv_id, published FROM papers"
+# Links are read as ranges of post_links' primary key, already grouped by paper and source;
+# the signal query's CROSS JOIN starts from the window's papers, never from a table scan.
+_WINDOWED = "SELECT arxiv_id FROM papers WHERE day >= :since AND day < :until"
+_EVERYTHING = "SELECT arxiv_id FROM papers"
 
 
 def windowed(sql: str, bounded: bool) -> str:
@@ -103,13 +106,13 @@ def windowed(sql: str, bounded: bool) -> str:
 # Growth only counts for posts observed since the cutoff: older numbers are not "recent".
 POST_TALLIES = """
 SELECT l.arxiv_id, l.source, count(*) AS posts, sum(l.reposts) AS reposts,
-       sum(l.likes) AS likes, max(l.observed_at) AS as_of,
-       sum(CASE WHEN l.observed_at < :cutoff THEN 0
-                WHEN l.base_score IS NOT NULL THEN max(l.reposts + l.likes - l.base_score, 0)
-                WHEN l.created_at >= :cutoff THEN l.reposts + l.likes
+       sum(l.likes) AS likes, max(l.observed) AS as_of,
+       sum(CASE WHEN l.observed < :cutoff THEN 0
+                WHEN l.gain IS NOT NULL THEN l.gain
+                WHEN l.created >= :cutoff THEN l.reposts + l.likes
                 ELSE 0 END) AS growth
-FROM ({cand}) AS cand
-CROSS JOIN post_links l ON l.arxiv_id = cand.arxiv_id
+FROM post_links l
+WHERE l.arxiv_id IN ({cand})
 GROUP BY l.arxiv_id, l.source
 """
 
@@ -117,10 +120,11 @@ SIGNAL_TALLIES = """
 SELECT s.arxiv_id, s.source, s.metric, s.value, s.observed_at AS as_of,
        CASE WHEN s.observed_at < :cutoff THEN 0
             WHEN s.base_value IS NOT NULL THEN max(s.value - s.base_value, 0)
-            WHEN cand.published >= :cutoff THEN s.value
+            WHEN p.published >= :cutoff THEN s.value
             ELSE 0 END AS growth
 FROM ({cand}) AS cand
 CROSS JOIN signals_latest s ON s.arxiv_id = cand.arxiv_id
+CROSS JOIN papers p ON p.arxiv_id = s.arxiv_id
 WHERE s.metric IN (SELECT value FROM json_each(:metrics))
 """
 

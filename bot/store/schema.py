@@ -84,12 +84,14 @@ def m002_posts(db: Database) -> None:
             source TEXT NOT NULL,
             post_id TEXT NOT NULL,
             -- A copy of the post's latest counts, so ranking a window is one range scan of
-            -- this table by paper, with no lookup of each post.
+            -- this table by paper, with no lookup of each post. Times are Unix seconds and
+            -- gain (reposts + likes above the growth baseline) is precomputed: ranking sums
+            -- hundreds of thousands of these rows.
             reposts INTEGER NOT NULL DEFAULT 0,
             likes INTEGER NOT NULL DEFAULT 0,
-            base_score INTEGER,
-            observed_at TEXT NOT NULL DEFAULT '',
-            created_at TEXT,
+            gain INTEGER,
+            observed INTEGER NOT NULL DEFAULT 0,
+            created INTEGER,
             PRIMARY KEY (arxiv_id, source, post_id)
         ) WITHOUT ROWID
         """
