@@ -123,7 +123,7 @@ class Commands:
         if action == "status" or (action == "settings" and not rest.strip()):
             return self._status(channel)
         if not can_manage:
-            raise UsageError("Changing this channel's digest needs permission to manage the channel.")
+            raise UsageError("Changing this channel's digest needs permission to manage it.")
         try:
             return self._change(channel, action, rest, workspace)
         except InvalidSettingError as error:

@@ -71,7 +71,7 @@ def test_paper_and_search_give_clear_errors(commands: Commands) -> None:
 def test_digest_management_needs_permission_and_reports_changes(commands: Commands) -> None:
     changes = []
     commands.on_change = lambda sub, channel: changes.append((channel, sub.top if sub else None))
-    with pytest.raises(UsageError, match="permission to manage the channel"):
+    with pytest.raises(UsageError, match="permission to manage it"):
         commands.digest("discord:1", "subscribe", can_manage=False)
     reply = commands.digest(
         "discord:1", "subscribe time=08:30 tz=Europe/Paris top=3", can_manage=True
