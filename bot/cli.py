@@ -13,6 +13,7 @@ from bot import __version__
 from bot.app import open_store
 from bot.config import ConfigError, Settings, load_settings
 from bot.digest import render_json, render_markdown, render_text
+from bot.freshness import OfflineError, ensure_fresh
 from bot.models import Digest, Selection
 from bot.service import HotPapersService, utcnow
 from bot.snapshot import SnapshotError, dump_snapshot, load_snapshot
@@ -71,7 +72,9 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     if args.snapshot:
         service = _snapshot_service(args.snapshot, settings)
     else:
-        service = HotPapersService(open_store(settings), settings.config)
+        store = open_store(settings)
+        ensure_fresh(store, settings, utcnow(), args.date)
+        service = HotPapersService(store, settings.config)
     digest = service.digest(
         day=args.date or service.today(),
         ranking=ranking,
@@ -167,7 +170,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.config)
         logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.env.log_level)
         return handler(args, settings)
-    except (ConfigError, SnapshotError, CommandError) as error:
+    except (ConfigError, SnapshotError, CommandError, OfflineError) as error:
         print(f"hotpapers: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -102,3 +102,12 @@ def test_bad_config_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["--config", str(cfg), "digest", "--snapshot", str(EXAMPLE)]) == 1
     err = capsys.readouterr().err
     assert "ranking.default" in err and "Traceback" not in err
+
+
+def test_digest_offline_with_an_empty_store_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("ARXIV_RSS_URL", "http://127.0.0.1:9/rss/")  # nothing listens there
+    assert main(["digest"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("hotpapers: error: cannot reach 127.0.0.1")
