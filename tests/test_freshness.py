@@ -1,4 +1,4 @@
-"""`hotpapers digest` fetches first only when the store has nothing fresh, and fails clearly offline."""
+"""`hotpapers digest` fetches first only when nothing is fresh, and fails clearly offline."""
 
 from __future__ import annotations
 
