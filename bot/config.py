@@ -93,7 +93,7 @@ class SourcesConfig(_Section):
 
     contact: str = "https://github.com/hotpapers/hotpapers"
     categories: tuple[str, ...] = ("cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML")
-    enabled: tuple[str, ...] = ("arxiv", "huggingface", "hackernews", "bluesky", "x")
+    enabled: tuple[str, ...] = ("arxiv", "huggingface", "hackernews", "bluesky", "x", "reddit")
     timeout_seconds: float = Field(30.0, gt=0)
     max_retries: int = Field(4, ge=0)
     arxiv_delay_seconds: float = Field(3.0, ge=0)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from bot.config import Config, ConfigError, load_settings
+from pydantic import BaseModel
+
+from bot.config import Config, ConfigError, Env, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,3 +52,31 @@ def test_bad_config_files_name_the_key(tmp_path: Path, toml: str, message: str) 
 def test_a_missing_named_config_file_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="no such configuration file"):
         load_settings(tmp_path / "none.toml", environ={})
+
+
+def _keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+    """Every leaf key of a settings model, as section.key paths."""
+    keys = []
+    for name, field in model.model_fields.items():
+        kind = field.annotation
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            keys += _keys(kind, f"{prefix}{name}.")
+        else:
+            keys.append(f"{prefix}{name}")
+    return keys
+
+
+def test_every_setting_is_documented_in_the_shipped_config() -> None:
+    text = (ROOT / "config/hotpapers.toml").read_text()
+
+    def documented(key: str) -> bool:
+        section, _, name = key.rpartition(".")
+        return bool(re.search(rf"^#? ?{name} =", text, re.M) or f"[{key}]" in text)
+
+    assert [k for k in _keys(Config) if not documented(k)] == []
+
+
+def test_every_environment_variable_is_documented_in_the_example() -> None:
+    text = (ROOT / "config/.env.example").read_text()
+    missing = [name.upper() for name in Env.model_fields if name.upper() not in text]
+    assert missing == []
