@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from pydantic import BaseModel
 
 from bot.config import Config, ConfigError, Env, load_settings
