@@ -23,6 +23,7 @@ __all__ = [
     "matches",
     "score_hot",
     "score_seed",
+    "score_totals",
 ]
 
 # What one unit of each source's level is called in an explanation.
@@ -156,6 +157,26 @@ def score_hot(
         one = _score_one(arxiv_id, items, factor, config)
         if one is not None:
             scored.append(one)
+    return _sorted(scored)
+
+
+def score_totals(
+    totals: Mapping[str, float],
+    born: Mapping[str, datetime | None],
+    config: HotRanking,
+    now: datetime,
+) -> list[Scored]:
+    """Hot scores from per-paper weighted totals: the order of a whole window, cheaply.
+
+    The breakdown is left empty; score_hot on the shown papers' tallies fills it in.
+    """
+    scored = []
+    for arxiv_id, total in totals.items():
+        if arxiv_id not in born:
+            continue
+        score = round(total * age_factor(born[arxiv_id], now, config.half_life_hours), 1)
+        if score > config.min_score:
+            scored.append(Scored(arxiv_id, score, {}, {}, {}))
     return _sorted(scored)
 
 

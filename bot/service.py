@@ -19,6 +19,7 @@ from bot.rank import (
     renumber,
     score_hot,
     score_seed,
+    score_totals,
 )
 from bot.store import Store
 
@@ -84,12 +85,17 @@ class HotPapersService:
         )
         return (day - timedelta(days=days - 1), day + timedelta(days=1))
 
+    def _as_of(self, day: date) -> datetime:
+        """The ranking's moment for a day: now, or the end of a past day."""
+        now = self.now()
+        if day < now.date():
+            return datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+        return now
+
     def ranked(self, ranking: Ranking, day: date | None = None) -> list[Scored]:
         """Every scored paper for a day (default today), cached until the store changes."""
         day = day or self.today()
-        now = self.now()
-        if day < now.date():
-            now = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
+        now = self._as_of(day)
         key = (ranking, day, self.window(ranking, day))
         version = self.store.data_version()
         with self._lock:
@@ -103,17 +109,35 @@ class HotPapersService:
         return ranked
 
     def _compute(self, ranking: Ranking, day: date, now: datetime) -> list[Scored]:
-        """Score the window's per-source tallies from the store."""
+        """Score the window from the store: seed from post tallies, hot from weighted totals."""
         since, until = self.window(ranking, day)
         hot = self.config.ranking.hot
         cutoff = growth_cutoff(now, hot)
-        tallies = self.store.post_tallies(since, until, cutoff)
         if ranking == "seed":
-            return score_seed(tallies, self.config.ranking.seed)
-        tallies += self.store.signal_tallies(since, until, cutoff, hot.signal_metrics)
-        return score_hot(tallies, self.store.births(since, until), hot, now)
+            return score_seed(
+                self.store.post_tallies(since, until, cutoff), self.config.ranking.seed
+            )
+        totals = self.store.hot_totals(
+            since,
+            until,
+            cutoff,
+            weights=hot.weights,
+            growth_weight=hot.growth_weight,
+            metrics=hot.signal_metrics,
+        )
+        return score_totals(totals, self.store.births(since, until), hot, now)
 
-    def _pick(self, scored: list[Scored], selection: Selection) -> list[RankedPaper]:
+    def _detailed(self, chunk: list[Scored], now: datetime) -> dict[str, Scored]:
+        """Hot scores with their per-source breakdown, for a few papers about to be shown."""
+        hot = self.config.ranking.hot
+        cutoff = growth_cutoff(now, hot)
+        ids = [s.arxiv_id for s in chunk]
+        tallies = self.store.post_tallies(None, None, cutoff, ids)
+        tallies += self.store.signal_tallies(None, None, cutoff, hot.signal_metrics, ids)
+        born = {s.arxiv_id: self.store.births_of(ids).get(s.arxiv_id) for s in chunk}
+        return {s.arxiv_id: s for s in score_hot(tallies, born, hot, now)}
+
+    def _pick(self, scored: list[Scored], selection: Selection, now: datetime) -> list[RankedPaper]:
         """The top N scored papers that pass the filter, loading papers a chunk at a time."""
         chosen: list[RankedPaper] = []
         limit = len(scored) if selection.top is None else selection.top
@@ -122,9 +146,10 @@ class HotPapersService:
             window = scored[start : start + step]
             chunk = [s for s in window if s.arxiv_id not in selection.exclude_ids]
             papers = self.store.papers_by_id(s.arxiv_id for s in chunk)
+            detailed = self._detailed(chunk, now) if chunk and not chunk[0].breakdown else {}
             for item in chunk:
                 paper = papers.get(item.arxiv_id)
-                ranked = explain(item, paper) if paper else None
+                ranked = explain(detailed.get(item.arxiv_id, item), paper) if paper else None
                 if ranked is not None and matches(ranked, selection):
                     chosen.append(ranked)
                 if len(chosen) >= limit:
@@ -179,7 +204,9 @@ class HotPapersService:
         if channel and days > 0:
             seen = self.store.shown_since(channel, self.now() - timedelta(days=days))
             selection = replace(selection, exclude_ids=selection.exclude_ids | seen)
-        papers = self.hydrate(self._pick(self.ranked(ranking, day), selection), ranking)
+        papers = self.hydrate(
+            self._pick(self.ranked(ranking, day), selection, self._as_of(day)), ranking
+        )
         sources = sorted({s for p in papers for s in p.breakdown})
         return Digest(
             day=day,
@@ -211,14 +238,15 @@ class HotPapersService:
             raise UnknownPaperError(f"arXiv:{arxiv_id} is not in the store yet")
         for item in self.ranked("hot"):
             if item.arxiv_id == arxiv_id:
-                return self.hydrate([explain(item, paper, 1)], "hot")[0]
+                detailed = self._detailed([item], self.now()).get(arxiv_id, item)
+                return self.hydrate([explain(detailed, paper, 1)], "hot")[0]
         # An older paper has cooled to nothing today: explain its score as of its own day.
         day = paper.announced or (paper.published.date() if paper.published else None)
         if day is not None:
             end = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
             for item in self._compute("hot", day, end):
                 if item.arxiv_id == arxiv_id:
-                    ranked = explain(item, paper, 1)
+                    ranked = explain(self._detailed([item], end).get(arxiv_id, item), paper, 1)
                     explained = f"{ranked.explanation} (on {day.isoformat()})"
                     return self.hydrate([replace(ranked, explanation=explained)], "hot")[0]
         return _unranked(paper)

@@ -110,3 +110,20 @@ def test_whole_store_mode_ranks_everything_as_of_the_newest_observation() -> Non
         "2611.00002",
         "2610.00003",
     }
+
+
+def test_the_window_order_from_weighted_totals_agrees_with_each_papers_breakdown() -> None:
+    store = stocked()
+    store.ingest(
+        posts=[
+            post(str(n), ("2611.00001",), source="bluesky", reposts=n, likes=n) for n in range(9)
+        ],
+        signals=[signal("2611.00001", 30)],
+        seen_at=NOW,
+    )
+    digest = service(store).digest()
+    scores = [p.score for p in digest.papers]
+    assert scores == sorted(scores, reverse=True)
+    for item in digest.papers:
+        assert item.score == pytest.approx(sum(item.breakdown.values()), abs=0.2)
+    assert set(digest.papers[0].breakdown) == {"bluesky", "hackernews", "huggingface"}

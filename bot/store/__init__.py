@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -161,13 +161,28 @@ class Store:
             rows = self.db.conn.execute(sql, _window(since, until)).fetchall()
         return {a: _birth(announced, published) for a, announced, published in rows}
 
-    def post_tallies(self, since: date | None, until: date | None, cutoff: datetime) -> list[Tally]:
-        """Per paper and source in the window: reposts, likes, posts, growth since cutoff."""
-        params = {**_window(since, until), "cutoff": int(cutoff.timestamp())}
-        sql = q.windowed(q.POST_TALLIES, since is not None or until is not None)
+    def births_of(self, arxiv_ids: Iterable[str]) -> dict[str, datetime | None]:
+        """When each of these papers was born (see births)."""
+        params = {"ids": json.dumps(sorted(set(arxiv_ids)))}
         with self.lock:
-            rows = self.db.conn.execute(sql, params).fetchall()
-        # Plain tuples and integer times: a busy week has tens of thousands of these rows.
+            rows = self.db.conn.execute(
+                "SELECT arxiv_id, announced, published FROM papers"
+                " WHERE arxiv_id IN (SELECT value FROM json_each(:ids))",
+                params,
+            ).fetchall()
+        return {a: _birth(announced, published) for a, announced, published in rows}
+
+    def post_tallies(
+        self,
+        since: date | None,
+        until: date | None,
+        cutoff: datetime,
+        ids: Iterable[str] | None = None,
+    ) -> list[Tally]:
+        """Per paper and source in the window (or of the given papers): counts and growth."""
+        params = _params(since, until, cutoff, ids)
+        with self.lock:
+            rows = self.db.conn.execute(_candidates(q.POST_TALLIES, params), params).fetchall()
         return [
             Tally(
                 arxiv_id,
@@ -184,26 +199,50 @@ class Store:
         ]
 
     def signal_tallies(
-        self, since: date | None, until: date | None, cutoff: datetime, metrics: Sequence[str]
+        self,
+        since: date | None,
+        until: date | None,
+        cutoff: datetime,
+        metrics: Sequence[str],
+        ids: Iterable[str] | None = None,
     ) -> list[Tally]:
-        """The newest value of each listed signal metric for papers in the window, with growth."""
-        params = {
-            **_window(since, until),
-            "cutoff": to_iso(cutoff),
+        """The newest value of each listed signal metric in the window (or of the given papers)."""
+        params = {**_params(since, until, cutoff, ids), "metrics": json.dumps(list(metrics))}
+        with self.lock:
+            rows = self.db.conn.execute(_candidates(q.SIGNAL_TALLIES, params), params).fetchall()
+        return [
+            Tally(arxiv_id, source, value, growth, metric=metric, as_of=parse_time(as_of))
+            for arxiv_id, source, metric, value, as_of, growth in rows
+        ]
+
+    def hot_totals(
+        self,
+        since: date | None,
+        until: date | None,
+        cutoff: datetime,
+        *,
+        weights: Mapping[str, float],
+        growth_weight: float,
+        metrics: Sequence[str],
+    ) -> dict[str, float]:
+        """Per paper in the window: the sum over sources of weight x (level + g x growth)."""
+        params: dict[str, Any] = {
+            **_params(since, until, cutoff, None),
+            "growth_weight": growth_weight,
             "metrics": json.dumps(list(metrics)),
         }
-        sql = q.windowed(q.SIGNAL_TALLIES, since is not None or until is not None)
-        return [
-            Tally(
-                arxiv_id=r["arxiv_id"],
-                source=r["source"],
-                level=r["value"],
-                growth=r["growth"],
-                metric=r["metric"],
-                as_of=parse_time(r["as_of"]),
-            )
-            for r in self._query(sql, params)
-        ]
+        cases = []
+        for i, (source, weight) in enumerate(sorted(weights.items())):
+            params[f"s{i}"], params[f"w{i}"] = source, weight
+            cases.append(f"WHEN :s{i} THEN :w{i}")
+        totals: dict[str, float] = {}
+        for sql, table in ((q.HOT_POST_TOTALS, "l"), (q.HOT_SIGNAL_TOTALS, "s")):
+            weigh = f"CASE {table}.source {' '.join(cases)} ELSE 0 END" if cases else "0"
+            query = _candidates(sql, params).replace("{weight}", weigh)
+            with self.lock:
+                for arxiv_id, total in self.db.conn.execute(query, params):
+                    totals[arxiv_id] = totals.get(arxiv_id, 0.0) + total
+        return totals
 
     def top_posts(
         self, arxiv_ids: Iterable[str], min_score: int, limit: int
@@ -279,6 +318,26 @@ def _birth(announced: str | None, published: str | None) -> datetime | None:
 def _keys(posts: Iterable[SocialPost]) -> set[tuple[str, str]]:
     """The distinct (source, post id) pairs of a batch."""
     return {(p.source, p.post_id) for p in posts}
+
+
+def _params(
+    since: date | None, until: date | None, cutoff: datetime, ids: Iterable[str] | None
+) -> dict[str, Any]:
+    """Parameters of the tally queries: window or ids, and the growth cutoff in both spellings."""
+    params: dict[str, Any] = {
+        **_window(since, until),
+        "cutoff": int(cutoff.timestamp()),
+        "cutoff_iso": to_iso(cutoff),
+    }
+    if ids is not None:
+        params["ids"] = json.dumps(sorted(set(ids)))
+    params["bounded"] = since is not None or until is not None
+    return params
+
+
+def _candidates(sql: str, params: Mapping[str, Any]) -> str:
+    """The query for the candidate papers its parameters name."""
+    return q.candidates(sql, bounded=bool(params["bounded"]), listed="ids" in params)
 
 
 def _window(since: date | None, until: date | None) -> dict[str, str]:

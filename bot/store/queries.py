@@ -90,43 +90,68 @@ UPDATE signals_latest SET base_value = (
 WHERE arxiv_id = :arxiv_id AND source = :source AND metric = :metric
 """
 
-# The candidate papers: those announced in [since, until), or every paper when unbounded.
-# Links are read as ranges of post_links' primary key, already grouped by paper and source;
-# the signal query's CROSS JOIN starts from the window's papers, never from a table scan.
+# The candidate papers: those announced in [since, until), every paper when unbounded, or a
+# given list of ids. Links are read as ranges of post_links' primary key, already grouped by
+# paper; the signal queries' CROSS JOIN starts from the candidates, never from a table scan.
 _WINDOWED = "SELECT arxiv_id FROM papers WHERE day >= :since AND day < :until"
 _EVERYTHING = "SELECT arxiv_id FROM papers"
+_LISTED = "SELECT value AS arxiv_id FROM json_each(:ids)"
 
 
-def windowed(sql: str, bounded: bool) -> str:
-    """The query with its candidate set restricted to the window or not."""
-    return sql.replace("{cand}", _WINDOWED if bounded else _EVERYTHING)
+def candidates(sql: str, *, bounded: bool, listed: bool = False) -> str:
+    """The query with its candidate papers: listed ids, the window, or everything."""
+    return sql.replace("{cand}", _LISTED if listed else _WINDOWED if bounded else _EVERYTHING)
 
 
-# One row per (paper, source): the sums ranking needs, computed inside SQLite.
-# Growth only counts for posts observed since the cutoff: older numbers are not "recent".
-POST_TALLIES = """
-SELECT l.arxiv_id, l.source, count(*) AS posts, sum(l.reposts) AS reposts,
-       sum(l.likes) AS likes, max(l.observed) AS as_of,
-       sum(CASE WHEN l.observed < :cutoff THEN 0
+# Growth only counts for numbers observed since the cutoff: older numbers are not "recent".
+_POST_GROWTH = """CASE WHEN l.observed < :cutoff THEN 0
                 WHEN l.gain IS NOT NULL THEN l.gain
                 WHEN l.created >= :cutoff THEN l.reposts + l.likes
-                ELSE 0 END) AS growth
-FROM post_links l
-WHERE l.arxiv_id IN ({cand})
-GROUP BY l.arxiv_id, l.source
-"""
-
-SIGNAL_TALLIES = """
-SELECT s.arxiv_id, s.source, s.metric, s.value, s.observed_at AS as_of,
-       CASE WHEN s.observed_at < :cutoff THEN 0
+                ELSE 0 END"""
+_SIGNAL_GROWTH = """CASE WHEN s.observed_at < :cutoff_iso THEN 0
             WHEN s.base_value IS NOT NULL THEN max(s.value - s.base_value, 0)
-            WHEN p.published >= :cutoff THEN s.value
-            ELSE 0 END AS growth
+            WHEN p.published >= :cutoff_iso THEN s.value
+            ELSE 0 END"""
+_SIGNALS_OF_CANDIDATES = """
 FROM ({cand}) AS cand
 CROSS JOIN signals_latest s ON s.arxiv_id = cand.arxiv_id
 CROSS JOIN papers p ON p.arxiv_id = s.arxiv_id
 WHERE s.metric IN (SELECT value FROM json_each(:metrics))
 """
+
+# One row per (paper, source): what a score's breakdown needs, summed inside SQLite.
+POST_TALLIES = f"""
+SELECT l.arxiv_id, l.source, count(*) AS posts, sum(l.reposts) AS reposts,
+       sum(l.likes) AS likes, max(l.observed) AS as_of,
+       sum({_POST_GROWTH}) AS growth
+FROM post_links l
+WHERE l.arxiv_id IN ({{cand}})
+GROUP BY l.arxiv_id, l.source
+"""
+
+SIGNAL_TALLIES = f"""
+SELECT s.arxiv_id, s.source, s.metric, s.value, s.observed_at AS as_of,
+       {_SIGNAL_GROWTH} AS growth
+{_SIGNALS_OF_CANDIDATES}
+"""
+
+# One row per paper: the weighted sum of each source's level and growth, for ranking a whole
+# window without a tally per (paper, source). {weight} is a CASE over the sources' weights.
+HOT_POST_TOTALS = f"""
+SELECT l.arxiv_id,
+       sum(({{weight}}) * (l.reposts + l.likes + :growth_weight * ({_POST_GROWTH}))) AS total
+FROM post_links l
+WHERE l.arxiv_id IN ({{cand}})
+GROUP BY l.arxiv_id
+"""
+
+HOT_SIGNAL_TOTALS = f"""
+SELECT s.arxiv_id,
+       sum(({{weight}}) * (s.value + :growth_weight * ({_SIGNAL_GROWTH}))) AS total
+{_SIGNALS_OF_CANDIDATES}
+GROUP BY s.arxiv_id
+"""
+
 
 TOP_POSTS = """
 SELECT p.*, (SELECT group_concat(x.arxiv_id, ' ') FROM post_links x
