@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -30,6 +31,19 @@ def open_store(settings: Settings, path: str | Path | None = None) -> Store:
     """The store at HOTPAPERS_DB (or path), keeping growth baselines for the configured window."""
     window = timedelta(hours=settings.config.ranking.hot.growth_window_hours)
     return Store(settings.env.hotpapers_db if path is None else path, growth_window=window)
+
+
+def failing_sources(store: Store) -> Callable[[], tuple[str, ...]]:
+    """A function naming the sources whose last fetch failed (from the sources' health table)."""
+    from bot.sources import read_health, source_migrations
+
+    store.migrate(source_migrations)
+
+    def failing() -> tuple[str, ...]:
+        health = read_health(store)
+        return tuple(sorted(name for name, h in health.items() if h.last_status == "failed"))
+
+    return failing
 
 
 @dataclass
@@ -61,7 +75,9 @@ def build_app(
 ) -> App:
     """Build the app from settings; tests inject a clock, an HTTP transport or a store."""
     store = store or open_store(settings)
-    service = HotPapersService(store, settings.config, clock)
+    service = HotPapersService(
+        store, settings.config, clock, failing_sources=failing_sources(store)
+    )
     subscriptions = Subscriptions(store)
     http = httpx.AsyncClient(
         transport=transport,

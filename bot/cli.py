@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from bot import __version__
-from bot.app import open_store
+from bot.app import failing_sources, open_store
 from bot.config import ConfigError, Settings, load_settings
 from bot.digest import render_json, render_markdown, render_text
 from bot.freshness import OfflineError, ensure_fresh
@@ -74,7 +74,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     else:
         store = open_store(settings)
         ensure_fresh(store, settings, utcnow(), args.date)
-        service = HotPapersService(store, settings.config)
+        service = HotPapersService(store, settings.config, failing_sources=failing_sources(store))
     digest = service.digest(
         day=args.date or service.today(),
         ranking=ranking,

@@ -52,13 +52,23 @@ class HotPapersService:
     """Ranks the store's papers into digests and answers lookups; no chat platform knowledge."""
 
     def __init__(
-        self, store: Store, config: Config, clock: Clock = utcnow, *, whole_store: bool = False
+        self,
+        store: Store,
+        config: Config,
+        clock: Clock = utcnow,
+        *,
+        whole_store: bool = False,
+        failing_sources: Callable[[], tuple[str, ...]] | None = None,
     ) -> None:
-        """Use the store and config; whole_store ranks everything (snapshots) with no window."""
+        """Use the store and config; whole_store ranks everything (snapshots) with no window.
+
+        failing_sources names the sources whose last fetch failed, for digests to say so.
+        """
         self.store = store
         self.config = config
         self.clock = clock
         self.whole_store = whole_store
+        self.failing_sources = failing_sources or (lambda: ())
         self._cache: dict[tuple[object, ...], _Cached] = {}
         self._lock = threading.Lock()
 
@@ -214,6 +224,7 @@ class HotPapersService:
             generated_at=self.now(),
             papers=tuple(papers),
             sources=tuple(sources),
+            missing_sources=self.failing_sources(),
         )
 
     def top(self, count: int, category: str | None = None) -> Digest:

@@ -127,3 +127,8 @@ def test_the_window_order_from_weighted_totals_agrees_with_each_papers_breakdown
     for item in digest.papers:
         assert item.score == pytest.approx(sum(item.breakdown.values()), abs=0.2)
     assert set(digest.papers[0].breakdown) == {"bluesky", "hackernews", "huggingface"}
+
+
+def test_digests_name_the_sources_whose_last_fetch_failed() -> None:
+    svc = HotPapersService(stocked(), Config(), clock=lambda: NOW, failing_sources=lambda: ("x",))
+    assert svc.digest().missing_sources == ("x",)
