@@ -151,9 +151,10 @@ def _feature_commands() -> list[
     """Each feature package's add_commands, imported when the parser is built."""
     from bot.adapters.discord.cli import add_commands as discord
     from bot.adapters.slack.manifest import add_commands as slack
+    from bot.delivery.cli import add_commands as delivery
     from bot.sources.cli import add_commands as sources
 
-    return [sources, discord, slack]
+    return [sources, delivery, discord, slack]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

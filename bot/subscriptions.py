@@ -25,6 +25,7 @@ __all__ = [
     "Subscriptions",
     "parse_settings",
     "parse_weekdays",
+    "validate",
 ]
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

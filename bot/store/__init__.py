@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,8 @@ from bot.store.schema import core_migrations
 from bot.timeutil import parse_time, to_iso
 
 __all__ = ["Store"]
+
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -47,9 +51,43 @@ class Store:
         self.migrate(core_migrations)
 
     def migrate(self, migrations: Migrations) -> None:
-        """Apply a set of migrations (each feature package owns one)."""
+        """Apply a set of migrations (each feature package owns one), once across processes.
+
+        sqlite-utils decides what is pending before each migration's own transaction, so two
+        processes starting together could both create a table; holding the write lock around
+        the whole set makes the second one see the first one's work.
+        """
         with self.lock:
-            migrations.apply(self.db)
+            if migrations.pending(self.db):
+                with self.write():
+                    migrations.apply(self.db)
+
+    @contextmanager
+    def write(self, within: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
+        """A transaction holding SQLite's write lock from the start, committed on exit.
+
+        BEGIN IMMEDIATE, not BEGIN: a deferred transaction that reads, then writes, fails at once
+        with "database is locked" when another process wrote in between, instead of waiting.
+        Pass `within` (the connection of an enclosing write) to join that transaction instead.
+        """
+        if within is not None:
+            yield within
+            return
+        with self.lock:
+            conn = self.db.conn
+            if conn.in_transaction:
+                # Python's sqlite3 opens a transaction before any write and keeps it open until
+                # someone commits; joining it would let a crash undo what we say is recorded.
+                log.warning("committing a transaction other code left open")
+                conn.commit()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+            self._writes += 1
 
     def close(self) -> None:
         """Close the connection."""

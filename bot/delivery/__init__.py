@@ -1,0 +1,1 @@
+"""Scheduled delivery: subscriptions' schedules, the exactly-once ledger, rate-limited fan-out."""

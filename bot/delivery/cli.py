@@ -1,0 +1,251 @@
+"""CLI commands: subscribe, unsubscribe, channels, post, status, run."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from bot.app import App, build_app, open_store
+from bot.cli import CommandError
+from bot.config import Settings
+from bot.delivery.defaults import default_subscription
+from bot.delivery.deliver import Outcome
+from bot.delivery.health import Fetch, SourceStatus
+from bot.delivery.lease import SCHEDULER, Leases
+from bot.delivery.ledger import Ledger
+from bot.delivery.manual import post_once
+from bot.delivery.platforms import chat_platforms, open_platforms
+from bot.delivery.runner import run
+from bot.delivery.status import channel_status, source_lines
+from bot.service import utcnow
+from bot.subscriptions import (
+    InvalidSettingError,
+    Subscription,
+    Subscriptions,
+    parse_weekdays,
+    validate,
+)
+
+__all__ = ["add_commands", "cmd_channels", "cmd_post", "cmd_run", "cmd_status", "cmd_subscribe",
+           "cmd_unsubscribe"]  # fmt: skip
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def _day(text: str) -> date:
+    """argparse type for YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-05-06") from None
+
+
+def _changes(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given on the command line (the others keep their current value)."""
+    given: dict[str, Any] = {
+        "time": args.time, "timezone": args.tz, "top": args.top, "ranking": args.ranking,
+        "empty_day": args.empty, "min_score": args.min_score, "repeat_days": args.repeat_days,
+        "workspace": args.workspace,
+    }  # fmt: skip
+    changes = {key: value for key, value in given.items() if value is not None}
+    if args.days is not None:
+        changes["days"] = parse_weekdays(args.days)
+    for key, values in (("categories", args.category), ("exclude_categories", args.exclude),
+                        ("keywords", args.keyword)):  # fmt: skip
+        if values:
+            changes[key] = tuple(values)
+    return changes
+
+
+def cmd_subscribe(args: argparse.Namespace, settings: Settings) -> int:
+    """Subscribe a channel, or change its settings (this also resumes a paused one)."""
+    store = open_store(settings)
+    try:
+        subs = Subscriptions(store)
+        now = utcnow()
+        base = subs.get(args.channel) or default_subscription(args.channel, settings.config)
+        try:
+            changes = _changes(args)
+            sub = subs.save(replace(base, paused=False, paused_reason="", **changes), now)
+        except InvalidSettingError as error:
+            raise CommandError(str(error)) from None
+        print(f"Subscribed: {sub.describe()}")
+        print(channel_status(sub, Ledger(store, utcnow), now, waiting_for=_waiting(sub, settings)))
+    finally:
+        store.close()
+    return 0
+
+
+def cmd_unsubscribe(args: argparse.Namespace, settings: Settings) -> int:
+    """Stop a channel's digest."""
+    store = open_store(settings)
+    try:
+        if not Subscriptions(store).remove(args.channel):
+            raise CommandError(f"{args.channel} has no subscription (see `hotpapers channels`)")
+    finally:
+        store.close()
+    print(f"Unsubscribed {args.channel}.")
+    return 0
+
+
+def cmd_channels(args: argparse.Namespace, settings: Settings) -> int:
+    """List the subscribed channels and their settings."""
+    store = open_store(settings)
+    try:
+        subs = Subscriptions(store).all()
+    finally:
+        store.close()
+    if not subs:
+        print("No subscriptions. Add one: hotpapers subscribe discord:<channel id> --time 09:00")
+    for sub in subs:
+        print(sub.describe())
+    return 0
+
+
+def _waiting(sub: Subscription, settings: Settings) -> str:
+    """Why `hotpapers run` would not schedule a subscription ('' when it would)."""
+    if sub.platform == "markdown" or sub.platform in chat_platforms(settings):
+        return ""
+    return f"no {sub.platform} token is set"
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the runner, each channel's last and next digest, and the sources' health."""
+    store = open_store(settings)
+    try:
+        now = utcnow()
+        holder = Leases(store).holder(SCHEDULER)
+        print(f"Runner: {'running as ' + holder if holder else 'not running'}")
+        ledger = Ledger(store, utcnow)
+        subs = Subscriptions(store).all()
+        if args.channel:
+            subs = [s for s in subs if s.channel == args.channel]
+            if not subs:
+                raise CommandError(f"{args.channel} has no digest subscription")
+        for sub in subs:
+            print(f"\n{sub.describe()}")
+            text = channel_status(sub, ledger, now, waiting_for=_waiting(sub, settings))
+            print("\n".join(f"  {line}" for line in text.splitlines()))
+        lines = source_lines(SourceStatus(store), now)
+        print("\nSources:" if lines else "\nSources: never fetched")
+        print("\n".join(f"  {line}" for line in lines))
+    finally:
+        store.close()
+    return 0
+
+
+async def _post(settings: Settings, channel: str, day: date | None, wait: float) -> Outcome:
+    """Build the app and the one adapter needed, post, close everything."""
+    app = build_app(settings)
+    try:
+        sub = app.subscriptions.get(channel)
+        if sub is None:
+            try:  # a one-off post to a channel with no subscription uses the defaults
+                sub = validate(default_subscription(channel, settings.config))
+            except InvalidSettingError as error:
+                raise CommandError(str(error)) from None
+        if sub.paused:
+            raise CommandError(
+                f"{channel} is paused ({sub.paused_reason or 'by request'});"
+                f" `hotpapers subscribe {channel}` resumes it"
+            )
+        platforms = open_platforms(app, only=[sub.platform])
+        try:
+            why = platforms.waiting_for(sub.platform)
+            if why:
+                raise CommandError(f"cannot post to {channel}: {why}")
+            return await post_once(app, sub, day, platforms.channels, wait_seconds=wait)
+        finally:
+            await platforms.close()
+    finally:
+        await app.aclose()
+
+
+def cmd_post(args: argparse.Namespace, settings: Settings) -> int:
+    """Post a channel's digest now, through the ledger: never twice, even beside `run`."""
+    outcome = asyncio.run(_post(settings, args.channel, args.date, args.wait))
+    text = f"{outcome.channel} {outcome.day}: {outcome.detail or outcome.status}"
+    if outcome.status in ("sent", "done", "skipped"):
+        verb = {"sent": "Posted", "done": "Already done", "skipped": "Skipped"}[outcome.status]
+        print(f"{verb}: {text}")
+        return 0
+    if outcome.status == "failed":
+        raise CommandError(f"{text}; the subscription is paused")
+    if outcome.status == "busy":
+        raise CommandError(f"{text}; try again when it is done")
+    raise CommandError(f"{text}; `hotpapers run` will retry it")
+
+
+def sources_fetch(app: App) -> Fetch:
+    """The fetch job: every enabled source, as `hotpapers fetch` runs them (sessions kept)."""
+    from bot.sources.base import Sessions
+    from bot.sources.orchestrator import refresh
+
+    sessions = Sessions()
+
+    async def fetch() -> Any:
+        """One fetch run."""
+        return await refresh(app.store, app.settings, app.http, sessions=sessions)
+
+    return fetch
+
+
+async def _run(settings: Settings, port: int | None) -> None:
+    """Build the app, run until stopped, close."""
+    app = build_app(settings)
+    try:
+        fetch = app.extras.get("fetch") or sources_fetch(app)
+        await run(app, fetch=fetch, port=port)
+    finally:
+        await app.aclose()
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the bot: scheduler, fetches, adapters and /healthz, until SIGTERM or Ctrl-C."""
+    asyncio.run(_run(settings, args.port))
+    return 0
+
+
+def _parser(sub: Subparsers, name: str, handler: Callable[..., int], help_: str) -> Any:
+    """Add a subcommand whose description is its handler's docstring."""
+    parser = sub.add_parser(name, help=help_, description=handler.__doc__)
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def _subscribe_options(p: argparse.ArgumentParser) -> None:
+    """subscribe's settings."""
+    p.add_argument("channel", help="discord:<channel id>, slack:<channel id> or markdown:<folder>")
+    p.add_argument("--time", help="local time of the digest, HH:MM (default 09:00)")
+    p.add_argument("--tz", help="IANA timezone such as Europe/Berlin (default UTC)")
+    p.add_argument("--days", help="mon-fri (default), daily, or e.g. mon,wed,fri")
+    p.add_argument("--top", type=int, help="how many papers, 1-25")
+    p.add_argument("--category", action="append", default=[], help="include (repeatable)")
+    p.add_argument("--exclude", action="append", default=[], help="exclude a category")
+    p.add_argument("--keyword", action="append", default=[], help="title/abstract keyword")
+    p.add_argument("--ranking", choices=("hot", "seed"))
+    p.add_argument("--empty", choices=("skip", "note"), help="on a day with no papers")
+    p.add_argument("--min-score", type=float, help="leave out papers scoring less")
+    p.add_argument("--repeat-days", type=int, help="days before a paper may be shown again")
+    p.add_argument("--workspace", help="Slack workspace (team) id")
+
+
+def add_commands(sub: Subparsers) -> None:
+    """Add the delivery commands to the `hotpapers` parser."""
+    _subscribe_options(_parser(sub, "subscribe", cmd_subscribe, "subscribe a channel"))
+    p = _parser(sub, "unsubscribe", cmd_unsubscribe, "stop a channel's digest")
+    p.add_argument("channel")
+    _parser(sub, "channels", cmd_channels, "list subscribed channels")
+    p = _parser(sub, "post", cmd_post, "post a channel's digest now (exactly once)")
+    p.add_argument("--channel", required=True)
+    p.add_argument("--date", type=_day, help="digest day (default: today in its timezone)")
+    p.add_argument("--wait", type=float, default=60.0, help="seconds to wait if being posted")
+    p = _parser(sub, "status", cmd_status, "last and next digest per channel, source health")
+    p.add_argument("--channel", help="only this channel")
+    p = _parser(sub, "run", cmd_run, "run the bot (scheduler, adapters, /healthz)")
+    p.add_argument("--port", type=int, help="web server port (default: $PORT; none if unset)")

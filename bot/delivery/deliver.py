@@ -1,0 +1,310 @@
+"""Posting one channel's digest for one day exactly once, resuming whatever a crash left."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from bot.app import App
+from bot.channels import Channel, DeliveryError
+from bot.config import DeliveryConfig
+from bot.delivery.health import SourceStatus
+from bot.delivery.lease import Leases
+from bot.delivery.ledger import Delivery, Ledger, Part
+from bot.delivery.planner import Skip, plan_digest
+from bot.delivery.queue import OutboundQueue
+from bot.delivery.schedule import Run
+from bot.subscriptions import Subscription
+
+__all__ = ["Deliverer", "Outcome", "RetryPolicy"]
+
+log = logging.getLogger(__name__)
+Status = Literal["sent", "skipped", "failed", "retry", "busy", "done"]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one delivery attempt came to."""
+
+    channel: str
+    day: date
+    status: Status  # done: the ledger already had a finished row; busy: someone else posts it
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard one run tries before leaving a delivery to the next sweep."""
+
+    attempts: int = 5  # transient failures per message
+    rate_limited: int = 20  # 429s per message
+    base: float = 1.0
+    cap: float = 60.0
+    send_timeout: float = 60.0
+
+    def delay(self, attempt: int) -> float:
+        """Exponential backoff with jitter, so retries from many channels do not line up."""
+        return min(self.cap, self.base * 2.0 ** (attempt - 1)) * random.uniform(0.5, 1.0)
+
+
+class _LeaseLostError(Exception):
+    """Another process took over the delivery (we were too slow to renew)."""
+
+
+class _RefusedError(Exception):
+    """The platform refused a send with 429: certainly not posted."""
+
+    def __init__(self, error: DeliveryError) -> None:
+        """Wrap the 429."""
+        super().__init__(error.reason)
+        self.error = error
+
+
+class Deliverer:
+    """Claims, plans, posts and finishes deliveries through the ledger and the queue."""
+
+    def __init__(
+        self,
+        app: App,
+        ledger: Ledger,
+        leases: Leases,
+        queue: OutboundQueue,
+        channels: Mapping[str, Channel],
+        *,
+        retry: RetryPolicy | None = None,
+        on_pause: Callable[[Subscription, str], None] = lambda sub, reason: None,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        """Wire the pieces; channels maps a platform name to its adapter."""
+        self.app = app
+        self.ledger = ledger
+        self.leases = leases
+        self.queue = queue
+        self.channels = channels
+        self.retry = retry or RetryPolicy()
+        self.on_pause = on_pause
+        self.sleep = sleep
+        self.health = SourceStatus(app.store)
+        self._inflight: set[tuple[str, date]] = set()
+
+    @property
+    def config(self) -> DeliveryConfig:
+        """The delivery settings."""
+        return self.app.settings.config.delivery
+
+    def busy(self) -> int:
+        """How many deliveries this process is posting right now."""
+        return len(self._inflight)
+
+    async def deliver(
+        self, sub: Subscription, run: Run, trigger: str, *, reopen: bool = False
+    ) -> Outcome:
+        """Post a subscription's digest for a run's day unless the ledger says it is done.
+
+        reopen (a deliberate `hotpapers post`) also posts a day recorded as skipped, and
+        resumes one that failed: neither posted anything that would then be posted twice.
+        """
+        async with self.queue.delivery(sub.platform):  # bounded per platform
+            try:
+                return await self._claimed(sub, run, trigger, reopen)
+            except Exception as error:
+                # A bug (in ranking, a renderer...) must not stop the other channels' digests.
+                log.exception("%s %s: delivery failed", sub.channel, run.day)
+                return Outcome(sub.channel, run.day, "retry", f"{type(error).__name__}: {error}")
+
+    async def _claimed(self, sub: Subscription, run: Run, trigger: str, reopen: bool) -> Outcome:
+        """deliver() under the delivery's lease."""
+        key = (sub.channel, run.day)
+        channel = self.channels.get(sub.platform)
+        if channel is None:
+            return Outcome(sub.channel, run.day, "retry", f"no {sub.platform} adapter is running")
+        if key in self._inflight:
+            return Outcome(sub.channel, run.day, "busy", "already being posted by this process")
+        lease = f"delivery:{sub.channel}:{run.day.isoformat()}"
+        if not self.leases.acquire(lease):
+            holder = self.leases.holder(lease) or "another process"
+            return Outcome(sub.channel, run.day, "busy", f"being posted by {holder}")
+        self._inflight.add(key)
+        try:
+            outcome = await self._deliver(sub, run, trigger, channel, lease, reopen)
+        finally:
+            self._inflight.discard(key)
+            self.leases.release(lease)
+        log.info("%s %s: %s%s", sub.channel, run.day, outcome.status,
+                 f" ({outcome.detail})" if outcome.detail else "")  # fmt: skip
+        return outcome
+
+    async def _deliver(
+        self, sub: Subscription, run: Run, trigger: str, channel: Channel, lease: str,
+        reopen: bool,
+    ) -> Outcome:  # fmt: skip
+        """Plan the digest if the ledger has none, then post what is missing."""
+        delivery = self.ledger.get(sub.channel, run.day)
+        if reopen and delivery is not None and self.ledger.reopen(sub.channel, run.day):
+            delivery = self.ledger.get(sub.channel, run.day)
+        if delivery is None or (reopen and delivery.state == "skipped"):
+            planned = self._plan(sub, run, trigger, channel, replace_skipped=reopen)
+            if isinstance(planned, Outcome):
+                return planned
+            delivery = planned
+        if delivery.state != "planned":
+            return _done(delivery)
+        return await self._post(sub, delivery, channel, lease)
+
+    def _plan(
+        self, sub: Subscription, run: Run, trigger: str, channel: Channel, *,
+        replace_skipped: bool,
+    ) -> Delivery | Outcome:  # fmt: skip
+        """Freeze today's messages in the ledger, or record why there are none."""
+        failing = self.health.failing()
+        plan = plan_digest(
+            self.app.service, sub, run.day, channel, failing, self.config.on_listing_failure
+        )
+        if isinstance(plan, Skip):
+            self.ledger.skip(
+                sub.channel, run.day, plan.reason, trigger=trigger, scheduled_for=run.at
+            )
+            return Outcome(sub.channel, run.day, "skipped", plan.reason)
+        try:
+            return self.ledger.plan(
+                sub.channel, run.day, plan.messages, arxiv_ids=plan.arxiv_ids, note=plan.note,
+                trigger=trigger, scheduled_for=run.at, replace_skipped=replace_skipped,
+            )  # fmt: skip
+        except LookupError:
+            # Another process recorded the day meanwhile (e.g. skipped it): theirs stands.
+            existing = self.ledger.get(sub.channel, run.day)
+            assert existing is not None
+            return _done(existing)
+
+    async def _post(
+        self, sub: Subscription, delivery: Delivery, channel: Channel, lease: str
+    ) -> Outcome:
+        """Send every part not yet sent, in order; finish when all are out."""
+        pending = [p for p in delivery.parts if p.state != "sent"]
+        last: tuple[Part, str] | None = None
+        for part in pending:
+            try:
+                result = await self._send_part(sub, delivery, part, channel, lease)
+            except _LeaseLostError:
+                return Outcome(sub.channel, delivery.day, "busy", "lost the delivery lease")
+            if isinstance(result, Outcome):
+                return result
+            if part is pending[-1]:
+                last = (part, result)  # recorded together with the finish: one commit fewer
+            else:
+                self.ledger.set_part(sub.channel, delivery.day, part.index, "sent", result)
+        self._finish(sub, delivery, last, lease)
+        detail = f"{len(delivery.parts)} message(s)"
+        if delivery.reason:
+            detail += f", {delivery.reason}"
+        return Outcome(sub.channel, delivery.day, "sent", detail)
+
+    async def _send_part(
+        self, sub: Subscription, delivery: Delivery, part: Part, channel: Channel, lease: str
+    ) -> str | Outcome:
+        """Post one message, retrying transient errors: its id, or an Outcome if we stop."""
+        state, failures, limited = part.state, 0, 0
+        while True:
+            try:
+                found = await self._find(sub, part, channel) if state == "sending" else None
+                if found is None:
+                    state = "sending"  # from here on the message may be out: look before resending
+                    found = await self._send(sub, delivery, part, channel, lease)
+                return found
+            except _RefusedError as refused:
+                # The send itself got a 429: nothing was posted, so no lookup is needed.
+                state, error = "pending", refused.error
+            except DeliveryError as error_:
+                error = error_  # from a lookup (state stays "sending") or a failed send
+            except _LeaseLostError:
+                raise
+            except Exception as error_:
+                # Adapter faults that are not DeliveryError: the message may or may not be out.
+                error = DeliveryError(f"{type(error_).__name__}: {error_}")
+                log.warning("%s: unexpected error posting part %d", sub.channel, part.index,
+                            exc_info=True)  # fmt: skip
+            if error.permanent:
+                return self._fail(sub, delivery, error.reason)
+            if error.retry_after is not None:
+                limited += 1  # the queue holds the platform for Retry-After: no sleep here
+                if limited >= self.retry.rate_limited:
+                    return self._later(sub, delivery, f"rate limited: {error.reason}")
+                continue
+            failures += 1
+            if failures >= self.retry.attempts:
+                return self._later(sub, delivery, error.reason)
+            await self.sleep(self.retry.delay(failures))
+
+    async def _find(self, sub: Subscription, part: Part, channel: Channel) -> str | None:
+        """Ask the platform whether a message with this key is already there."""
+        async with self.queue.slot(sub.platform, sub.target, message=False):
+            async with asyncio.timeout(self.retry.send_timeout):
+                return await channel.find_sent(sub.target, part.key)
+
+    async def _send(
+        self, sub: Subscription, delivery: Delivery, part: Part, channel: Channel, lease: str
+    ) -> str:
+        """Post one message within the platform's limits, recorded as sending just before."""
+        try:
+            async with self.queue.slot(sub.platform, sub.target):
+                # Marked once the queue lets it go, not while it waits: after a crash only the
+                # messages truly in flight need a lookup.
+                self._mark_sending(sub, delivery, part, lease)
+                async with asyncio.timeout(self.retry.send_timeout):
+                    return await channel.send(sub.target, part.message, key=part.key)
+        except DeliveryError as error:
+            if error.retry_after is None:
+                raise
+            # Refused with 429: the platform took nothing, so the part is pending again.
+            self.ledger.set_part(sub.channel, delivery.day, part.index, "pending")
+            raise _RefusedError(error) from error
+
+    def _mark_sending(self, sub: Subscription, delivery: Delivery, part: Part, lease: str) -> None:
+        """Record that the message is about to go out, if we still hold the delivery."""
+        with self.app.store.write() as conn:
+            if not self.leases.holds(lease, within=conn):
+                raise _LeaseLostError(lease)
+            self.ledger.set_part(sub.channel, delivery.day, part.index, "sending", within=conn)
+
+    def _finish(
+        self, sub: Subscription, delivery: Delivery, last: tuple[Part, str] | None, lease: str
+    ) -> None:
+        """Record the last message, mark the papers shown, close the delivery: one commit."""
+        with self.app.store.write() as conn:
+            if last is not None:
+                part, message_id = last
+                self.ledger.set_part(sub.channel, delivery.day, part.index, "sent", message_id,
+                                     within=conn)  # fmt: skip
+            self.app.store.mark_shown(sub.channel, delivery.arxiv_ids, self.app.clock())
+            self.ledger.finish(sub.channel, delivery.day, "sent", within=conn)
+            self.leases.release(lease, within=conn)
+
+    def _fail(self, sub: Subscription, delivery: Delivery, reason: str) -> Outcome:
+        """A permanent error: close the delivery and pause only this subscription."""
+        self.ledger.finish(sub.channel, delivery.day, "failed", reason)
+        # A one-off `hotpapers post` may target a channel with no subscription to pause.
+        with contextlib.suppress(LookupError):
+            self.app.subscriptions.pause(sub.channel, reason, self.app.clock())
+        self.on_pause(sub, reason)
+        log.error("%s paused: %s", sub.channel, reason)
+        return Outcome(sub.channel, delivery.day, "failed", reason)
+
+    def _later(self, sub: Subscription, delivery: Delivery, reason: str) -> Outcome:
+        """Give up for now; the sweep tries again after a backoff that grows per attempt."""
+        wait = min(1800.0, 60.0 * 2 ** min(delivery.attempts, 5))
+        retry_at = self.app.clock() + timedelta(seconds=wait)
+        self.ledger.note_error(sub.channel, delivery.day, reason, retry_at)
+        return Outcome(sub.channel, delivery.day, "retry", reason)
+
+
+def _done(delivery: Delivery) -> Outcome:
+    """The outcome for a day the ledger already closed."""
+    detail = delivery.reason or f"{len(delivery.message_ids)} message(s)"
+    return Outcome(delivery.channel, delivery.day, "done", f"{delivery.state} before: {detail}")

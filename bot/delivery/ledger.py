@@ -1,0 +1,310 @@
+"""The delivery ledger: per (channel, digest day), the frozen messages and what was posted."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Literal
+
+from bot.channels import OutboundMessage
+from bot.delivery.schema import migrations
+from bot.store import Store
+from bot.timeutil import parse_time, to_iso
+
+__all__ = ["Delivery", "Ledger", "Part", "part_key"]
+
+State = Literal["planned", "sent", "skipped", "failed"]
+PartState = Literal["pending", "sending", "sent"]
+Clock = Callable[[], datetime]
+
+
+def part_key(channel: str, day: date, part: int) -> str:
+    """The idempotency key of one message: unique per (channel, day, part), <= 25 characters.
+
+    Discord nonces are capped at 25 characters, so the channel is folded into a short hash.
+    """
+    digest = hashlib.sha256(channel.encode()).hexdigest()[:8]
+    return f"hp-{day:%Y%m%d}-{part}-{digest}"
+
+
+def _dump(message: OutboundMessage) -> str:
+    """An outbound message as JSON, to post the very same content after a restart."""
+    return json.dumps(
+        {
+            "payload": message.payload,
+            "text": message.text,
+            "arxiv_ids": list(message.arxiv_ids),
+            "extra": message.extra,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _load(text: str) -> OutboundMessage:
+    """The outbound message frozen in a part row."""
+    data = json.loads(text)
+    return OutboundMessage(
+        payload=data["payload"],
+        text=data["text"],
+        arxiv_ids=tuple(data["arxiv_ids"]),
+        extra=data["extra"],
+    )
+
+
+@dataclass(frozen=True)
+class Part:
+    """One platform message of a delivery."""
+
+    index: int
+    key: str
+    message: OutboundMessage
+    state: PartState
+    message_id: str | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A channel's digest for one day and where posting it got to."""
+
+    channel: str
+    day: date
+    state: State
+    reason: str
+    trigger: str
+    scheduled_for: datetime | None
+    arxiv_ids: tuple[str, ...]
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime | None
+    updated_at: datetime
+    finished_at: datetime | None
+    parts: tuple[Part, ...] = ()
+
+    @property
+    def started(self) -> bool:
+        """True once any message may have reached the platform."""
+        return any(p.state != "pending" for p in self.parts)
+
+    @property
+    def message_ids(self) -> tuple[str, ...]:
+        """The platform ids of the messages posted so far."""
+        return tuple(p.message_id for p in self.parts if p.message_id)
+
+
+def _opt(value: str | None) -> datetime | None:
+    """Parse an optional stored time."""
+    return parse_time(value) if value else None
+
+
+def _delivery(row: Sequence[Any], parts: tuple[Part, ...]) -> Delivery:
+    """A delivery from its row (columns as in _COLUMNS)."""
+    return Delivery(
+        channel=row[0],
+        day=date.fromisoformat(row[1]),
+        state=row[2],
+        reason=row[3],
+        trigger=row[4],
+        scheduled_for=_opt(row[5]),
+        arxiv_ids=tuple(json.loads(row[6])),
+        attempts=row[7],
+        last_error=row[8],
+        next_attempt_at=_opt(row[9]),
+        updated_at=parse_time(row[10]),
+        finished_at=_opt(row[11]),
+        parts=parts,
+    )
+
+
+_COLUMNS = (
+    "channel, day, state, reason, trigger, scheduled_for, arxiv_ids, attempts, last_error,"
+    " next_attempt_at, updated_at, finished_at"
+)
+
+
+class Ledger:
+    """Reads and writes deliveries; every change is its own committed transaction."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        """Use the store, creating the tables on first use."""
+        self.store = store
+        self.clock = clock
+        store.migrate(migrations)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _parts(self, channel: str, day: date) -> tuple[Part, ...]:
+        """The parts of one delivery, in order."""
+        rows = self.store.db.execute(
+            "SELECT part, key, message, state, message_id FROM delivery_parts"
+            " WHERE channel = ? AND day = ? ORDER BY part",
+            [channel, day.isoformat()],
+        ).fetchall()
+        return tuple(Part(r[0], r[1], _load(r[2]), r[3], r[4]) for r in rows)
+
+    def get(self, channel: str, day: date) -> Delivery | None:
+        """The delivery of a channel's digest for a day, with its parts."""
+        with self.store.lock:
+            row = self.store.db.execute(
+                f"SELECT {_COLUMNS} FROM deliveries WHERE channel = ? AND day = ?",
+                [channel, day.isoformat()],
+            ).fetchone()
+            return _delivery(row, self._parts(channel, day)) if row else None
+
+    def latest(self, channel: str) -> Delivery | None:
+        """The channel's most recent delivery (any state), with its parts."""
+        with self.store.lock:
+            row = self.store.db.execute(
+                f"SELECT {_COLUMNS} FROM deliveries WHERE channel = ? ORDER BY day DESC LIMIT 1",
+                [channel],
+            ).fetchone()
+            return _delivery(row, self._parts(channel, date.fromisoformat(row[1]))) if row else None
+
+    def last_error(self, channel: str) -> Delivery | None:
+        """The channel's most recent delivery that failed or had to be retried."""
+        with self.store.lock:
+            row = self.store.db.execute(
+                f"SELECT {_COLUMNS} FROM deliveries WHERE channel = ? AND last_error != ''"
+                " ORDER BY day DESC LIMIT 1",
+                [channel],
+            ).fetchone()
+        return _delivery(row, ()) if row else None
+
+    def unfinished(self) -> list[Delivery]:
+        """Deliveries planned but not fully posted, oldest first."""
+        with self.store.lock:
+            rows = self.store.db.execute(
+                f"SELECT {_COLUMNS} FROM deliveries WHERE state = 'planned' ORDER BY day"
+            ).fetchall()
+            return [_delivery(r, self._parts(r[0], date.fromisoformat(r[1]))) for r in rows]
+
+    def days(self, channel: str, since: date) -> set[date]:
+        """The days since a date that already have a ledger row for the channel."""
+        with self.store.lock:
+            rows = self.store.db.execute(
+                "SELECT day FROM deliveries WHERE channel = ? AND day >= ?",
+                [channel, since.isoformat()],
+            ).fetchall()
+        return {date.fromisoformat(r[0]) for r in rows}
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def _insert(
+        self, channel: str, day: date, state: State, *, reason: str, trigger: str,
+        scheduled_for: datetime | None, arxiv_ids: Sequence[str] = (),
+        within: sqlite3.Connection | None = None,
+    ) -> bool:  # fmt: skip
+        """Insert a delivery row unless one exists; True when inserted."""
+        now = to_iso(self.clock())
+        with self.store.write(within) as conn:
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO deliveries (channel, day, state, reason, trigger,"
+                " scheduled_for, arxiv_ids, created_at, updated_at, finished_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    channel, day.isoformat(), state, reason, trigger,
+                    to_iso(scheduled_for) if scheduled_for else None,
+                    json.dumps(list(arxiv_ids)), now, now, None if state == "planned" else now,
+                ],
+            )  # fmt: skip
+        return cursor.rowcount == 1
+
+    def skip(
+        self, channel: str, day: date, reason: str, *, trigger: str,
+        scheduled_for: datetime | None,
+    ) -> bool:  # fmt: skip
+        """Record that a day's digest is not posted, and why; never overwrites an existing row."""
+        return self._insert(
+            channel, day, "skipped", reason=reason, trigger=trigger, scheduled_for=scheduled_for
+        )
+
+    def plan(
+        self, channel: str, day: date, messages: Sequence[OutboundMessage], *,
+        arxiv_ids: Sequence[str], note: str, trigger: str, scheduled_for: datetime | None,
+        replace_skipped: bool = False,
+    ) -> Delivery:  # fmt: skip
+        """Freeze the messages of a day's digest; raise LookupError if one was planned before.
+
+        With replace_skipped, a day recorded as skipped (nothing posted) is planned afresh.
+        """
+        with self.store.write() as conn:
+            if replace_skipped:
+                conn.execute(
+                    "DELETE FROM deliveries WHERE channel = ? AND day = ? AND state = 'skipped'",
+                    [channel, day.isoformat()],
+                )
+            inserted = self._insert(
+                channel, day, "planned", reason=note, trigger=trigger,
+                scheduled_for=scheduled_for, arxiv_ids=arxiv_ids, within=conn,
+            )  # fmt: skip
+            if not inserted:
+                raise LookupError(f"{channel} already has a digest for {day}")
+            conn.executemany(
+                "INSERT INTO delivery_parts (channel, day, part, key, message, state)"
+                " VALUES (?, ?, ?, ?, ?, 'pending')",
+                [
+                    (channel, day.isoformat(), i, part_key(channel, day, i), _dump(m))
+                    for i, m in enumerate(messages)
+                ],
+            )
+        found = self.get(channel, day)
+        assert found is not None
+        return found
+
+    def reopen(self, channel: str, day: date) -> bool:
+        """Let a failed delivery be resumed (its posted parts stay posted); True if reopened."""
+        with self.store.write() as conn:
+            cursor = conn.execute(
+                "UPDATE deliveries SET state = 'planned', finished_at = NULL, updated_at = ?"
+                " WHERE channel = ? AND day = ? AND state = 'failed'",
+                [to_iso(self.clock()), channel, day.isoformat()],
+            )
+        return cursor.rowcount == 1
+
+    def set_part(
+        self, channel: str, day: date, part: int, state: PartState, message_id: str | None = None,
+        *, within: sqlite3.Connection | None = None,
+    ) -> None:  # fmt: skip
+        """Move one part to pending, sending or sent (with the platform's message id)."""
+        with self.store.write(within) as conn:
+            conn.execute(
+                "UPDATE delivery_parts SET state = ?, message_id = coalesce(?, message_id),"
+                " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
+                " WHERE channel = ? AND day = ? AND part = ?",
+                [state, message_id, state, to_iso(self.clock()), channel, day.isoformat(), part],
+            )
+
+    def note_error(self, channel: str, day: date, error: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt and when the sweep may try again."""
+        with self.store.write() as conn:
+            conn.execute(
+                "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
+                " next_attempt_at = ?, updated_at = ? WHERE channel = ? AND day = ?",
+                [
+                    error, to_iso(retry_at) if retry_at else None, to_iso(self.clock()),
+                    channel, day.isoformat(),
+                ],
+            )  # fmt: skip
+
+    def finish(
+        self, channel: str, day: date, state: State, reason: str | None = None, *,
+        within: sqlite3.Connection | None = None,
+    ) -> None:  # fmt: skip
+        """Close a planned delivery as sent, failed or skipped (reason kept unless given)."""
+        now = to_iso(self.clock())
+        with self.store.write(within) as conn:
+            conn.execute(
+                "UPDATE deliveries SET state = ?, reason = coalesce(?, reason),"
+                " next_attempt_at = NULL, updated_at = ?, finished_at = ?"
+                " WHERE channel = ? AND day = ?",
+                [state, reason, now, now, channel, day.isoformat()],
+            )
+            if state == "failed":
+                # Keep the error visible to status, like a transient failure's.
+                conn.execute(
+                    "UPDATE deliveries SET last_error = reason WHERE channel = ? AND day = ?",
+                    [channel, day.isoformat()],
+                )

@@ -1,0 +1,74 @@
+"""Human-readable delivery status: last and next run per channel, sources, the runner."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.delivery.health import SourceStatus
+from bot.delivery.ledger import Delivery, Ledger
+from bot.delivery.schedule import next_run
+from bot.subscriptions import Subscription
+
+__all__ = ["channel_status", "source_lines"]
+
+
+def _local(moment: datetime, zone: str) -> str:
+    """A moment in a subscription's timezone, e.g. 'Tue 2024-05-07 09:00 CEST'."""
+    return moment.astimezone(ZoneInfo(zone)).strftime("%a %Y-%m-%d %H:%M %Z")
+
+
+def _ago(moment: datetime, now: datetime) -> str:
+    """'3 h ago', 'in 20 min'."""
+    seconds = (now - moment).total_seconds()
+    amount = abs(seconds)
+    text = f"{amount / 3600:.0f} h" if amount >= 5400 else f"{amount / 60:.0f} min"
+    return f"{text} ago" if seconds >= 0 else f"in {text}"
+
+
+def describe(delivery: Delivery, zone: str) -> str:
+    """One delivery in a line: day, outcome and why."""
+    when = _local(delivery.finished_at or delivery.updated_at, zone)
+    if delivery.state == "sent":
+        text = f"{delivery.day}: posted {when} ({len(delivery.message_ids)} message(s))"
+    elif delivery.state == "planned":
+        text = f"{delivery.day}: being posted, {delivery.attempts} failed attempt(s)"
+    else:
+        text = f"{delivery.day}: {delivery.state} {when}"
+    return text + (f" — {delivery.reason}" if delivery.reason else "")
+
+
+def channel_status(
+    sub: Subscription, ledger: Ledger, now: datetime, *, waiting_for: str = ""
+) -> str:
+    """Last digest, next digest and last error of a subscription, a line each."""
+    last = ledger.latest(sub.channel)
+    lines = [f"Last digest: {describe(last, sub.timezone) if last else 'none yet'}"]
+    if sub.paused:
+        lines.append(f"Next digest: none, paused — {sub.paused_reason or 'by request'}")
+    elif waiting_for:
+        lines.append(f"Next digest: not scheduled — {waiting_for}")
+    else:
+        run = next_run(sub, now)
+        done = ledger.days(sub.channel, run.day) if run else set()
+        while run is not None and run.day in done:  # e.g. the time moved after today's post
+            run = next_run(sub, run.at)
+        text = f"{_local(run.at, sub.timezone)} ({_ago(run.at, now)})" if run else "none"
+        lines.append(f"Next digest: {text}")
+    failed = ledger.last_error(sub.channel)
+    if failed is not None:
+        lines.append(f"Last error: {failed.day}: {failed.last_error}")
+    return "\n".join(lines)
+
+
+def source_lines(sources: SourceStatus, now: datetime) -> list[str]:
+    """One line per source: its last status and when it last worked."""
+    lines = []
+    for health in sources.all().values():
+        text = f"{health.source}: {health.last_status}"
+        if health.last_success:
+            text += f", last success {_ago(health.last_success, now)}"
+        if health.last_status == "failed" and health.last_error:
+            text += f" — {health.last_error}"
+        lines.append(text)
+    return lines

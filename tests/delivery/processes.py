@@ -1,0 +1,106 @@
+"""Starting, killing and watching real runner processes against the fake platform."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+
+from bot.app import build_app
+from bot.config import Config, Env, Settings
+from bot.store import Store
+from tests.delivery.fakeplatform import FakePlatform
+from tests.delivery.support import NINE_BERLIN, seed, subscribe
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(eq=False)
+class Proc:
+    """A running helper process and its log file."""
+
+    process: asyncio.subprocess.Process
+    log: Path
+
+    def text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def port(self) -> int | None:
+        found = re.search(r"listening on http://127\.0\.0\.1:(\d+)", self.text())
+        return int(found[1]) if found else None
+
+    async def kill(self) -> None:
+        """kill -9, and reap it (a zombie would still look alive to the lease check)."""
+        self.process.kill()
+        await self.process.wait()
+
+    async def stop(self) -> int:
+        """SIGTERM, and the exit code of the graceful shutdown."""
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.process.wait(), 20)
+
+    def logged(self, text: str) -> Callable[[], bool]:
+        """A check for until(): the process has logged text."""
+        return lambda: text in self.text()
+
+    async def health(self) -> dict[str, object]:
+        async with httpx.AsyncClient() as client:
+            response = await client.get(f"http://127.0.0.1:{self.port()}/healthz", timeout=5)
+        return response.json()  # type: ignore[no-any-return]
+
+
+class World:
+    """A database with subscriptions, a fake platform, and helper processes."""
+
+    def __init__(self, tmp_path: Path, fake: FakePlatform) -> None:
+        self.tmp = tmp_path
+        self.db = tmp_path / "hotpapers.db"
+        self.fake = fake
+        self.count = 0
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "HOTPAPERS_DELIVERY__LEASE_SECONDS": "3",
+            "HOTPAPERS_DELIVERY__SWEEP_SECONDS": "1",
+            "HOTPAPERS_MARKDOWN__FOLDER": str(tmp_path / "posts"),
+        }
+
+    def prepare(self, channels: list[str], **settings: object) -> Store:
+        """Seed papers and subscribe channels (in this process, before any helper starts)."""
+        store = Store(self.db)
+        seed(store, count=8)
+        app = build_app(Settings(Config(), Env(hotpapers_db=self.db)), store=store)
+        for channel in channels:
+            subscribe(app, channel, **settings)
+        return store
+
+    async def start(self, *args: str, now: str = "") -> Proc:
+        self.count += 1
+        log = self.tmp / f"proc-{self.count}.log"
+        moment = now or (NINE_BERLIN + timedelta(seconds=5)).isoformat()
+        with log.open("wb") as handle:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "tests.delivery.proc", *args, "--db", str(self.db),
+                "--fake", self.fake.url, "--now", moment,
+                cwd=ROOT, env=self.env, stdout=handle, stderr=asyncio.subprocess.STDOUT,
+            )  # fmt: skip
+        return Proc(process, log)
+
+
+async def until(check: Callable[[], bool], seconds: float, what: str) -> None:
+    """Poll a condition; fail with `what` after `seconds`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)

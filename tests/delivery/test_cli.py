@@ -1,0 +1,106 @@
+"""The delivery CLI: subscribe, unsubscribe, channels, status and post, with one-line errors."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from bot.cli import CommandError
+from bot.config import Settings
+from bot.delivery.cli import add_commands
+from bot.store import Store
+from bot.subscriptions import Subscriptions
+from tests.delivery.support import LONG_AGO, make_settings, seed
+
+
+def cli(settings: Settings, *argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="hotpapers")
+    add_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(list(argv))
+    return int(args.handler(args, settings))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    settings = make_settings(tmp_path)
+    store = Store(settings.env.hotpapers_db)
+    seed(store)
+    store.close()
+    return settings
+
+
+def subscriptions(settings: Settings) -> Subscriptions:
+    return Subscriptions(Store(settings.env.hotpapers_db))
+
+
+def test_subscribe_then_change_one_setting_keeps_the_others(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(settings, "subscribe", "discord:42", "--time", "07:30", "--tz", "Europe/Berlin",
+               "--days", "mon-fri", "--top", "3", "--category", "cs.LG", "--category",
+               "cs.CL", "--empty", "skip") == 0  # fmt: skip
+    assert "Subscribed: discord:42: 07:30 Europe/Berlin" in capsys.readouterr().out
+    assert cli(settings, "subscribe", "discord:42", "--top", "8") == 0
+    sub = subscriptions(settings).get("discord:42")
+    assert (sub.time, sub.timezone, sub.top, sub.categories, sub.empty_day) == (
+        "07:30", "Europe/Berlin", 8, ("cs.LG", "cs.CL"), "skip",
+    )  # fmt: skip
+
+
+def test_subscribing_again_resumes_a_paused_channel(settings: Settings) -> None:
+    cli(settings, "subscribe", "discord:42")
+    subscriptions(settings).pause("discord:42", "403: missing access", LONG_AGO)
+    cli(settings, "subscribe", "discord:42")
+    assert not subscriptions(settings).get("discord:42").paused
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["subscribe", "discord:42", "--tz", "Mars/Olympus"], "timezone: 'Mars/Olympus' is not"),
+        (["subscribe", "discord:42", "--days", "someday"], "days: 'someday' is not a weekday"),
+        (["subscribe", "telegram:1"], "channel: 'telegram:1' must look like"),
+        (["unsubscribe", "discord:404"], "discord:404 has no subscription"),
+        (["status", "--channel", "discord:404"], "discord:404 has no digest subscription"),
+        (["post", "--channel", "discord:42"], "cannot post to discord:42: no discord adapter"),
+    ],
+)
+def test_user_errors_are_one_clear_line(settings: Settings, argv: list[str], message: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        cli(settings, *argv)
+    assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_channels_and_status_show_settings_last_and_next_digest(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cli(settings, "channels")
+    assert "No subscriptions" in capsys.readouterr().out
+    cli(settings, "subscribe", "discord:42", "--time", "09:00")
+    cli(settings, "subscribe", "slack:C1")
+    subscriptions(settings).pause("slack:C1", "channel_not_found", LONG_AGO)
+    capsys.readouterr()
+    cli(settings, "channels")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("discord:42: 09:00 UTC") and "paused: channel_not_found" in out[1]
+    cli(settings, "status")
+    out = capsys.readouterr().out
+    assert "Runner: not running" in out
+    assert "Last digest: none yet" in out
+    assert "Next digest: not scheduled — no discord token is set" in out
+    assert "Next digest: none, paused — channel_not_found" in out
+    assert "Sources: never fetched" in out
+
+
+def test_post_writes_the_markdown_digest_once(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = settings.config.markdown.folder
+    assert cli(settings, "post", "--channel", f"markdown:{folder}", "--date", "2026-11-26") == 0
+    assert capsys.readouterr().out.startswith("Posted: ")
+    assert cli(settings, "post", "--channel", f"markdown:{folder}", "--date", "2026-11-26") == 0
+    assert capsys.readouterr().out.startswith("Already done: ")
+    assert [p.name for p in folder.iterdir()] == ["hot-papers-2026-11-26.md"]
+    assert subscriptions(settings).all() == []  # a one-off post subscribes nothing

@@ -1,0 +1,97 @@
+"""The ledger: frozen messages, one row per (channel, day), part states and keys."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, timedelta
+
+import pytest
+
+from bot.app import App
+from bot.channels import OutboundMessage
+from bot.delivery.ledger import Ledger, part_key
+from tests.delivery.support import NINE_BERLIN, TODAY
+
+
+def messages(count: int) -> list[OutboundMessage]:
+    return [
+        OutboundMessage({"embeds": [{"title": f"part {i}"}]}, f"part {i}", (f"2611.1000{i}",),
+                        {"n": i})
+        for i in range(count)
+    ]  # fmt: skip
+
+
+def test_planned_messages_come_back_exactly_as_frozen(app: App) -> None:
+    ledger = Ledger(app.store, app.clock)
+    planned = ledger.plan(
+        "discord:1", TODAY, messages(3), arxiv_ids=["a", "b"], note="posted without HN",
+        trigger="schedule", scheduled_for=NINE_BERLIN,
+    )  # fmt: skip
+    again = ledger.get("discord:1", TODAY)
+    assert again == planned
+    assert [p.message for p in again.parts] == messages(3)
+    assert [p.state for p in again.parts] == ["pending"] * 3
+    assert again.arxiv_ids == ("a", "b") and again.reason == "posted without HN"
+    assert not again.started
+
+
+def test_a_day_is_planned_once_and_a_skip_never_overwrites_it(app: App) -> None:
+    ledger = Ledger(app.store, app.clock)
+    ledger.plan("discord:1", TODAY, messages(1), arxiv_ids=[], note="", trigger="schedule",
+                scheduled_for=None)  # fmt: skip
+    with pytest.raises(LookupError):
+        ledger.plan("discord:1", TODAY, messages(1), arxiv_ids=[], note="", trigger="manual",
+                    scheduled_for=None)  # fmt: skip
+    assert not ledger.skip("discord:1", TODAY, "missed", trigger="catch-up", scheduled_for=None)
+    assert ledger.get("discord:1", TODAY).state == "planned"
+
+
+def test_part_states_progress_and_finish_closes_the_delivery(app: App) -> None:
+    ledger = Ledger(app.store, app.clock)
+    ledger.plan("discord:1", TODAY, messages(2), arxiv_ids=[], note="", trigger="schedule",
+                scheduled_for=None)  # fmt: skip
+    ledger.set_part("discord:1", TODAY, 0, "sending")
+    ledger.set_part("discord:1", TODAY, 0, "sent", "m1")
+    delivery = ledger.get("discord:1", TODAY)
+    assert delivery.started and delivery.message_ids == ("m1",)
+    assert [d.channel for d in ledger.unfinished()] == ["discord:1"]
+    ledger.finish("discord:1", TODAY, "sent")
+    assert ledger.unfinished() == []
+    assert ledger.latest("discord:1").state == "sent"
+
+
+def test_a_failed_delivery_can_be_reopened_and_a_skipped_day_replanned(app: App) -> None:
+    ledger = Ledger(app.store, app.clock)
+    ledger.plan("discord:1", TODAY, messages(1), arxiv_ids=[], note="", trigger="schedule",
+                scheduled_for=None)  # fmt: skip
+    ledger.finish("discord:1", TODAY, "failed", "403: missing access")
+    assert ledger.last_error("discord:1").last_error == "403: missing access"
+    assert ledger.reopen("discord:1", TODAY)
+    assert ledger.get("discord:1", TODAY).state == "planned"
+    yesterday = TODAY - timedelta(days=1)
+    ledger.skip("discord:1", yesterday, "empty day", trigger="schedule", scheduled_for=None)
+    replanned = ledger.plan("discord:1", yesterday, messages(1), arxiv_ids=[], note="",
+                            trigger="manual", scheduled_for=None, replace_skipped=True)  # fmt: skip
+    assert replanned.state == "planned"
+
+
+def test_part_keys_are_unique_per_channel_day_and_part_and_fit_a_discord_nonce() -> None:
+    keys = {
+        part_key(channel, date(2026, 1, 1) + timedelta(days=d), part)
+        for channel in ("discord:1", "discord:2", "slack:C1", "markdown:posts")
+        for d in range(30)
+        for part in range(12)
+    }
+    assert len(keys) == 4 * 30 * 12
+    assert max(len(k) for k in keys) <= 25
+
+
+def test_a_write_is_durable_even_if_other_code_left_a_transaction_open(app: App) -> None:
+    # Raw sqlite3 opens a transaction before an UPDATE and keeps it open until a commit.
+    app.store.db.conn.execute("UPDATE subscriptions SET top = top")
+    assert app.store.db.conn.in_transaction
+    Ledger(app.store, app.clock).skip("discord:1", TODAY, "empty day", trigger="schedule",
+                                      scheduled_for=None)  # fmt: skip
+    other = sqlite3.connect(app.store.path)
+    assert other.execute("SELECT state FROM deliveries").fetchall() == [("skipped",)]
+    other.close()

@@ -1,0 +1,165 @@
+"""Fault injection through real processes: kill -9 mid fan-out, two runners, post beside run."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sys
+import time
+from asyncio.subprocess import PIPE, STDOUT
+from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.delivery.ledger import Ledger, part_key
+from bot.service import utcnow
+from bot.store import Store
+from bot.subscriptions import Subscriptions
+from tests.delivery.fakeplatform import FLAVORS, FakePlatform, Rules
+from tests.delivery.processes import World, until
+from tests.delivery.support import NINE_BERLIN, TODAY
+
+PARTS = 3  # top 6 papers, 2 per message
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    discord = FLAVORS["discord"]
+    # Discord's limits; the reply comes 50-150 ms after the post is recorded, so a kill often
+    # lands between the platform taking a message and the runner recording its id.
+    fake = FakePlatform(Rules(discord.global_limit, discord.channel_limit, latency=(0.05, 0.15)))
+    await fake.start()
+    yield World(tmp_path, fake)
+    await fake.close()
+
+
+def posted_more_than(world: World, count: int) -> Callable[[], bool]:
+    return lambda: len(world.fake.posted) > count
+
+
+def expected(channel: str) -> list[str]:
+    return [part_key(f"discord:{channel}", TODAY, i) for i in range(PARTS)]
+
+
+def assert_each_channel_got_exactly_one_digest(world: World, channels: list[str]) -> None:
+    keys = [(p.channel, p.key) for p in world.fake.posted]
+    twice = [(p.channel, p.key, p.id, round(p.at, 3)) for p in world.fake.posted
+             if keys.count((p.channel, p.key)) > 1]  # fmt: skip
+    assert twice == []
+    got = world.fake.by_channel()
+    assert {c: got.get(c) for c in channels} == {c: expected(c) for c in channels}
+    ledger = Ledger(Store(world.db), utcnow)
+    assert {ledger.get(f"discord:{c}", TODAY).state for c in channels} == {"sent"}
+
+
+async def test_kill_9_at_random_points_of_a_fan_out_then_restart_posts_each_digest_once(
+    world: World,
+) -> None:
+    channels = [f"c{i}" for i in range(40)]
+    world.prepare([f"discord:{c}" for c in channels], top=6)
+    total = len(channels) * PARTS
+    rng = random.Random(20261126)
+    kills_mid_fan_out = 0
+    for _ in range(3):
+        before = len(world.fake.posted)
+        if before == total:
+            break
+        proc = await world.start("run")
+        # Let it start posting (imports take most of a second), then kill it at a random point.
+        await until(posted_more_than(world, before), 20, "the runner to post")
+        await asyncio.sleep(rng.uniform(0.0, 0.6))
+        await proc.kill()
+        kills_mid_fan_out += len(world.fake.posted) < total
+    assert kills_mid_fan_out >= 2, "the kills should land mid fan-out"
+    final = await world.start("run")
+    await until(final.logged("start-up catch-up done"), 30, "the last restart's catch-up")
+    await until(lambda: len(world.fake.posted) >= total, 30, "every message")
+    assert await final.stop() == 0
+    assert_each_channel_got_exactly_one_digest(world, channels)
+    assert world.fake.lookups > 0, "restarts looked up the messages that were in flight"
+
+
+async def test_two_runners_at_once_post_once_and_the_standby_takes_over(world: World) -> None:
+    channels = [f"c{i}" for i in range(20)]
+    world.prepare([f"discord:{c}" for c in channels], top=6)
+    first = await world.start("run", "--port", "0")
+    second = await world.start("run", "--port", "0")
+    total = len(channels) * PARTS
+    await until(lambda: len(world.fake.posted) >= total, 30, "every message")
+    await until(lambda: bool(first.port() and second.port()), 10, "both web servers")
+    roles = {p: (await p.health())["role"] for p in (first, second)}
+    assert sorted(roles.values()) == ["leader", "standby"]
+    leader = next(p for p, role in roles.items() if role == "leader")
+    standby = second if leader is first else first
+    await leader.kill()
+    await until(standby.logged("leading the scheduler"), 10, "the standby to lead")
+    assert (await standby.health())["role"] == "leader"
+    assert await standby.stop() == 0
+    assert_each_channel_got_exactly_one_digest(world, channels)
+
+
+async def test_post_beside_run_goes_through_the_same_ledger(world: World) -> None:
+    channels = [f"c{i}" for i in range(8)]
+    world.prepare([f"discord:{c}" for c in channels], top=6)
+    runner = await world.start("run")
+    posts = [await world.start("post", "--channel", f"discord:{c}") for c in ("c0", "c1", "c0")]
+    for post in posts:
+        assert await post.process.wait() == 0
+    outcomes = [json.loads(p.text().strip().splitlines()[-1])["status"] for p in posts]
+    assert set(outcomes) <= {"sent", "done"}
+    await until(lambda: len(world.fake.posted) >= len(channels) * PARTS, 30, "every message")
+    assert await runner.stop() == 0
+    assert_each_channel_got_exactly_one_digest(world, channels)
+
+
+async def test_a_missed_run_is_caught_up_once_and_one_past_grace_is_skipped(
+    world: World,
+) -> None:
+    world.prepare(["discord:late"], top=6)  # 09:00 Berlin: 2 h before "now", within grace
+    world.prepare(["discord:gone"], top=6, time="02:00")  # 8 h before "now": past grace
+    now = (NINE_BERLIN + timedelta(hours=2)).isoformat()
+    for _ in range(2):  # the second start must not post again
+        proc = await world.start("run", now=now)
+        await until(proc.logged("start-up catch-up done"), 20, "the catch-up")
+        assert await proc.stop() == 0
+    assert_each_channel_got_exactly_one_digest(world, ["late"])
+    assert "gone" not in world.fake.by_channel()
+    skipped = Ledger(Store(world.db), utcnow).get("discord:gone", TODAY)
+    assert skipped.state == "skipped" and "past the 6 h grace period" in skipped.reason
+
+
+async def test_a_permanent_error_pauses_only_its_subscription(world: World) -> None:
+    channels = [f"c{i}" for i in range(6)]
+    world.fake.rules.permanent["c3"] = 403
+    world.prepare([f"discord:{c}" for c in channels], top=6)
+    proc = await world.start("run")
+    await until(lambda: len(world.fake.posted) >= 5 * PARTS, 20, "the other channels")
+    await until(proc.logged("discord:c3 paused"), 10, "the pause")
+    assert await proc.stop() == 0
+    ok = [c for c in channels if c != "c3"]
+    assert_each_channel_got_exactly_one_digest(world, ok)
+    paused = {s.channel: s.paused_reason for s in Subscriptions(Store(world.db)).all() if s.paused}
+    assert paused == {"discord:c3": "403: missing access"}
+
+
+async def test_processes_starting_together_apply_the_delivery_tables_once(tmp_path: Path) -> None:
+    db = tmp_path / "fresh.db"
+    Store(db).close()  # the core tables exist; the delivery tables do not yet
+    start = time.time() + 1.0
+    code = (
+        "import sys, time; from datetime import datetime, UTC;"
+        "from bot.store import Store; from bot.delivery.ledger import Ledger;"
+        "from bot.delivery.lease import Leases;"
+        f"time.sleep(max(0, {start} - time.time())); s = Store(sys.argv[1]);"
+        "Ledger(s, lambda: datetime.now(UTC)); Leases(s); print('ok')"
+    )
+    spawn = asyncio.create_subprocess_exec
+    procs = [
+        await spawn(sys.executable, "-c", code, str(db), stdout=PIPE, stderr=STDOUT)
+        for _ in range(5)
+    ]
+    outputs = [(await p.communicate())[0].decode() for p in procs]
+    assert [o.strip().splitlines()[-1] for o in outputs] == ["ok"] * 5, outputs

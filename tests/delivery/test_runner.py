@@ -1,0 +1,130 @@
+"""The runner in-process: the Markdown blog with no tokens, /healthz, standby, hooks, shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bot.adapters.markdown import MarkdownChannel
+from bot.app import App
+from bot.channels import OutboundMessage
+from bot.delivery.lease import SCHEDULER, Leases
+from bot.delivery.ledger import Ledger
+from bot.delivery.runner import Runner
+from tests.delivery.fakechannel import MemoryChannel
+from tests.delivery.support import NINE_BERLIN, TODAY, Clock, subscribe
+from tests.delivery.test_lease import live_stranger
+
+
+async def until(check: Callable[[], bool], seconds: float = 5.0) -> None:
+    """Wait for a condition the runner brings about in the background."""
+    for _ in range(int(seconds / 0.02)):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+async def running(runner: Runner, body: Callable[[], Awaitable[Any]]) -> Any:
+    """Run the runner around body (with a web server on a free port), then stop it."""
+    task = asyncio.create_task(runner.run(host="127.0.0.1", port=0))
+    try:
+        await until(lambda: runner.port is not None and runner.role != "starting")
+        return await body()
+    finally:
+        runner.stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+async def healthz(runner: Runner) -> tuple[int, dict[str, Any]]:
+    async with httpx.AsyncClient() as client:
+        response = await client.get(f"http://127.0.0.1:{runner.port}/healthz")
+    return response.status_code, response.json()
+
+
+def exists(path: Path) -> bool:
+    return path.exists()
+
+
+async def test_without_chat_tokens_the_runner_writes_the_daily_blog_post(
+    app: App, clock: Clock, tmp_path: Path
+) -> None:
+    clock.set(NINE_BERLIN + timedelta(minutes=30))  # 08:30 UTC: the blog's 08:00 UTC was due
+    markdown = MarkdownChannel(app.settings.config.markdown)
+    runner = Runner(app, channels={"markdown": markdown})
+    post = tmp_path / "posts" / "hot-papers-2026-11-26.md"
+
+    async def body() -> dict[str, Any]:
+        await until(lambda: exists(post))
+        status, report = await healthz(runner)
+        assert status == 200
+        return report
+
+    report = await running(runner, body)
+    [sub] = app.subscriptions.all()
+    assert sub.channel == f"markdown:{tmp_path / 'posts'}" and sub.time == "08:00"
+    assert report["role"] == "leader" and report["scheduler"]["running"]
+    assert report["scheduler"]["subscriptions"] == 1
+    assert report["adapters"]["markdown"]["writable"] is True
+    assert Ledger(app.store, app.clock).get(sub.channel, TODAY).state == "sent"
+    assert Leases(app.store).holder(SCHEDULER) is None  # released on the way out
+
+
+async def test_a_second_runner_stands_by_while_the_first_leads(app: App) -> None:
+    subscribe(app, "discord:1")
+    other = Leases(app.store, holder=live_stranger())
+    assert other.acquire(SCHEDULER)
+    channel = MemoryChannel()
+    runner = Runner(app, channels={"discord": channel})
+
+    async def body() -> tuple[int, dict[str, Any]]:
+        await asyncio.sleep(0.2)
+        return await healthz(runner)
+
+    status, report = await running(runner, body)
+    assert status == 200 and report["role"] == "standby"
+    assert report["leader"] == other.me
+    assert not channel.posts
+
+
+async def test_leading_runner_sets_the_chat_command_hooks(app: App, clock: Clock) -> None:
+    subscribe(app, "discord:1", top=2)
+    runner = Runner(app, channels={"discord": MemoryChannel()})
+
+    async def body() -> str:
+        await until(lambda: Ledger(app.store, app.clock).latest("discord:1") is not None)
+        reply = app.commands.digest("discord:1", "settings time=10:00", can_manage=True)
+        assert "10:00" in reply.text
+        assert runner.scheduler is not None
+        fire = runner.scheduler.next_fire("discord:1").astimezone(UTC)
+        assert (fire.hour, fire.minute) == (9, 0)  # 10:00 Berlin is 09:00 UTC
+        return app.commands.digest("discord:1", "status", can_manage=False).text
+
+    text = await running(runner, body)
+    assert "Last digest: 2026-11-26: posted Thu 2026-11-26 09:00 CET (1 message(s))" in text
+    assert "Next digest: Fri 2026-11-27 10:00 CET" in text
+    assert app.commands.status is None  # unhooked when the runner stopped
+
+
+class SlowChannel(MemoryChannel):
+    async def send(self, target: str, message: OutboundMessage, *, key: str) -> str:
+        await asyncio.sleep(0.3)
+        return await super().send(target, message, key=key)
+
+
+async def test_shutdown_lets_posts_in_flight_finish(app: App) -> None:
+    subscribe(app, "discord:1", top=4)
+    channel = SlowChannel(per_message=1)
+    runner = Runner(app, channels={"discord": channel})
+
+    async def body() -> None:
+        await until(lambda: channel.sends >= 1)
+
+    await running(runner, body)  # stop is set while the first of four messages is out
+    assert len(channel.keys("1")) == 4
+    assert Ledger(app.store, app.clock).get("discord:1", TODAY).state == "sent"

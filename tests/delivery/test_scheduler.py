@@ -1,0 +1,211 @@
+"""The scheduler: jobs from the table, changes, catch-up within grace, skips outside it."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bot.app import App
+from bot.delivery.deliver import Deliverer, RetryPolicy
+from bot.delivery.lease import Leases
+from bot.delivery.ledger import Ledger
+from bot.delivery.queue import OutboundQueue
+from bot.delivery.scheduler import DeliveryScheduler
+from bot.subscriptions import WEEKDAYS
+from tests.delivery.fakechannel import MemoryChannel
+from tests.delivery.support import NINE_BERLIN, TODAY, Clock, subscribe
+
+
+def make(app: App, channel: MemoryChannel, fetch: Any = None) -> DeliveryScheduler:
+    deliverer = Deliverer(app, Ledger(app.store, app.clock), Leases(app.store), OutboundQueue({}),
+                          {"discord": channel}, retry=RetryPolicy(base=0.001))  # fmt: skip
+    return DeliveryScheduler(app, deliverer, platforms={"discord"}, fetch=fetch)
+
+
+async def test_jobs_are_built_from_the_table_and_follow_changes(app: App) -> None:
+    subscribe(app, "discord:1")
+    subscribe(app, "discord:2", paused=True)
+    subscribe(app, "slack:C1")  # no Slack adapter in this process
+    scheduler = make(app, MemoryChannel())
+    scheduler.start(catch_up=False)
+    try:
+        assert {j.id for j in scheduler.scheduler.get_jobs()} == {"digest:discord:1", "sweep"}
+        job = scheduler.scheduler.get_job("digest:discord:1")
+        assert str(job.trigger.timezone) == "Europe/Berlin"
+
+        moved = app.subscriptions.update("discord:1", {"time": "07:30"}, NINE_BERLIN)
+        app.commands.on_change = scheduler.on_change
+        scheduler.on_change(moved, "discord:1")
+        fire = scheduler.next_fire("discord:1")
+        assert (fire.hour, fire.minute) == (7, 30)
+
+        app.subscriptions.resume("discord:2", NINE_BERLIN)  # as `hotpapers subscribe` would
+        app.subscriptions.remove("discord:1")
+        scheduler.reconcile()  # the sweep does this for changes made by other processes
+        assert {j.id for j in scheduler.scheduler.get_jobs()} == {"digest:discord:2", "sweep"}
+    finally:
+        await scheduler.shutdown(1)
+
+
+async def test_on_change_from_another_thread_is_applied_on_the_event_loop(app: App) -> None:
+    scheduler = make(app, MemoryChannel())
+    scheduler.start(catch_up=False)
+    try:
+        sub = subscribe(app, "discord:7")
+        thread = threading.Thread(target=scheduler.on_change, args=(sub, sub.channel))
+        thread.start()
+        thread.join()
+        await asyncio.sleep(0.01)
+        assert scheduler.next_fire("discord:7") is not None
+    finally:
+        await scheduler.shutdown(1)
+
+
+async def test_a_missed_run_is_caught_up_once(app: App, clock: Clock) -> None:
+    subscribe(app, "discord:1", top=2)
+    channel = MemoryChannel()
+    clock.set(NINE_BERLIN + timedelta(hours=5, minutes=59))
+    scheduler = make(app, channel)
+    first = await scheduler.sweep()
+    second = await scheduler.sweep()
+    assert [(o.day, o.status) for o in first] == [(TODAY, "sent")]
+    assert second == []
+    assert len(channel.keys("1")) == 1
+    assert Ledger(app.store, app.clock).get("discord:1", TODAY).trigger == "catch-up"
+
+
+async def test_a_run_missed_beyond_the_grace_period_is_recorded_as_skipped(
+    app: App, clock: Clock
+) -> None:
+    subscribe(app, "discord:1", top=2)
+    channel = MemoryChannel()
+    clock.set(NINE_BERLIN + timedelta(hours=6, minutes=1))
+    assert await make(app, channel).sweep() == []
+    delivery = Ledger(app.store, app.clock).get("discord:1", TODAY)
+    assert delivery.state == "skipped" and "past the 6 h grace period" in delivery.reason
+    assert "2026-11-26 09:00 CET" in delivery.reason
+    assert not channel.posts
+    # Earlier days missed since the subscription began are on record too, never posted.
+    assert Ledger(app.store, app.clock).get("discord:1", TODAY - timedelta(days=3)).state == (
+        "skipped"
+    )
+
+
+async def test_a_new_subscription_starts_with_todays_digest_not_a_backlog(
+    app: App, clock: Clock
+) -> None:
+    created = NINE_BERLIN + timedelta(hours=1)  # an hour after today's 09:00
+    subscribe(app, "discord:1", created_at=created)
+    channel = MemoryChannel()
+    clock.set(created + timedelta(minutes=1))
+    outcomes = await make(app, channel).sweep()
+    assert [(o.day, o.status) for o in outcomes] == [(TODAY, "sent")]
+    ledger = Ledger(app.store, app.clock)
+    assert ledger.get("discord:1", TODAY - timedelta(days=1)) is None  # no backlog, no record
+    assert len(channel.posts["1"]) == 2  # top 4 in messages of 2
+
+
+async def test_a_subscription_made_late_in_the_day_starts_tomorrow(app: App, clock: Clock) -> None:
+    created = NINE_BERLIN + timedelta(hours=10)
+    subscribe(app, "discord:1", created_at=created)
+    channel = MemoryChannel()
+    clock.set(created + timedelta(minutes=1))
+    scheduler = make(app, channel)
+    assert await scheduler.sweep() == []
+    assert await scheduler.fire("discord:1") is None
+    assert Ledger(app.store, app.clock).latest("discord:1") is None
+    clock.set(NINE_BERLIN + timedelta(days=1, seconds=2))
+    outcome = await scheduler.fire("discord:1")
+    assert outcome is not None and outcome.day == TODAY + timedelta(days=1)
+
+
+async def test_the_scheduler_runs_the_job_and_the_ledger_stops_a_repeat(
+    app: App, clock: Clock
+) -> None:
+    subscribe(app, "discord:1", top=2)
+    channel = MemoryChannel()
+    clock.set(NINE_BERLIN + timedelta(seconds=1))
+    scheduler = make(app, channel)
+    scheduler.start(catch_up=False)
+    try:
+        for _ in range(2):  # a wake-up at the wrong moment must not post twice
+            scheduler.scheduler.modify_job("digest:discord:1", next_run_time=datetime.now(UTC))
+            for _ in range(100):
+                await asyncio.sleep(0.01)
+                if channel.posts and not scheduler.deliverer.busy():
+                    break
+        assert len(channel.keys("1")) == 1
+    finally:
+        await scheduler.shutdown(1)
+
+
+async def test_unfinished_deliveries_are_resumed_by_the_sweep_after_their_backoff(
+    app: App, clock: Clock
+) -> None:
+    subscribe(app, "discord:1", top=2)
+    outage = {"on": True}
+    channel = MemoryChannel(fault=lambda t, n: _down() if outage["on"] else None)
+    scheduler = make(app, channel)
+    assert [o.status for o in await scheduler.sweep()] == ["retry"]
+    outage["on"] = False
+    assert await scheduler.sweep() == []  # still backing off
+    clock.advance(minutes=2)
+    assert [o.status for o in await scheduler.sweep()] == ["sent"]
+    assert len(channel.keys("1")) == 1
+
+
+def _down() -> Any:
+    from bot.channels import DeliveryError
+
+    return DeliveryError("HTTP 503")
+
+
+async def test_one_digest_per_local_day_across_a_dst_change(app: App, clock: Clock) -> None:
+    subscribe(app, "discord:1", time="02:30", days=WEEKDAYS, top=2,
+              created_at=datetime(2026, 10, 23, tzinfo=UTC))  # fmt: skip
+    channel = MemoryChannel(per_message=5)
+    scheduler = make(app, channel)
+    moment = datetime(2026, 10, 24, 0, 0, tzinfo=UTC)  # Berlin falls back on 2026-10-25
+    while moment < datetime(2026, 10, 27, tzinfo=UTC):
+        clock.set(moment)
+        await scheduler.sweep()
+        await scheduler.fire("discord:1")
+        moment += timedelta(minutes=30)
+    ledger = Ledger(app.store, app.clock)
+    deliveries = {n: ledger.get("discord:1", date(2026, 10, n)) for n in (24, 25, 26)}
+    assert {n: d.state for n, d in deliveries.items()} == {24: "sent", 25: "sent", 26: "sent"}
+    assert deliveries[25].scheduled_for == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # CEST
+    assert deliveries[26].scheduled_for == datetime(2026, 10, 26, 1, 30, tzinfo=UTC)  # CET
+    assert len(channel.posts["1"]) == 3
+
+
+async def test_fetch_runs_at_start_when_data_is_stale_then_missed_runs_are_caught_up(
+    app: App, clock: Clock
+) -> None:
+    subscribe(app, "discord:1", top=2)
+    order: list[str] = []
+
+    class Report:
+        def headline(self) -> str:
+            return "fetch: contributed: arxiv"
+
+    async def fetch() -> Report:
+        order.append("fetch")
+        return Report()
+
+    channel = MemoryChannel(fault=lambda t, n: order.append("post"))
+    clock.set(NINE_BERLIN + timedelta(hours=1))
+    scheduler = make(app, channel, fetch=fetch)
+    scheduler.start()
+    try:
+        for _ in range(200):
+            await asyncio.sleep(0.01)
+            if "post" in order:
+                break
+        assert order[:2] == ["fetch", "post"]
+        ids = {j.id for j in scheduler.scheduler.get_jobs()}
+        assert {"fetch:listing", "fetch:refresh", "sweep", "digest:discord:1"} <= ids
+    finally:
+        await scheduler.shutdown(1)
