@@ -16,68 +16,28 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import random
 import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.synthetic import fill
 from bot.adapters.discord import DiscordAdapter, build_discord
 from bot.app import build_app
-from bot.models import Paper, Signal, SocialPost
+from bot.models import Signal
 from bot.store import Store
 from tests.adapters.discord.fake_discord import FakeDiscord, Sent
 from tests.adapters.discord.support import settings
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 DEADLINE = 3.0
-CATEGORIES = ("cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML", "cs.RO", "cs.CR", "math.OC")
 HOT_5 = [{"name": "count", "type": 4, "value": 5}]
-
-
-def synthetic(store: Store, count: int) -> None:
-    """count papers over the last 150 days; a fifth talked about, one in twenty upvoted on HF."""
-    rng = random.Random(42)
-    papers, posts, signals = [], [], []
-    for i in range(count):
-        day = (NOW - timedelta(days=rng.randrange(150))).date()
-        arxiv_id = f"{day:%y%m}.{i:05d}"
-        cats = tuple(rng.sample(CATEGORIES, 2))
-        papers.append(
-            Paper(
-                arxiv_id,
-                f"A synthetic study number {i} of {cats[0]}",
-                ("A. Author", "B. Author"),
-                f"Abstract {i}. " * 40,
-                cats,
-                announced=day,
-                published=datetime.combine(day, datetime.min.time(), UTC),
-            )
-        )
-        if rng.random() < 0.2:
-            for j in range(rng.randint(1, 3)):
-                posts.append(
-                    SocialPost(
-                        rng.choice(("x", "bluesky", "hackernews")),
-                        f"{i}-{j}",
-                        f"https://example.org/{i}/{j}",
-                        (arxiv_id,),
-                        NOW - timedelta(hours=rng.randrange(1, 72)),
-                        author=f"u{j}",
-                        text="look at this",
-                        likes=rng.randrange(500),
-                        reposts=rng.randrange(100),
-                    )
-                )
-        if rng.random() < 0.05:
-            signals.append(Signal("huggingface", arxiv_id, "upvotes", rng.randrange(80), NOW))
-    store.ingest(papers, posts, signals, seen_at=NOW)
 
 
 def shown_at(fake: FakeDiscord, sent: Sent) -> float | None:
@@ -120,7 +80,7 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
     """Build the store, start the fake and the adapter, time the commands."""
     t0 = time.perf_counter()
     store = Store(folder / "bench.db")
-    synthetic(store, args.papers)
+    fill(store, args.papers, NOW)
     print(f"store of {store.counts()} built in {time.perf_counter() - t0:.1f} s")
     fake = FakeDiscord(heartbeat_ms=41_250)
     await fake.start()

@@ -12,11 +12,11 @@ import argparse
 import asyncio
 import hashlib
 import hmac
-import random
 import statistics
+import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -25,55 +25,16 @@ import httpx
 from aiohttp import web
 from pydantic import SecretStr
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.synthetic import fill
 from bot.adapters.slack import build_slack
 from bot.app import build_app
 from bot.config import Config, Env, Settings
-from bot.models import Paper, Signal, SocialPost
 from bot.store import Store
 
 SECRET = "bench-signing-secret"
 DEADLINE = 3.0
-CATEGORIES = ("cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML", "cs.RO", "cs.CR", "math.OC")
-
-
-def synthetic(store: Store, count: int, now: datetime) -> None:
-    """count papers over the last 150 days; a fifth talked about, one in twenty upvoted on HF."""
-    rng = random.Random(42)
-    papers, posts, signals = [], [], []
-    for i in range(count):
-        day = (now - timedelta(days=rng.randrange(150))).date()
-        arxiv_id = f"{day:%y%m}.{i:05d}"
-        cats = tuple(rng.sample(CATEGORIES, 2))
-        papers.append(
-            Paper(
-                arxiv_id,
-                f"A synthetic study number {i} of {cats[0]}",
-                ("A. Author", "B. Author"),
-                f"Abstract {i}. " * 40,
-                cats,
-                announced=day,
-                published=datetime.combine(day, datetime.min.time(), UTC),
-            )
-        )
-        if rng.random() < 0.2:
-            for j in range(rng.randint(1, 3)):
-                seen = now - timedelta(hours=rng.randrange(1, 72))
-                posts.append(
-                    SocialPost(
-                        rng.choice(("x", "bluesky", "hackernews")),
-                        f"{i}-{j}",
-                        f"https://example.org/{i}/{j}",
-                        (arxiv_id,),
-                        seen,
-                        author=f"u{j}",
-                        text="look at this",
-                        likes=rng.randrange(500),
-                        reposts=rng.randrange(100),
-                    )
-                )
-        if rng.random() < 0.05:
-            signals.append(Signal("huggingface", arxiv_id, "upvotes", rng.randrange(80), now))
-    store.ingest(papers, posts, signals, seen_at=now)
 
 
 class FakeSlack:
@@ -166,7 +127,7 @@ async def main(papers: int, commands: int, concurrency: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         store = Store(Path(folder) / "bench.db")
         began = time.perf_counter()
-        synthetic(store, papers, now)
+        fill(store, papers, now)
         print(f"stored {store.counts()} in {time.perf_counter() - began:.1f} s")
         fake = FakeSlack()
         fake_app = web.Application()
