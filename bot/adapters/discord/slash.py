@@ -140,42 +140,12 @@ def _digest_group(h: Handlers) -> app_commands.Group:
         default_permissions=discord.Permissions(manage_channels=True),
     )
 
-    @group.command(name="subscribe", description="Post a daily digest in this channel")
-    @app_commands.describe(
-        time="Local time, e.g. 09:00", timezone="IANA timezone, e.g. Europe/Berlin",
-        days="Weekdays, e.g. mon-fri or mon,wed,fri", top="How many papers, 1 to 25",
-        categories="arXiv categories, e.g. cs.LG,cs.CL", ranking="hot (default) or seed",
-        keywords="Only papers mentioning one of these words",
-    )  # fmt: skip
-    @app_commands.autocomplete(timezone=h.complete_timezone)
-    async def subscribe(
-        interaction: Interaction, time: str | None = None, timezone: str | None = None,
-        days: str | None = None, top: app_commands.Range[int, 1, MAX_COUNT] | None = None,
-        categories: str | None = None, ranking: Ranking | None = None,
-        keywords: str | None = None,
-    ) -> None:  # fmt: skip
-        text = _settings(time=time, timezone=timezone, days=days, top=top,
-                         categories=categories, ranking=ranking, keywords=keywords)  # fmt: skip
-        await h.digest(interaction, "subscribe", text)
-
-    @group.command(name="settings", description="Show or change this channel's digest settings")
-    @app_commands.describe(
-        time="Local time, e.g. 09:00", timezone="IANA timezone, e.g. Europe/Berlin",
-        days="Weekdays, e.g. mon-fri", top="How many papers, 1 to 25",
-        categories="arXiv categories, or none", ranking="hot or seed",
-        keywords="Keywords, or none",
-    )  # fmt: skip
-    @app_commands.autocomplete(timezone=h.complete_timezone)
-    async def settings(
-        interaction: Interaction, time: str | None = None, timezone: str | None = None,
-        days: str | None = None, top: app_commands.Range[int, 1, MAX_COUNT] | None = None,
-        categories: str | None = None, ranking: Ranking | None = None,
-        keywords: str | None = None,
-    ) -> None:  # fmt: skip
-        text = _settings(time=time, timezone=timezone, days=days, top=top,
-                         categories=categories, ranking=ranking, keywords=keywords)  # fmt: skip
-        await h.digest(interaction, "settings", text)
-
+    group.add_command(
+        _settings_command(h, "subscribe", "Post a daily digest in this channel", group)
+    )
+    group.add_command(
+        _settings_command(h, "settings", "Show or change this channel's digest settings", group)
+    )
     for name, description in (
         ("unsubscribe", "Stop this channel's daily digest"),
         ("preview", "Show what this channel's digest would post now (only to you)"),
@@ -185,6 +155,42 @@ def _digest_group(h: Handlers) -> app_commands.Group:
     ):
         group.add_command(_action(h, name, description, group))
     return group
+
+
+def _settings_command(
+    h: Handlers, name: str, description: str, parent: app_commands.Group
+) -> app_commands.Command[app_commands.Group, ..., None]:
+    """/digest subscribe or settings: every option optional, sent as key=value settings."""
+
+    @app_commands.describe(
+        time="Local time, e.g. 09:00", timezone="IANA timezone, e.g. Europe/Berlin",
+        days="Weekdays, e.g. mon-fri or mon,wed,fri", top="How many papers, 1 to 25",
+        categories="arXiv categories, e.g. cs.LG,cs.CL (none: all)", ranking="hot or seed",
+        keywords="Only papers mentioning one of these words (none: no filter)",
+        exclude="arXiv categories to leave out, e.g. math.CO (none: nothing)",
+        min_score="Leave out papers scoring less (none: no minimum)",
+        repeat_days="Days before a paper may be shown here again, 0 to 365",
+        empty_day="On a day with no papers: skip, or post a short note",
+    )  # fmt: skip
+    @app_commands.autocomplete(timezone=h.complete_timezone)
+    async def callback(
+        interaction: Interaction, time: str | None = None, timezone: str | None = None,
+        days: str | None = None, top: app_commands.Range[int, 1, MAX_COUNT] | None = None,
+        categories: str | None = None, ranking: Ranking | None = None,
+        keywords: str | None = None, exclude: str | None = None, min_score: str | None = None,
+        repeat_days: app_commands.Range[int, 0, 365] | None = None,
+        empty_day: Literal["skip", "note"] | None = None,
+    ) -> None:  # fmt: skip
+        text = _settings(
+            time=time, timezone=timezone, days=days, top=top, categories=categories,
+            ranking=ranking, keywords=keywords, exclude_categories=exclude,
+            min_score=min_score, repeat_days=repeat_days, empty_day=empty_day,
+        )  # fmt: skip
+        await h.digest(interaction, name, text)
+
+    return app_commands.Command(
+        name=name, description=description, callback=callback, parent=parent
+    )
 
 
 def _action(

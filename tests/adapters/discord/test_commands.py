@@ -183,6 +183,21 @@ async def test_digest_status_and_preview_are_shown_only_to_the_user(
     assert preview["flags"] & EPHEMERAL and len(preview["embeds"]) == 2
 
 
+async def test_digest_settings_change_filters_repeats_and_the_empty_day_policy(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    channel = f"discord:{fake.channel_id}"
+    await answered(fake, await fake.slash("digest", sub("subscribe"), permissions=MANAGE_CHANNELS))
+    options = sub("settings", option("exclude", "math.CO"), option("min_score", "12.5"),
+                  option("repeat_days", 3), option("empty_day", "skip"))  # fmt: skip
+    changed = await answered(fake, await fake.slash("digest", options, permissions=MANAGE_CHANNELS))
+    sub_ = adapter.app.subscriptions.get(channel)
+    assert "Updated" in changed["content"] and sub_ is not None
+    assert (sub_.exclude_categories, sub_.min_score, sub_.repeat_days, sub_.empty_day) == (
+        ("math.CO",), 12.5, 3, "skip",
+    )  # fmt: skip
+
+
 async def test_a_bad_setting_gets_a_private_explanation(
     adapter: DiscordAdapter, fake: FakeDiscord
 ) -> None:
