@@ -125,8 +125,11 @@ def _parse_bare(text: str) -> ArxivId:
 
 def _strip_url(text: str) -> str:
     """Reduce an arXiv, alphaXiv, Hugging Face or DOI URL to the id part of its path."""
-    parts = urlsplit(text if "://" in text else f"https://{text}")
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(text if "://" in text else f"https://{text}")
+        host = (parts.hostname or "").lower()
+    except ValueError:  # e.g. an unbalanced "[" that urlsplit reads as a broken IPv6 host
+        raise InvalidArxivIdError(f"not an arXiv URL: {text!r}") from None
     if host not in _HOSTS:
         raise InvalidArxivIdError(f"not an arXiv URL: {text!r}")
     path = parts.path.strip("/")

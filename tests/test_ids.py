@@ -73,6 +73,8 @@ def test_parse_keeps_the_version_when_one_is_given() -> None:
         "https://huggingface.co/models/2106.12627",
         "https://arxiv.org/list/cs.LG/recent",
         "2106.12627v0",
+        "arxiv.org/abs/[2106.12627",  # urlsplit refuses it: still our error, not a crash
+        "[/",
     ],
 )
 def test_text_that_is_no_arxiv_id_is_rejected(text: str) -> None:

@@ -17,7 +17,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.models import Paper, Signal, SocialPost, Tally
 from bot.store import queries as q
-from bot.store.rows import opt_time, paper_row, post_row, row_paper, row_post, row_signal
+from bot.store.rows import birth, opt_time, paper_row, post_row, row_paper, row_post, row_signal
 from bot.store.schema import core_migrations
 from bot.timeutil import parse_time, to_iso
 
@@ -175,7 +175,7 @@ class Store:
             rows = self._query("SELECT * FROM papers")
         else:
             rows = self._query(
-                "SELECT * FROM papers WHERE day >= :since AND day < :until", _window(since, until)
+                "SELECT * FROM papers WHERE day >= :since AND day < :until", q.window(since, until)
             )
         return {r["arxiv_id"]: row_paper(r) for r in rows}
 
@@ -196,8 +196,8 @@ class Store:
         if since is not None or until is not None:
             sql += " WHERE day >= :since AND day < :until"
         with self.lock:
-            rows = self.db.conn.execute(sql, _window(since, until)).fetchall()
-        return {a: _birth(announced, published) for a, announced, published in rows}
+            rows = self.db.conn.execute(sql, q.window(since, until)).fetchall()
+        return {a: birth(announced, published) for a, announced, published in rows}
 
     def births_of(self, arxiv_ids: Iterable[str]) -> dict[str, datetime | None]:
         """When each of these papers was born (see births)."""
@@ -208,7 +208,7 @@ class Store:
                 " WHERE arxiv_id IN (SELECT value FROM json_each(:ids))",
                 params,
             ).fetchall()
-        return {a: _birth(announced, published) for a, announced, published in rows}
+        return {a: birth(announced, published) for a, announced, published in rows}
 
     def post_tallies(
         self,
@@ -218,9 +218,9 @@ class Store:
         ids: Iterable[str] | None = None,
     ) -> list[Tally]:
         """Per paper and source in the window (or of the given papers): counts and growth."""
-        params = _params(since, until, cutoff, ids)
+        params = q.params(since, until, cutoff, ids)
         with self.lock:
-            rows = self.db.conn.execute(_candidates(q.POST_TALLIES, params), params).fetchall()
+            rows = self.db.conn.execute(q.for_candidates(q.POST_TALLIES, params), params).fetchall()
         return [
             Tally(
                 arxiv_id,
@@ -245,9 +245,11 @@ class Store:
         ids: Iterable[str] | None = None,
     ) -> list[Tally]:
         """The newest value of each listed signal metric in the window (or of the given papers)."""
-        params = {**_params(since, until, cutoff, ids), "metrics": json.dumps(list(metrics))}
+        params = {**q.params(since, until, cutoff, ids), "metrics": json.dumps(list(metrics))}
         with self.lock:
-            rows = self.db.conn.execute(_candidates(q.SIGNAL_TALLIES, params), params).fetchall()
+            rows = self.db.conn.execute(
+                q.for_candidates(q.SIGNAL_TALLIES, params), params
+            ).fetchall()
         return [
             Tally(arxiv_id, source, value, growth, metric=metric, as_of=parse_time(as_of))
             for arxiv_id, source, metric, value, as_of, growth in rows
@@ -265,7 +267,7 @@ class Store:
     ) -> dict[str, float]:
         """Per paper in the window: the sum over sources of weight x (level + g x growth)."""
         params: dict[str, Any] = {
-            **_params(since, until, cutoff, None),
+            **q.params(since, until, cutoff, None),
             "growth_weight": growth_weight,
             "metrics": json.dumps(list(metrics)),
         }
@@ -276,7 +278,7 @@ class Store:
         totals: dict[str, float] = {}
         for sql, table in ((q.HOT_POST_TOTALS, "l"), (q.HOT_SIGNAL_TOTALS, "s")):
             weigh = f"CASE {table}.source {' '.join(cases)} ELSE 0 END" if cases else "0"
-            query = _candidates(sql, params).replace("{weight}", weigh)
+            query = q.for_candidates(sql, params).replace("{weight}", weigh)
             with self.lock:
                 for arxiv_id, total in self.db.conn.execute(query, params):
                     totals[arxiv_id] = totals.get(arxiv_id, 0.0) + total
@@ -346,41 +348,6 @@ class Store:
             yield row_signal(row)
 
 
-def _birth(announced: str | None, published: str | None) -> datetime | None:
-    """A paper's birth: midnight UTC of its announcement day, else its first version's time."""
-    if announced:
-        return parse_time(announced)
-    return parse_time(published) if published else None
-
-
 def _keys(posts: Iterable[SocialPost]) -> set[tuple[str, str]]:
     """The distinct (source, post id) pairs of a batch."""
     return {(p.source, p.post_id) for p in posts}
-
-
-def _params(
-    since: date | None, until: date | None, cutoff: datetime, ids: Iterable[str] | None
-) -> dict[str, Any]:
-    """Parameters of the tally queries: window or ids, and the growth cutoff in both spellings."""
-    params: dict[str, Any] = {
-        **_window(since, until),
-        "cutoff": int(cutoff.timestamp()),
-        "cutoff_iso": to_iso(cutoff),
-    }
-    if ids is not None:
-        params["ids"] = json.dumps(sorted(set(ids)))
-    params["bounded"] = since is not None or until is not None
-    return params
-
-
-def _candidates(sql: str, params: Mapping[str, Any]) -> str:
-    """The query for the candidate papers its parameters name."""
-    return q.candidates(sql, bounded=bool(params["bounded"]), listed="ids" in params)
-
-
-def _window(since: date | None, until: date | None) -> dict[str, str]:
-    """SQL parameters for an announcement window; an open end is a bound no day passes."""
-    return {
-        "since": since.isoformat() if since else "0000-00-00",
-        "until": until.isoformat() if until else "9999-99-99",
-    }

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+from bot.timeutil import to_iso
+
 PAPER_UPSERT = """
 INSERT INTO papers (arxiv_id, version, title, authors, abstract, categories, primary_category,
                     published, updated, comment, announced, day, first_seen)
@@ -169,3 +176,31 @@ ORDER BY arxiv_id, source, metric
 """
 
 PAPERS_BY_ID = "SELECT * FROM papers WHERE arxiv_id IN (SELECT value FROM json_each(:ids))"
+
+
+def params(
+    since: date | None, until: date | None, cutoff: datetime, ids: Iterable[str] | None
+) -> dict[str, Any]:
+    """Parameters of the tally queries: window or ids, and the growth cutoff in both spellings."""
+    params: dict[str, Any] = {
+        **window(since, until),
+        "cutoff": int(cutoff.timestamp()),
+        "cutoff_iso": to_iso(cutoff),
+    }
+    if ids is not None:
+        params["ids"] = json.dumps(sorted(set(ids)))
+    params["bounded"] = since is not None or until is not None
+    return params
+
+
+def for_candidates(sql: str, params: Mapping[str, Any]) -> str:
+    """The query for the candidate papers its parameters name."""
+    return candidates(sql, bounded=bool(params["bounded"]), listed="ids" in params)
+
+
+def window(since: date | None, until: date | None) -> dict[str, str]:
+    """SQL parameters for an announcement window; an open end is a bound no day passes."""
+    return {
+        "since": since.isoformat() if since else "0000-00-00",
+        "until": until.isoformat() if until else "9999-99-99",
+    }

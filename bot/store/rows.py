@@ -9,7 +9,7 @@ from typing import Any
 from bot.models import Paper, Signal, SocialPost
 from bot.timeutil import parse_time, to_iso
 
-__all__ = ["opt_time", "paper_row", "post_row", "row_paper", "row_post", "row_signal"]
+__all__ = ["birth", "opt_time", "paper_row", "post_row", "row_paper", "row_post", "row_signal"]
 
 
 def opt_time(value: str | None) -> datetime | None:
@@ -103,3 +103,10 @@ def row_signal(row: dict[str, Any]) -> Signal:
         observed_at=parse_time(row["observed_at"]),
         url=row["url"],
     )
+
+
+def birth(announced: str | None, published: str | None) -> datetime | None:
+    """A paper's birth: midnight UTC of its announcement day, else its first version's time."""
+    if announced:
+        return parse_time(announced)
+    return parse_time(published) if published else None
