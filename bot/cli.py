@@ -123,8 +123,8 @@ def _add_digest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     p.set_defaults(handler=cmd_digest)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full command line, features included."""
+def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
+    """The command line, with the feature commands argv may need (all of them for --help)."""
     parser = argparse.ArgumentParser(
         prog="hotpapers",
         description="A daily digest of the arXiv papers people are talking about.",
@@ -140,26 +140,42 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("import", help="load a snapshot JSON file into the store")
     p.add_argument("file", type=Path)
     p.set_defaults(handler=cmd_import)
-    for add_commands in _feature_commands():
+    for add_commands in _feature_commands(argv):
         add_commands(sub)
     return parser
 
 
-def _feature_commands() -> list[
-    Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
-]:
-    """Each feature package's add_commands, imported when the parser is built."""
-    from bot.adapters.discord.cli import add_commands as discord
-    from bot.adapters.slack.manifest import add_commands as slack
+# Commands whose run needs no chat platform's command-line setup.
+_PLATFORM_FREE = {
+    "digest", "export", "import", "fetch", "sources", "subscribe", "unsubscribe", "channels",
+    "post", "status", "run",
+}  # fmt: skip
+
+
+def _feature_commands(
+    argv: Sequence[str],
+) -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
+    """Each feature package's add_commands, imported when the parser is built.
+
+    discord.py and slack-bolt take about a second to import, so their commands are only added
+    when the command line may name them (not for `digest`, `run`...; always for --help).
+    """
     from bot.delivery.cli import add_commands as delivery
     from bot.sources.cli import add_commands as sources
 
-    return [sources, delivery, discord, slack]
+    features = [sources, delivery]
+    if not _PLATFORM_FREE.intersection(argv):
+        from bot.adapters.discord.cli import add_commands as discord
+        from bot.adapters.slack.manifest import add_commands as slack
+
+        features += [discord, slack]
+    return features
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; user errors print one line and exit non-zero, never a traceback."""
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(argv).parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -111,3 +111,16 @@ def test_digest_offline_with_an_empty_store_is_one_clear_line(
     assert main(["digest"]) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("hotpapers: error: cannot reach 127.0.0.1")
+
+
+def test_platform_free_commands_do_not_load_the_chat_libraries() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from bot.cli import main; "
+        f"main(['digest', '--snapshot', {str(EXAMPLE)!r}, '--top', '1']); "
+        "print('discord' in sys.modules, 'slack_bolt' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stderr.strip().endswith("False False")
