@@ -60,9 +60,12 @@ def test_an_empty_store_offline_fails_with_one_line_naming_the_host() -> None:
 def test_a_stale_store_offline_is_ranked_as_it_is() -> None:
     store = Store()
     store.ingest([paper()], [post()], seen_at=NOW)
+    before = store.counts()
+    # No OfflineError: stale data is still worth a digest, and nothing is lost.
     ensure_fresh(
         store, SETTINGS, NOW + timedelta(days=2), None, transport=httpx.MockTransport(offline)
     )
+    assert store.counts() == before
 
 
 def test_a_stale_store_online_runs_every_enabled_source_once() -> None:
