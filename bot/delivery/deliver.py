@@ -165,7 +165,13 @@ class Deliverer:
         """Freeze today's messages in the ledger, or record why there are none."""
         failing = self.health.failing()
         plan = plan_digest(
-            self.app.service, sub, run.day, channel, failing, self.config.on_listing_failure
+            self.app.service,
+            sub,
+            run.day,
+            channel,
+            failing,
+            self.config.on_listing_failure,
+            self.app.settings.config.sources.arxiv_holidays,
         )
         if isinstance(plan, Skip):
             self.ledger.skip(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Literal
 
 from bot.channels import Channel, OutboundMessage
 from bot.delivery.health import LISTING
 from bot.models import SOURCE_LABELS
 from bot.service import HotPapersService
+from bot.sources.calendar import no_listing_reason
 from bot.subscriptions import Subscription
 
 __all__ = ["Plan", "Skip", "plan_digest"]
@@ -52,8 +53,12 @@ def plan_digest(
     channel: Channel,
     failing: Mapping[str, str],
     on_listing_failure: Literal["post", "skip"],
+    holidays: Collection[date] = (),
 ) -> Plan | Skip:
     """Rank and render a subscription's digest for a day, or say why there is none."""
+    # Weekdays are the subscription's own choice; arXiv holidays are not announced days.
+    if day - timedelta(days=1) in holidays:
+        return Skip(f"no new papers today: {no_listing_reason(day, holidays)}")
     if LISTING in failing and on_listing_failure == "skip":
         return Skip(
             f"arXiv listing failed ({failing[LISTING]}) and delivery.on_listing_failure is skip"

@@ -164,6 +164,18 @@ async def test_a_failed_arxiv_listing_follows_the_configured_policy(app: App, po
         assert "arXiv (HTTP 503)" in Ledger(app.store, app.clock).get("discord:1", TODAY).reason
 
 
+async def test_no_digest_is_posted_the_day_after_an_arxiv_holiday_evening(app: App) -> None:
+    config = app.settings.config
+    sources = config.sources.model_copy(update={"arxiv_holidays": (TODAY - timedelta(days=1),)})
+    app.settings = replace(app.settings, config=config.model_copy(update={"sources": sources}))
+    sub = subscribe(app, "discord:1", top=2)
+    channel = MemoryChannel()
+    outcome = await make(app, channel).deliver(sub, run_on(sub, TODAY), "schedule")
+    assert outcome.status == "skipped" and "arXiv holiday" in outcome.detail
+    assert not channel.posts
+    assert Ledger(app.store, app.clock).get("discord:1", TODAY).state == "skipped"
+
+
 async def test_papers_posted_are_marked_shown_so_the_next_day_does_not_repeat_them(
     app: App, clock: Clock
 ) -> None:
