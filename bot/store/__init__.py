@@ -169,16 +169,6 @@ class Store:
         rows = self._query("SELECT * FROM papers WHERE arxiv_id = ?", (arxiv_id,))
         return row_paper(rows[0]) if rows else None
 
-    def papers(self, since: date | None = None, until: date | None = None) -> dict[str, Paper]:
-        """The papers whose announcement day lies in [since, until); all of them with no bounds."""
-        if since is None and until is None:
-            rows = self._query("SELECT * FROM papers")
-        else:
-            rows = self._query(
-                "SELECT * FROM papers WHERE day >= :since AND day < :until", q.window(since, until)
-            )
-        return {r["arxiv_id"]: row_paper(r) for r in rows}
-
     def papers_by_id(self, arxiv_ids: Iterable[str]) -> dict[str, Paper]:
         """The stored papers among these ids."""
         rows = self._query(q.PAPERS_BY_ID, {"ids": json.dumps(sorted(set(arxiv_ids)))})

@@ -102,7 +102,7 @@ def test_a_replacement_announcement_keeps_the_first_announcement_day() -> None:
     store.ingest(papers=[paper(announced=date(2026, 11, 20))], seen_at=NOW)
     store.ingest(papers=[paper(version=2, announced=date(2026, 11, 26))], seen_at=NOW)
     assert store.get_paper("2611.00001").announced == date(2026, 11, 20)  # type: ignore[union-attr]
-    assert list(store.papers(date(2026, 11, 26), None)) == []
+    assert list(store.births(date(2026, 11, 26), None)) == []
 
 
 def test_window_selects_papers_by_announcement_day() -> None:
@@ -115,8 +115,8 @@ def test_window_selects_papers_by_announcement_day() -> None:
         ],
         seen_at=NOW,
     )
-    assert set(store.papers(date(2026, 11, 25), date(2026, 11, 27))) == {"2611.00002", "2611.00003"}
-    assert len(store.papers()) == 3
+    assert set(store.births(date(2026, 11, 25), date(2026, 11, 27))) == {"2611.00002", "2611.00003"}
+    assert len(store.births(None, None)) == 3
 
 
 def test_full_text_search_finds_words_in_titles_and_abstracts_and_survives_syntax() -> None:
