@@ -14,17 +14,11 @@ from bot.commands import Commands
 from bot.config import Settings
 from bot.reactions import Reactions
 from bot.service import Clock, HotPapersService, utcnow
+from bot.sources.http import user_agent
 from bot.store import Store
 from bot.subscriptions import Subscriptions
 
-__all__ = ["App", "build_app", "open_store", "user_agent"]
-
-
-def user_agent(settings: Settings) -> str:
-    """A descriptive User-Agent with a contact, as arXiv and other hosts ask of bots."""
-    from bot import __version__
-
-    return f"hotpapers/{__version__} (+{settings.config.sources.contact})"
+__all__ = ["App", "build_app", "open_store"]
 
 
 def open_store(settings: Settings, path: str | Path | None = None) -> Store:
@@ -81,7 +75,7 @@ def build_app(
     subscriptions = Subscriptions(store)
     http = httpx.AsyncClient(
         transport=transport,
-        headers={"User-Agent": user_agent(settings)},
+        headers={"User-Agent": user_agent(settings.config.sources.contact)},
         timeout=settings.config.sources.timeout_seconds,
         follow_redirects=True,
     )

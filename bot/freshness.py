@@ -9,9 +9,9 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from bot.app import user_agent
 from bot.config import Settings
 from bot.sources import Sessions, fetch_sources
+from bot.sources.http import user_agent
 from bot.store import Store
 
 __all__ = ["OfflineError", "ensure_fresh", "is_fresh"]
@@ -50,7 +50,7 @@ async def _fetch(
     """Check arXiv answers, then run every enabled source once."""
     url = settings.env.arxiv_rss_url
     host = urlsplit(url).hostname or url
-    headers = {"User-Agent": user_agent(settings)}
+    headers = {"User-Agent": user_agent(settings.config.sources.contact)}
     async with httpx.AsyncClient(
         headers=headers, follow_redirects=True, transport=transport
     ) as client:

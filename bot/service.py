@@ -144,7 +144,8 @@ class HotPapersService:
         ids = [s.arxiv_id for s in chunk]
         tallies = self.store.post_tallies(None, None, cutoff, ids)
         tallies += self.store.signal_tallies(None, None, cutoff, hot.signal_metrics, ids)
-        born = {s.arxiv_id: self.store.births_of(ids).get(s.arxiv_id) for s in chunk}
+        births = self.store.births_of(ids)
+        born = {arxiv_id: births.get(arxiv_id) for arxiv_id in ids}
         return {s.arxiv_id: s for s in score_hot(tallies, born, hot, now)}
 
     def _pick(self, scored: list[Scored], selection: Selection, now: datetime) -> list[RankedPaper]:

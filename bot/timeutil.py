@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-__all__ = ["parse_time", "to_iso", "utc"]
+__all__ = ["opt_time", "parse_time", "to_iso", "utc"]
 
 
 def utc(moment: datetime) -> datetime:
@@ -26,3 +26,8 @@ def parse_time(text: str) -> datetime:
     if len(value) == 10:
         return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
     return utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+
+
+def opt_time(text: str | None) -> datetime | None:
+    """Parse optional stored time text: None or empty stays None."""
+    return parse_time(text) if text else None

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from bot.app import open_store
 from bot.config import Settings
 from bot.sources.base import Sessions
 from bot.sources.health import SourceHealth, read_health, source_migrations
@@ -93,7 +94,7 @@ def run_fetch(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
     """`hotpapers fetch`: 0 when every source succeeded or was skipped, 1 when one failed."""
-    store = Store(settings.env.hotpapers_db)
+    store = open_store(settings)
     try:
         report = asyncio.run(_fetch(store, settings, args, transport))
     except UnknownSourceError as error:
@@ -158,7 +159,7 @@ def format_health(rows: list[list[str]]) -> str:
 
 def run_sources(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
     """`hotpapers sources`: each source's last success, last error and counts."""
-    store = Store(settings.env.hotpapers_db)
+    store = open_store(settings)
     try:
         store.migrate(source_migrations)
         rows = health_rows(settings, read_health(store))

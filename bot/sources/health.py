@@ -12,7 +12,7 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.store import Store
-from bot.timeutil import parse_time, to_iso
+from bot.timeutil import opt_time, to_iso
 
 __all__ = [
     "SourceHealth",
@@ -87,11 +87,6 @@ class SourceHealth:
     consecutive_failures: int
 
 
-def _time(value: str | None) -> datetime | None:
-    """Optional stored time."""
-    return parse_time(value) if value else None
-
-
 def _ensure(store: Store, source: str) -> None:
     """Create the source's row if it has none."""
     store.db.execute("INSERT OR IGNORE INTO source_health (source) VALUES (?)", (source,))
@@ -164,12 +159,12 @@ def read_health(store: Store) -> dict[str, SourceHealth]:
     return {
         row["source"]: SourceHealth(
             source=row["source"],
-            last_run=_time(row["last_run"]),
+            last_run=opt_time(row["last_run"]),
             last_status=row["last_status"],
             last_note=row["last_note"],
-            last_success=_time(row["last_success"]),
+            last_success=opt_time(row["last_success"]),
             last_error=row["last_error"],
-            last_error_at=_time(row["last_error_at"]),
+            last_error_at=opt_time(row["last_error_at"]),
             papers=row["papers"],
             posts=row["posts"],
             signals=row["signals"],

@@ -17,9 +17,9 @@ from sqlite_utils.migrations import Migrations
 
 from bot.models import Paper, Signal, SocialPost, Tally
 from bot.store import queries as q
-from bot.store.rows import birth, opt_time, paper_row, post_row, row_paper, row_post, row_signal
+from bot.store.rows import birth, paper_row, post_row, row_paper, row_post, row_signal
 from bot.store.schema import core_migrations
-from bot.timeutil import parse_time, to_iso
+from bot.timeutil import opt_time, parse_time, to_iso
 
 __all__ = ["Store"]
 

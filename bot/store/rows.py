@@ -7,14 +7,9 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.models import Paper, Signal, SocialPost
-from bot.timeutil import parse_time, to_iso
+from bot.timeutil import opt_time, parse_time, to_iso
 
-__all__ = ["birth", "opt_time", "paper_row", "post_row", "row_paper", "row_post", "row_signal"]
-
-
-def opt_time(value: str | None) -> datetime | None:
-    """Parse optional stored time text."""
-    return parse_time(value) if value else None
+__all__ = ["birth", "paper_row", "post_row", "row_paper", "row_post", "row_signal"]
 
 
 def paper_row(paper: Paper, seen_at: datetime) -> dict[str, Any]:
