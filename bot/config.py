@@ -37,7 +37,7 @@ class SeedRanking(_Section):
 
 
 class HotRanking(_Section):
-    """The explainable default ranking; see the README for the formula."""
+    """The explainable default ranking; see docs/ranking.md for the formula."""
 
     weights: dict[str, float] = Field(
         default_factory=lambda: {
@@ -133,7 +133,7 @@ class DiscordConfig(_Section):
     auto_shard: bool = False
     shard_count: int | None = None
     # With auto_shard and shard_count, the shards this process runs (all when empty), so several
-    # processes can share the gateway load; see the README.
+    # processes can share the gateway load; see docs/operations.md.
     shard_ids: tuple[int, ...] = ()
     # "changed": sync slash commands at start only when their definitions changed (hash kept in
     # SQLite); "manual": only `hotpapers discord-sync` syncs. Discord rate limits command syncs.
