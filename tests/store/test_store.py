@@ -22,7 +22,7 @@ def test_ingesting_the_same_data_twice_changes_nothing(tmp_path: Path) -> None:
 
 def test_store_uses_wal_mode_on_disk(tmp_path: Path) -> None:
     store = Store(tmp_path / "h.db")
-    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.query_one("PRAGMA journal_mode") == {"journal_mode": "wal"}
 
 
 def test_reobserved_posts_keep_their_history_and_latest_counts_win() -> None:

@@ -1,0 +1,168 @@
+"""The core store: papers, posts and signals ingested idempotently, and the reads digests need."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from bot.models import Paper, Signal, SocialPost
+from bot.store import queries as q
+from bot.store.ranking import RankingReads
+from bot.store.rows import birth, paper_row, post_row, row_paper, row_post, row_signal
+from bot.store.schema import core_migrations
+from bot.store.sqlite import MEMORY
+from bot.timeutil import opt_time, to_iso
+
+__all__ = ["Store"]
+
+
+class Store(RankingReads):
+    """The SQLite store: idempotent upserts keyed on version-less arXiv ids, WAL, FTS5."""
+
+    def __init__(
+        self, path: str | Path = MEMORY, *, growth_window: timedelta = timedelta(hours=24)
+    ) -> None:
+        """Open (creating if needed) the database at path and apply the core migrations."""
+        super().__init__(path)
+        # Ranking scans a week of post links: a 64 MiB page cache keeps that in memory.
+        self.query("PRAGMA cache_size = -65536")
+        # Growth baselines are kept at ingest, one window before each newest observation.
+        self._offset = f"-{int(growth_window.total_seconds())} seconds"
+        self.migrate(core_migrations)
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        papers: Iterable[Paper] = (),
+        posts: Iterable[SocialPost] = (),
+        signals: Iterable[Signal] = (),
+        *,
+        seen_at: datetime,
+    ) -> None:
+        """Store papers, post observations and signals in one transaction (all or nothing)."""
+        post_list, signal_list = list(posts), list(signals)
+        with self.transaction() as tx:
+            tx.executemany(q.PAPER_UPSERT, [paper_row(p, seen_at) for p in papers])
+            rows = [post_row(p) for p in post_list]
+            tx.executemany(q.POST_UPSERT, rows)
+            tx.executemany(q.OBSERVATION_UPSERT, rows)
+            tx.executemany(
+                q.LINK_INSERT, [(a, p.source, p.post_id) for p in post_list for a in p.arxiv_ids]
+            )
+            keys = [
+                {"source": s, "post_id": i} for s, i in {(p.source, p.post_id) for p in post_list}
+            ]
+            tx.executemany(q.POST_BASE_UPDATE, [{**k, "offset": self._offset} for k in keys])
+            tx.executemany(q.LINK_COUNTS_UPDATE, keys)
+            signal_rows = [
+                (s.arxiv_id, s.source, s.metric, to_iso(s.observed_at), s.value, s.url)
+                for s in signal_list
+            ]
+            tx.executemany(q.SIGNAL_INSERT, signal_rows)
+            tx.executemany(q.SIGNAL_LATEST_UPSERT, signal_rows)
+            tx.executemany(
+                q.SIGNAL_BASE_UPDATE,
+                [
+                    {"offset": self._offset, "arxiv_id": a, "source": s, "metric": m}
+                    for a, s, m in {(s.arxiv_id, s.source, s.metric) for s in signal_list}
+                ],
+            )
+
+    def mark_shown(self, channel: str, arxiv_ids: Iterable[str], at: datetime) -> None:
+        """Record that these papers were shown in channel at a time."""
+        with self.transaction() as tx:
+            tx.executemany(
+                "INSERT OR REPLACE INTO shown (channel, arxiv_id, shown_at) VALUES (?, ?, ?)",
+                [(channel, a, to_iso(at)) for a in arxiv_ids],
+            )
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def shown_since(self, channel: str, since: datetime) -> frozenset[str]:
+        """The papers shown in channel at or after since."""
+        rows = self.query(
+            "SELECT arxiv_id FROM shown WHERE channel = ? AND shown_at >= ?",
+            (channel, to_iso(since)),
+        )
+        return frozenset(r["arxiv_id"] for r in rows)
+
+    def get_paper(self, arxiv_id: str) -> Paper | None:
+        """One paper by version-less id, or None."""
+        row = self.query_one("SELECT * FROM papers WHERE arxiv_id = ?", (arxiv_id,))
+        return row_paper(row) if row else None
+
+    def papers_by_id(self, arxiv_ids: Iterable[str]) -> dict[str, Paper]:
+        """The stored papers among these ids."""
+        rows = self.query(q.PAPERS_BY_ID, {"ids": json.dumps(sorted(set(arxiv_ids)))})
+        return {r["arxiv_id"]: row_paper(r) for r in rows}
+
+    def search(self, query: str, limit: int = 10) -> list[Paper]:
+        """Full-text search over titles and abstracts, best match first."""
+        with self._lock:
+            rows = list(self._db.table("papers").search(query, limit=limit, quote=True))
+        return [row_paper(r) for r in rows]
+
+    def births(self, since: date | None, until: date | None) -> dict[str, datetime | None]:
+        """When each paper in the window was born: its announcement day, else its first version."""
+        sql = "SELECT arxiv_id, announced, published FROM papers"
+        if since is not None or until is not None:
+            sql += " WHERE day >= :since AND day < :until"
+        rows = self.query(sql, q.window(since, until))
+        return {r["arxiv_id"]: birth(r["announced"], r["published"]) for r in rows}
+
+    def births_of(self, arxiv_ids: Iterable[str]) -> dict[str, datetime | None]:
+        """When each of these papers was born (see births)."""
+        rows = self.query(
+            "SELECT arxiv_id, announced, published FROM papers"
+            " WHERE arxiv_id IN (SELECT value FROM json_each(:ids))",
+            {"ids": json.dumps(sorted(set(arxiv_ids)))},
+        )
+        return {r["arxiv_id"]: birth(r["announced"], r["published"]) for r in rows}
+
+    def latest_observation(self) -> datetime | None:
+        """The newest observation time of any post or signal."""
+        row = self.query_one(
+            "SELECT max(t) AS t FROM (SELECT max(observed_at) AS t FROM posts"
+            " UNION ALL SELECT max(observed_at) FROM signals)"
+        )
+        return opt_time(row["t"]) if row else None
+
+    def counts(self) -> dict[str, int]:
+        """Row counts of the core tables."""
+        tables = ("papers", "posts", "post_observations", "signals")
+        return {t: self.query(f"SELECT count(*) AS n FROM {t}")[0]["n"] for t in tables}
+
+    # -- snapshots -------------------------------------------------------------------------
+
+    def iter_papers(self) -> Iterator[Paper]:
+        """Every paper, by id."""
+        for row in self.query("SELECT * FROM papers ORDER BY arxiv_id"):
+            yield row_paper(row)
+
+    def iter_post_observations(self) -> Iterator[SocialPost]:
+        """Every observation of every post, oldest first, with the post's current details."""
+        links: dict[tuple[str, str], list[str]] = {}
+        for row in self.query("SELECT * FROM post_links ORDER BY source, post_id, arxiv_id"):
+            links.setdefault((row["source"], row["post_id"]), []).append(row["arxiv_id"])
+        sql = (
+            "SELECT p.*, o.observed_at AS obs_at, o.reposts AS obs_reposts, o.likes AS obs_likes,"
+            " o.replies AS obs_replies, o.quotes AS obs_quotes FROM post_observations o"
+            " JOIN posts p USING (source, post_id) ORDER BY o.observed_at, o.source, o.post_id"
+        )
+        for row in self.query(sql):
+            row.update(
+                observed_at=row["obs_at"],
+                reposts=row["obs_reposts"],
+                likes=row["obs_likes"],
+                replies=row["obs_replies"],
+                quotes=row["obs_quotes"],
+            )
+            yield row_post(row, tuple(links.get((row["source"], row["post_id"]), ())))
+
+    def iter_signals(self) -> Iterator[Signal]:
+        """Every signal observation, oldest first."""
+        for row in self.query("SELECT * FROM signals ORDER BY observed_at, arxiv_id, source"):
+            yield row_signal(row)

@@ -1,0 +1,114 @@
+"""The reads ranking needs: per-paper totals of a window, and breakdowns of the papers shown."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.models import SocialPost, Tally
+from bot.store import queries as q
+from bot.store.rows import row_post
+from bot.store.sqlite import SqliteStore
+from bot.timeutil import parse_time
+
+__all__ = ["RankingReads"]
+
+
+class RankingReads(SqliteStore):
+    """Ranking's queries, summed inside SQLite so no object is built per post."""
+
+    def post_tallies(
+        self,
+        since: date | None,
+        until: date | None,
+        cutoff: datetime,
+        ids: Iterable[str] | None = None,
+    ) -> list[Tally]:
+        """Per paper and source in the window (or of the given papers): counts and growth."""
+        params = q.params(since, until, cutoff, ids)
+        rows = self.query(q.for_candidates(q.POST_TALLIES, params), params)
+        return [
+            Tally(
+                r["arxiv_id"],
+                r["source"],
+                float(r["reposts"] + r["likes"]),
+                float(r["growth"]),
+                r["reposts"],
+                r["likes"],
+                r["posts"],
+                "",
+                datetime.fromtimestamp(r["as_of"], UTC),
+            )
+            for r in rows
+        ]
+
+    def signal_tallies(
+        self,
+        since: date | None,
+        until: date | None,
+        cutoff: datetime,
+        metrics: Sequence[str],
+        ids: Iterable[str] | None = None,
+    ) -> list[Tally]:
+        """The newest value of each listed signal metric in the window (or of the given papers)."""
+        params = {**q.params(since, until, cutoff, ids), "metrics": json.dumps(list(metrics))}
+        rows = self.query(q.for_candidates(q.SIGNAL_TALLIES, params), params)
+        return [
+            Tally(
+                r["arxiv_id"],
+                r["source"],
+                r["value"],
+                r["growth"],
+                metric=r["metric"],
+                as_of=parse_time(r["as_of"]),
+            )
+            for r in rows
+        ]
+
+    def hot_totals(
+        self,
+        since: date | None,
+        until: date | None,
+        cutoff: datetime,
+        *,
+        weights: Mapping[str, float],
+        growth_weight: float,
+        metrics: Sequence[str],
+    ) -> dict[str, float]:
+        """Per paper in the window: the sum over sources of weight x (level + g x growth)."""
+        params: dict[str, Any] = {
+            **q.params(since, until, cutoff, None),
+            "growth_weight": growth_weight,
+            "metrics": json.dumps(list(metrics)),
+        }
+        cases = []
+        for i, (source, weight) in enumerate(sorted(weights.items())):
+            params[f"s{i}"], params[f"w{i}"] = source, weight
+            cases.append(f"WHEN :s{i} THEN :w{i}")
+        totals: dict[str, float] = {}
+        for sql, table in ((q.HOT_POST_TOTALS, "l"), (q.HOT_SIGNAL_TOTALS, "s")):
+            weigh = f"CASE {table}.source {' '.join(cases)} ELSE 0 END" if cases else "0"
+            query = q.for_candidates(sql, params).replace("{weight}", weigh)
+            for row in self.query(query, params):
+                totals[row["arxiv_id"]] = totals.get(row["arxiv_id"], 0.0) + row["total"]
+        return totals
+
+    def top_posts(
+        self, arxiv_ids: Iterable[str], min_score: int, limit: int
+    ) -> dict[str, tuple[SocialPost, ...]]:
+        """For each paper, its posts scoring at least min_score (reposts + likes), best first."""
+        found: dict[str, tuple[SocialPost, ...]] = {}
+        for arxiv_id in arxiv_ids:
+            params = {"arxiv_id": arxiv_id, "min_score": min_score, "limit": limit}
+            rows = self.query(q.TOP_POSTS, params) if limit > 0 else []
+            found[arxiv_id] = tuple(row_post(r, tuple(r["linked"].split())) for r in rows)
+        return found
+
+    def signal_links(self, arxiv_ids: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
+        """(source, metric, url) of signals that carry a URL (HF page, code repository)."""
+        found: dict[str, list[tuple[str, str, str]]] = {}
+        for r in self.query(q.SIGNAL_LINKS, {"ids": json.dumps(sorted(set(arxiv_ids)))}):
+            found.setdefault(r["arxiv_id"], []).append((r["source"], r["metric"], r["url"]))
+        return found

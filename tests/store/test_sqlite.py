@@ -1,0 +1,148 @@
+"""The store's public API: queries, transactions, migrations, and a private database file."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+import threading
+from pathlib import Path
+
+import pytest
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from bot.store import SqliteStore, Store
+
+notes = Migrations("test-notes")
+
+
+@notes()
+def m001_notes(db: Database) -> None:
+    """A table to write to."""
+    db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT NOT NULL)")
+
+
+def opened(path: Path | str = ":memory:") -> SqliteStore:
+    """A store with the notes table."""
+    store = SqliteStore(path)
+    store.migrate(notes)
+    return store
+
+
+def texts(path: Path) -> list[str]:
+    """The notes as another connection (another process) sees them."""
+    other = sqlite3.connect(path)
+    try:
+        return [row[0] for row in other.execute("SELECT text FROM notes ORDER BY id")]
+    finally:
+        other.close()
+
+
+def test_the_connection_and_lock_are_not_public() -> None:
+    store = Store()
+    assert not hasattr(store, "conn")  # db and lock go once every feature uses the API
+
+
+def test_queries_return_rows_as_dicts_and_query_one_the_first_or_none() -> None:
+    store = opened()
+    with store.transaction() as tx:
+        assert tx.executemany("INSERT INTO notes (text) VALUES (?)", [("a",), ("b",)]) == 2
+    assert store.query("SELECT id, text FROM notes ORDER BY id") == [
+        {"id": 1, "text": "a"},
+        {"id": 2, "text": "b"},
+    ]
+    assert store.query_one("SELECT text FROM notes WHERE id = :id", {"id": 2}) == {"text": "b"}
+    assert store.query_one("SELECT text FROM notes WHERE id = 3") is None
+
+
+def test_a_transaction_is_committed_on_exit_for_other_connections(tmp_path: Path) -> None:
+    store = opened(tmp_path / "h.db")
+    with store.transaction() as tx:
+        assert tx.execute("INSERT INTO notes (text) VALUES ('kept')") == 1
+        assert tx.query_one("SELECT count(*) AS n FROM notes") == {"n": 1}  # its own writes
+        assert texts(tmp_path / "h.db") == []  # not before the commit
+    assert texts(tmp_path / "h.db") == ["kept"]
+
+
+def test_an_error_rolls_the_whole_transaction_back(tmp_path: Path) -> None:
+    store = opened(tmp_path / "h.db")
+    with pytest.raises(RuntimeError), store.transaction() as tx:
+        tx.execute("INSERT INTO notes (text) VALUES ('lost')")
+        raise RuntimeError("crash mid-write")
+    assert store.query("SELECT * FROM notes") == [] and texts(tmp_path / "h.db") == []
+    with store.transaction() as tx:  # the store is usable afterwards
+        tx.execute("INSERT INTO notes (text) VALUES ('next')")
+    assert texts(tmp_path / "h.db") == ["next"]
+
+
+def test_a_nested_transaction_commits_with_the_outer_one_or_rolls_back_alone(
+    tmp_path: Path,
+) -> None:
+    store = opened(tmp_path / "h.db")
+    with store.transaction() as outer:
+        outer.execute("INSERT INTO notes (text) VALUES ('outer')")
+        with store.transaction() as inner:
+            inner.execute("INSERT INTO notes (text) VALUES ('inner')")
+        with pytest.raises(ValueError), store.transaction() as failed:
+            failed.execute("INSERT INTO notes (text) VALUES ('undone')")
+            raise ValueError("inner mistake")
+        assert texts(tmp_path / "h.db") == []  # one commit, at the end
+    assert texts(tmp_path / "h.db") == ["outer", "inner"]
+
+
+def test_a_write_waits_for_another_threads_transaction() -> None:
+    store = opened()
+    inside, order = threading.Event(), []
+
+    def other() -> None:
+        inside.wait()
+        with store.transaction() as tx:
+            tx.execute("INSERT INTO notes (text) VALUES ('second')")
+            order.append("second")
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    with store.transaction() as tx:
+        inside.set()
+        thread.join(0.2)  # the other thread is blocked, not interleaved
+        tx.execute("INSERT INTO notes (text) VALUES ('first')")
+        order.append("first")
+    thread.join()
+    assert order == ["first", "second"]
+    assert [r["text"] for r in store.query("SELECT text FROM notes ORDER BY id")] == order
+
+
+def test_migrations_apply_once_per_database(tmp_path: Path) -> None:
+    opened(tmp_path / "h.db").close()
+    store = opened(tmp_path / "h.db")  # a second open finds nothing pending
+    rows = store.query("SELECT name FROM _sqlite_migrations WHERE migration_set = 'test-notes'")
+    assert rows == [{"name": "m001_notes"}]
+
+
+def test_data_version_changes_when_another_connection_commits(tmp_path: Path) -> None:
+    store = opened(tmp_path / "h.db")
+    before = store.data_version()
+    other = sqlite3.connect(tmp_path / "h.db")
+    with other:
+        other.execute("INSERT INTO notes (text) VALUES ('elsewhere')")
+    other.close()
+    assert store.data_version() != before
+
+
+def test_the_database_and_its_wal_are_readable_by_their_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "h.db"  # a missing folder is created too
+    store = opened(path)
+    with store.transaction() as tx:
+        tx.execute("INSERT INTO notes (text) VALUES ('token')")
+    files = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
+    assert all(f.exists() for f in files)
+    for file in files:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name
+
+
+def test_an_existing_database_keeps_the_mode_its_owner_chose(tmp_path: Path) -> None:
+    path = tmp_path / "h.db"
+    path.touch(mode=0o640)
+    path.chmod(0o640)
+    opened(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
