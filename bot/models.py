@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
+from bot.entities import Entities
+
 __all__ = [
     "Digest",
     "Paper",
@@ -78,6 +80,8 @@ class SocialPost:
     replies: int | None = None
     quotes: int | None = None
     lang: str = "en"
+    # X's links, mentions and hashtags in text, for the embed the blog showed.
+    entities: Entities = field(default_factory=Entities)
 
     @property
     def seed_score(self) -> int:

@@ -19,6 +19,7 @@ from pydantic import (
     field_validator,
 )
 
+from bot.entities import Entities, entities_from_json, entities_to_json
 from bot.ids import InvalidArxivIdError, normalize_arxiv_id
 from bot.models import Paper, Signal, SocialPost
 from bot.timeutil import to_iso, utc
@@ -66,6 +67,34 @@ class PaperEntry(_Entry):
     _id = field_validator("arxiv_id")(_arxiv_id)
 
 
+class _Span(_Entry):
+    start: NonNegative
+    end: NonNegative
+
+
+class UrlEntity(_Span):
+    url: StrictStr
+    expanded_url: StrictStr = ""
+    display_url: StrictStr = ""
+
+
+class MentionEntity(_Span):
+    username: StrictStr
+
+
+class TagEntity(_Span):
+    tag: StrictStr
+
+
+class EntitiesEntry(_Entry):
+    """A post's entities as X API v2 returns them (other fields X sends are ignored)."""
+
+    urls: list[UrlEntity] = []
+    mentions: list[MentionEntity] = []
+    hashtags: list[TagEntity] = []
+    cashtags: list[TagEntity] = []
+
+
 class PostEntry(_Entry):
     source: StrictStr
     id: StrictStr
@@ -81,6 +110,7 @@ class PostEntry(_Entry):
     arxiv_ids: list[StrictStr]
     observed_at: datetime
     lang: StrictStr = "en"
+    entities: EntitiesEntry | None = None
 
     @field_validator("arxiv_ids")
     @classmethod
@@ -169,6 +199,7 @@ def _to_models(doc: _Document) -> Snapshot:
             replies=p.replies,
             quotes=p.quotes,
             lang=p.lang,
+            entities=entities_from_json(p.entities.model_dump()) if p.entities else Entities(),
         )
         for p in doc.posts
     ]
@@ -238,6 +269,7 @@ def dump_snapshot(
                 "observed_at": to_iso(p.observed_at),
                 "lang": p.lang,
             }
+            | ({"entities": entities_to_json(p.entities)} if p.entities else {})
             for p in posts
         ],
         "signals": [

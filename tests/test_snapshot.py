@@ -116,3 +116,32 @@ def test_truncated_json_and_missing_files_get_one_clear_error(tmp_path: Path) ->
         load_snapshot(path)
     with pytest.raises(SnapshotError, match="no such file"):
         load_snapshot(tmp_path / "missing.json")
+
+
+def test_post_entities_are_read_as_x_api_v2_gives_them_and_written_back(tmp_path: Path) -> None:
+    entities = {
+        "urls": [
+            {"start": 4, "end": 27, "url": "https://t.co/e6YLyqh8BW", "media_key": "3_1",
+             "expanded_url": "https://twitter.com/a/status/1/photo/1",
+             "display_url": "pic.twitter.com/e6YLyqh8BW"}
+        ],
+        "mentions": [{"start": 0, "end": 3, "username": "ada", "id": "12"}],
+        "hashtags": [{"start": 28, "end": 31, "tag": "ml"}],
+    }  # fmt: skip
+    entry = {"source": "x", "id": "1", "url": "https://twitter.com/a/status/1",
+             "text": "@ada https://t.co/e6YLyqh8BW #ml", "arxiv_ids": ["2106.12627"],
+             "observed_at": "2021-06-26T08:14:47Z", "entities": entities}  # fmt: skip
+    snap = load_snapshot(write(tmp_path, {"posts": [entry]}))
+    kinds = [(e.kind, e.start, e.end) for e in snap.posts[0].entities.items]
+    assert kinds == [("mentions", 0, 3), ("urls", 4, 27), ("hashtags", 28, 31)]
+    written = json.loads(dump_snapshot([], snap.posts, []))["posts"][0]["entities"]
+    assert written["urls"][0]["display_url"] == "pic.twitter.com/e6YLyqh8BW"
+    assert "media_key" not in written["urls"][0] and written["mentions"][0]["username"] == "ada"
+
+
+def test_malformed_entities_name_the_post_and_field(tmp_path: Path) -> None:
+    entry = {"source": "x", "id": "9", "url": "https://x.com/a/status/9", "arxiv_ids": [],
+             "observed_at": "2021-06-26T08:14:47Z",
+             "entities": {"mentions": [{"start": -1}]}}  # fmt: skip
+    with pytest.raises(SnapshotError, match=r"posts\[0\] \(id '9'\)\.entities\.mentions\[0\]"):
+        load_snapshot(write(tmp_path, {"posts": [entry]}))

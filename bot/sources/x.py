@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.config import Settings
+from bot.entities import Entities, entities_from_json, locate, unescape_x_text
 from bot.models import SocialPost
 from bot.sources.base import AuthError, Batch, FetchContext, FetchResult, Source, SourceError
 from bot.sources.http import expect_ok
@@ -52,6 +53,13 @@ def _users(root: Node) -> dict[str, tuple[str, str]]:
     return found
 
 
+def _text(tweet: Node) -> tuple[str, Entities]:
+    """The post's text as written (X escapes &, < and >) and its entities anchored on it."""
+    text = unescape_x_text(tweet.opt_str("text"))
+    raw = tweet.get("entities")
+    return text, locate(text, entities_from_json(raw.value if raw is not None else None))
+
+
 def _post(
     tweet: Node, users: dict[str, tuple[str, str]], observed_at: datetime
 ) -> SocialPost | None:
@@ -62,6 +70,7 @@ def _post(
     post_id = tweet["id"].string()
     username, name = users.get(tweet.opt_str("author_id"), ("", ""))
     metrics = tweet["public_metrics"]
+    text, entities = _text(tweet)
     return SocialPost(
         source=NAME,
         post_id=post_id,
@@ -70,13 +79,14 @@ def _post(
         observed_at=observed_at,
         author=username,
         author_name=name,
-        text=tweet.opt_str("text"),
+        text=text,
         created_at=tweet["created_at"].time() if tweet.has("created_at") else None,
         reposts=metrics.count("retweet_count"),
         likes=metrics.count("like_count"),
         replies=metrics.count("reply_count"),
         quotes=metrics.count("quote_count"),
         lang=tweet.opt_str("lang") or "en",
+        entities=entities,
     )
 
 

@@ -32,12 +32,13 @@ WHERE excluded.version >= papers.version
 
 POST_UPSERT = """
 INSERT INTO posts (source, post_id, url, author, author_name, text, lang, created_at,
-                   reposts, likes, replies, quotes, observed_at)
+                   reposts, likes, replies, quotes, observed_at, entities)
 VALUES (:source, :post_id, :url, :author, :author_name, :text, :lang, :created_at,
-        :reposts, :likes, :replies, :quotes, :observed_at)
+        :reposts, :likes, :replies, :quotes, :observed_at, :entities)
 ON CONFLICT (source, post_id) DO UPDATE SET
     url = excluded.url, author = excluded.author, author_name = excluded.author_name,
     text = excluded.text, lang = excluded.lang, created_at = excluded.created_at,
+    entities = excluded.entities,
     reposts = excluded.reposts, likes = excluded.likes, replies = excluded.replies,
     quotes = excluded.quotes, observed_at = excluded.observed_at
 WHERE excluded.observed_at >= posts.observed_at

@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from bot.entities import Entities, entities_from_json, entities_to_json
 from bot.models import Paper, Signal, SocialPost
 from bot.timeutil import opt_time, parse_time, to_iso
 
@@ -65,7 +66,13 @@ def post_row(post: SocialPost) -> dict[str, Any]:
         "replies": post.replies,
         "quotes": post.quotes,
         "observed_at": to_iso(post.observed_at),
+        "entities": _entities_json(post.entities),
     }
+
+
+def _entities_json(entities: Entities) -> str:
+    """A post's entities as stored: X API v2 JSON, or '' when it has none."""
+    return json.dumps(entities_to_json(entities), ensure_ascii=False) if entities else ""
 
 
 def row_post(row: dict[str, Any], arxiv_ids: tuple[str, ...]) -> SocialPost:
@@ -85,6 +92,7 @@ def row_post(row: dict[str, Any], arxiv_ids: tuple[str, ...]) -> SocialPost:
         likes=row["likes"],
         replies=row["replies"],
         quotes=row["quotes"],
+        entities=entities_from_json(json.loads(row["entities"])) if row["entities"] else Entities(),
     )
 
 

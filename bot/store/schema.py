@@ -145,3 +145,9 @@ def m004_shown(db: Database) -> None:
         ) WITHOUT ROWID
         """
     )
+
+
+@core_migrations()
+def m005_post_entities(db: Database) -> None:
+    """X posts keep their entities (links, mentions, hashtags) as X API v2 JSON, '' for none."""
+    db.execute("ALTER TABLE posts ADD COLUMN entities TEXT NOT NULL DEFAULT ''")

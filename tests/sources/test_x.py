@@ -142,3 +142,25 @@ async def test_a_refused_token_is_an_auth_error(
     router.add(HOST, PATH, respond(401, '{"title": "Unauthorized", "status": 401}'))
     with pytest.raises(AuthError, match="bearer token was refused"):
         await fetch(make_context(client, clock, make_settings(env=TOKEN), source="x"))
+
+
+def test_posts_keep_their_entities_anchored_on_the_unescaped_text() -> None:
+    posts = _posts()
+    (link,) = posts["1754636900000000001"].entities.items
+    assert (link.start, link.end, link.url) == (40, 63, "https://t.co/AbCdEfGhIj")
+    assert link.display_url == "arxiv.org/abs/2402.01001"
+    # The second post's hashtag is not in its text: it is dropped, its two links kept.
+    assert [e.kind for e in posts["1754636900000000002"].entities.items] == ["urls", "urls"]
+    tweet = {
+        "id": "7",
+        "text": "Q&amp;A: a &lt; b @ada https://t.co/x",
+        "entities": {
+            "urls": [{"start": 26, "end": 38, "url": "https://t.co/x",
+                      "expanded_url": "https://arxiv.org/abs/2402.01001"}],
+            "mentions": [{"start": 22, "end": 26, "username": "ada"}],
+        },
+        "public_metrics": {"retweet_count": 1, "reply_count": 0, "like_count": 2, "quote_count": 0},
+    }  # fmt: skip
+    (post,) = parse(json.dumps({"data": [tweet]}), MONDAY_MORNING).batch.posts
+    assert post.text == "Q&A: a < b @ada https://t.co/x"
+    assert [post.text[e.start : e.end] for e in post.entities.items] == ["@ada", "https://t.co/x"]

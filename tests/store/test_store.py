@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from bot.entities import Entities, Entity
 from bot.store import Store
 from tests.factories import NOW, paper, post, signal
 
@@ -170,3 +171,14 @@ def test_shown_papers_are_remembered_per_channel() -> None:
     assert store.shown_since("discord:1", NOW - timedelta(days=1)) == {"2611.00001"}
     assert store.shown_since("discord:2", NOW - timedelta(days=1)) == frozenset()
     assert store.shown_since("discord:1", NOW + timedelta(seconds=1)) == frozenset()
+
+
+def test_post_entities_are_stored_and_read_back() -> None:
+    entities = Entities(
+        (Entity("mentions", 0, 4, value="ada"), Entity("hashtags", 5, 8, value="ml"))
+    )
+    store = Store(":memory:")
+    store.ingest([paper()], [post(text="@ada #ml", entities=entities)], seen_at=NOW)
+    (shown,) = store.top_posts(["2611.00001"], 0, 5)["2611.00001"]
+    assert shown.entities == entities
+    assert next(store.iter_post_observations()).entities == entities
