@@ -56,7 +56,13 @@ class Store(RankingReads):
                 {"source": s, "post_id": i} for s, i in {(p.source, p.post_id) for p in post_list}
             ]
             tx.executemany(q.POST_BASE_UPDATE, [{**k, "offset": self._offset} for k in keys])
+            batch = json.dumps([[k["source"], k["post_id"]] for k in keys])
+            for sql in (q.TOTALS_ADD, q.GAINS_ADD):  # the links' old counts leave the totals
+                tx.execute(sql, {"keys": batch, "sign": -1})
             tx.executemany(q.LINK_COUNTS_UPDATE, keys)
+            for sql in (q.TOTALS_ADD, q.GAINS_ADD):  # and their new counts come back in
+                tx.execute(sql, {"keys": batch, "sign": 1})
+            tx.execute(q.GAINS_PRUNE)
             signal_rows = [
                 (s.arxiv_id, s.source, s.metric, to_iso(s.observed_at), s.value, s.url)
                 for s in signal_list
@@ -107,27 +113,19 @@ class Store(RankingReads):
 
     def births(self, since: date | None, until: date | None) -> dict[str, datetime | None]:
         """When each paper in the window was born: its announcement day, else its first version."""
-        sql = "SELECT arxiv_id, announced, published FROM papers"
-        if since is not None or until is not None:
-            sql += " WHERE day >= :since AND day < :until"
+        bounded = since is not None or until is not None
+        sql = q.BIRTHS if bounded else "SELECT arxiv_id, announced, published FROM papers"
         rows = self.query(sql, q.window(since, until))
         return {r["arxiv_id"]: birth(r["announced"], r["published"]) for r in rows}
 
     def births_of(self, arxiv_ids: Iterable[str]) -> dict[str, datetime | None]:
         """When each of these papers was born (see births)."""
-        rows = self.query(
-            "SELECT arxiv_id, announced, published FROM papers"
-            " WHERE arxiv_id IN (SELECT value FROM json_each(:ids))",
-            {"ids": json.dumps(sorted(set(arxiv_ids)))},
-        )
+        rows = self.query(q.BIRTHS_OF, {"ids": json.dumps(sorted(set(arxiv_ids)))})
         return {r["arxiv_id"]: birth(r["announced"], r["published"]) for r in rows}
 
     def latest_observation(self) -> datetime | None:
         """The newest observation time of any post or signal."""
-        row = self.query_one(
-            "SELECT max(t) AS t FROM (SELECT max(observed_at) AS t FROM posts"
-            " UNION ALL SELECT max(observed_at) FROM signals)"
-        )
+        row = self.query_one(q.LATEST_OBSERVATION)
         return opt_time(row["t"]) if row else None
 
     def counts(self) -> dict[str, int]:

@@ -99,8 +99,8 @@ WHERE arxiv_id = :arxiv_id AND source = :source AND metric = :metric
 """
 
 # The candidate papers: those announced in [since, until), every paper when unbounded, or a
-# given list of ids. Links are read as ranges of post_links' primary key, already grouped by
-# paper; the signal queries' CROSS JOIN starts from the candidates, never from a table scan.
+# given list of ids. Every query reads `arxiv_id IN (candidates)` as primary-key lookups in
+# id order, so its GROUP BY needs no sort (tests/store/test_query_plans.py checks the plans).
 _WINDOWED = "SELECT arxiv_id FROM papers WHERE day >= :since AND day < :until"
 _EVERYTHING = "SELECT arxiv_id FROM papers"
 _LISTED = "SELECT value AS arxiv_id FROM json_each(:ids)"
@@ -121,20 +121,26 @@ _SIGNAL_GROWTH = """CASE WHEN s.observed_at < :cutoff_iso THEN 0
             WHEN p.published >= :cutoff_iso THEN s.value
             ELSE 0 END"""
 _SIGNALS_OF_CANDIDATES = """
-FROM ({cand}) AS cand
-CROSS JOIN signals_latest s ON s.arxiv_id = cand.arxiv_id
+FROM signals_latest s
 CROSS JOIN papers p ON p.arxiv_id = s.arxiv_id
-WHERE s.metric IN (SELECT value FROM json_each(:metrics))
+WHERE s.arxiv_id IN ({cand}) AND s.metric IN (SELECT value FROM json_each(:metrics))
 """
 
-# One row per (paper, source): what a score's breakdown needs, summed inside SQLite.
+# Growth of one (paper, source) of paper_sources `t`: the gains of posts with a baseline whose
+# latest observation is recent, read per fetch from paper_gains, plus the full counts of
+# recently written posts without one (see _POST_GROWTH). Both are index range reads.
+_TOTAL_GROWTH = """(coalesce((SELECT sum(g.gain) FROM paper_gains g
+            WHERE g.arxiv_id = t.arxiv_id AND g.source = t.source AND g.observed >= :cutoff), 0)
+  + coalesce((SELECT sum(f.reposts + f.likes) FROM post_links f
+            WHERE f.arxiv_id = t.arxiv_id AND f.source = t.source AND f.gain IS NULL
+              AND f.created >= :cutoff AND f.observed >= :cutoff), 0))"""
+
+# One row per (paper, source): what a score's breakdown needs, from the totals kept at ingest.
 POST_TALLIES = f"""
-SELECT l.arxiv_id, l.source, count(*) AS posts, sum(l.reposts) AS reposts,
-       sum(l.likes) AS likes, max(l.observed) AS as_of,
-       sum({_POST_GROWTH}) AS growth
-FROM post_links l
-WHERE l.arxiv_id IN ({{cand}})
-GROUP BY l.arxiv_id, l.source
+SELECT t.arxiv_id, t.source, t.posts, t.reposts, t.likes, t.observed AS as_of,
+       {_TOTAL_GROWTH} AS growth
+FROM paper_sources t
+WHERE t.arxiv_id IN ({{cand}}) AND t.posts > 0
 """
 
 SIGNAL_TALLIES = f"""
@@ -146,11 +152,11 @@ SELECT s.arxiv_id, s.source, s.metric, s.value, s.observed_at AS as_of,
 # One row per paper: the weighted sum of each source's level and growth, for ranking a whole
 # window without a tally per (paper, source). {weight} is a CASE over the sources' weights.
 HOT_POST_TOTALS = f"""
-SELECT l.arxiv_id,
-       sum(({{weight}}) * (l.reposts + l.likes + :growth_weight * ({_POST_GROWTH}))) AS total
-FROM post_links l
-WHERE l.arxiv_id IN ({{cand}})
-GROUP BY l.arxiv_id
+SELECT t.arxiv_id,
+       sum(({{weight}}) * (t.reposts + t.likes + :growth_weight * {_TOTAL_GROWTH})) AS total
+FROM paper_sources t
+WHERE t.arxiv_id IN ({{cand}}) AND t.posts > 0
+GROUP BY t.arxiv_id
 """
 
 HOT_SIGNAL_TOTALS = f"""
@@ -161,14 +167,51 @@ GROUP BY s.arxiv_id
 """
 
 
-TOP_POSTS = """
-SELECT p.*, (SELECT group_concat(x.arxiv_id, ' ') FROM post_links x
-             WHERE x.source = p.source AND x.post_id = p.post_id) AS linked
-FROM post_links l CROSS JOIN posts p ON p.source = l.source AND p.post_id = l.post_id
-WHERE l.arxiv_id = :arxiv_id AND l.reposts + l.likes >= :min_score
-ORDER BY l.reposts + l.likes DESC, l.source, l.post_id
-LIMIT :limit
+# One paper's best posts, LIMIT rows deep in post_links_top however many posts the paper has;
+# the posts' details and other links are read for those rows only.
+_TOP_POSTS_OF = """
+SELECT * FROM (
+    SELECT p.*, l.arxiv_id AS shown_for, l.reposts + l.likes AS score,
+           (SELECT group_concat(x.arxiv_id, ' ') FROM post_links x
+            WHERE x.source = p.source AND x.post_id = p.post_id) AS linked
+    FROM (SELECT arxiv_id, source, post_id, reposts, likes FROM post_links
+          WHERE arxiv_id = :id{n} AND reposts + likes >= :min_score
+          ORDER BY reposts + likes DESC, source, post_id LIMIT :limit) AS l
+    CROSS JOIN posts p ON p.source = l.source AND p.post_id = l.post_id)
 """
+TOP_POSTS_BATCH = 200  # papers per statement (SQLite allows 500 terms in a UNION ALL)
+
+
+def top_posts(count: int) -> str:
+    """The best posts of `count` papers (:id0 .. :id{count-1}) in one statement."""
+    return " UNION ALL ".join(_TOP_POSTS_OF.replace("{n}", str(n)) for n in range(count))
+
+
+# The running totals of paper_sources and paper_gains follow each ingest: the links of the
+# ingested posts are taken out before their counts are refreshed and put back after, as one
+# statement per table for the whole batch, row by row (no sort of the batch). :keys is a JSON
+# list of [source, post_id]; links never counted yet (observed 0) are left alone.
+_BATCH_LINKS = """
+FROM json_each(:keys) AS k
+CROSS JOIN post_links l ON l.source = k.value ->> 0 AND l.post_id = k.value ->> 1
+WHERE l.observed > 0
+"""
+TOTALS_ADD = f"""
+INSERT INTO paper_sources (arxiv_id, source, posts, reposts, likes, observed)
+SELECT l.arxiv_id, l.source, :sign, :sign * l.reposts, :sign * l.likes, l.observed
+{_BATCH_LINKS}
+ON CONFLICT (arxiv_id, source) DO UPDATE SET
+    posts = posts + excluded.posts, reposts = reposts + excluded.reposts,
+    likes = likes + excluded.likes, observed = max(observed, excluded.observed)
+"""
+GAINS_ADD = f"""
+INSERT INTO paper_gains (arxiv_id, source, observed, posts, gain)
+SELECT l.arxiv_id, l.source, l.observed, :sign, :sign * l.gain
+{_BATCH_LINKS} AND l.gain IS NOT NULL
+ON CONFLICT (arxiv_id, source, observed) DO UPDATE SET
+    posts = posts + excluded.posts, gain = gain + excluded.gain
+"""
+GAINS_PRUNE = "DELETE FROM paper_gains WHERE posts = 0"
 
 SIGNAL_LINKS = """
 SELECT arxiv_id, source, metric, url FROM signals_latest
@@ -177,6 +220,19 @@ ORDER BY arxiv_id, source, metric
 """
 
 PAPERS_BY_ID = "SELECT * FROM papers WHERE arxiv_id IN (SELECT value FROM json_each(:ids))"
+
+# Births read from the papers_born index alone: a window's papers without their abstracts.
+BIRTHS = "SELECT arxiv_id, announced, published FROM papers WHERE day >= :since AND day < :until"
+BIRTHS_OF = """
+SELECT arxiv_id, announced, published FROM papers
+WHERE arxiv_id IN (SELECT value FROM json_each(:ids))
+"""
+
+# Each max() is one step down an index (posts_observed, signals_observed).
+LATEST_OBSERVATION = """
+SELECT max(t) AS t FROM (SELECT max(observed_at) AS t FROM posts
+                         UNION ALL SELECT max(observed_at) FROM signals)
+"""
 
 
 def params(

@@ -10,7 +10,7 @@ from typing import Any
 from bot.models import SocialPost, Tally
 from bot.store import queries as q
 from bot.store.rows import row_post
-from bot.store.sqlite import SqliteStore
+from bot.store.sqlite import Row, SqliteStore
 from bot.timeutil import parse_time
 
 __all__ = ["RankingReads"]
@@ -88,7 +88,7 @@ class RankingReads(SqliteStore):
             params[f"s{i}"], params[f"w{i}"] = source, weight
             cases.append(f"WHEN :s{i} THEN :w{i}")
         totals: dict[str, float] = {}
-        for sql, table in ((q.HOT_POST_TOTALS, "l"), (q.HOT_SIGNAL_TOTALS, "s")):
+        for sql, table in ((q.HOT_POST_TOTALS, "t"), (q.HOT_SIGNAL_TOTALS, "s")):
             weigh = f"CASE {table}.source {' '.join(cases)} ELSE 0 END" if cases else "0"
             query = q.for_candidates(sql, params).replace("{weight}", weigh)
             for row in self.query(query, params):
@@ -99,12 +99,21 @@ class RankingReads(SqliteStore):
         self, arxiv_ids: Iterable[str], min_score: int, limit: int
     ) -> dict[str, tuple[SocialPost, ...]]:
         """For each paper, its posts scoring at least min_score (reposts + likes), best first."""
-        found: dict[str, tuple[SocialPost, ...]] = {}
-        for arxiv_id in arxiv_ids:
-            params = {"arxiv_id": arxiv_id, "min_score": min_score, "limit": limit}
-            rows = self.query(q.TOP_POSTS, params) if limit > 0 else []
-            found[arxiv_id] = tuple(row_post(r, tuple(r["linked"].split())) for r in rows)
-        return found
+        ids = list(dict.fromkeys(arxiv_ids))
+        found: dict[str, list[Row]] = {a: [] for a in ids}
+        for start in range(0, len(ids) if limit > 0 else 0, q.TOP_POSTS_BATCH):
+            chunk = ids[start : start + q.TOP_POSTS_BATCH]
+            params = {f"id{n}": a for n, a in enumerate(chunk)}
+            sql = q.top_posts(len(chunk))
+            for row in self.query(sql, {**params, "min_score": min_score, "limit": limit}):
+                found[row["shown_for"]].append(row)
+        return {
+            a: tuple(
+                row_post(r, tuple(r["linked"].split()))
+                for r in sorted(rows, key=lambda r: (-r["score"], r["source"], r["post_id"]))
+            )
+            for a, rows in found.items()
+        }
 
     def signal_links(self, arxiv_ids: Iterable[str]) -> dict[str, list[tuple[str, str, str]]]:
         """(source, metric, url) of signals that carry a URL (HF page, code repository)."""

@@ -151,3 +151,69 @@ def m004_shown(db: Database) -> None:
 def m005_post_entities(db: Database) -> None:
     """X posts keep their entities (links, mentions, hashtags) as X API v2 JSON, '' for none."""
     db.execute("ALTER TABLE posts ADD COLUMN entities TEXT NOT NULL DEFAULT ''")
+
+
+@core_migrations()
+def m006_paper_totals(db: Database) -> None:
+    """Per paper and source running totals kept at ingest, and indexes the hot queries read.
+
+    Ranking and breakdowns read these instead of summing every post of a paper, so their cost
+    follows the papers shown or ranked, not how famous those papers are (queries.py keeps them).
+    """
+    db.execute(
+        """
+        CREATE TABLE paper_sources (
+            arxiv_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            posts INTEGER NOT NULL DEFAULT 0,
+            reposts INTEGER NOT NULL DEFAULT 0,
+            likes INTEGER NOT NULL DEFAULT 0,
+            observed INTEGER NOT NULL DEFAULT 0, -- newest observation of any post (Unix s)
+            PRIMARY KEY (arxiv_id, source)
+        ) WITHOUT ROWID
+        """
+    )
+    # Growth is summed per fetch: posts whose latest observation came at `observed` and have a
+    # baseline gained `gain` in total. Ranking reads the last growth window's rows only.
+    db.execute(
+        """
+        CREATE TABLE paper_gains (
+            arxiv_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            observed INTEGER NOT NULL,
+            posts INTEGER NOT NULL,
+            gain INTEGER NOT NULL,
+            PRIMARY KEY (arxiv_id, source, observed)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX paper_gains_empty ON paper_gains(posts) WHERE posts = 0")
+    # A paper's best posts, best first, read LIMIT rows deep however many posts it has.
+    db.execute(
+        "CREATE INDEX post_links_top ON post_links(arxiv_id, reposts + likes DESC, source, post_id)"
+    )
+    # Posts without a growth baseline count fully when written since the cutoff.
+    db.execute(
+        "CREATE INDEX post_links_fresh ON post_links(arxiv_id, source, created) WHERE gain IS NULL"
+    )
+    # Births of a window's papers without reading their rows (abstracts and all).
+    db.execute("CREATE INDEX papers_born ON papers(day, arxiv_id, announced, published)")
+    db.execute("DROP INDEX papers_day")
+    # The newest observation, for freshness checks, without scanning every post.
+    db.execute("CREATE INDEX posts_observed ON posts(observed_at)")
+    db.execute("CREATE INDEX signals_observed ON signals(observed_at)")
+    db.execute(
+        """
+        INSERT INTO paper_sources (arxiv_id, source, posts, reposts, likes, observed)
+        SELECT arxiv_id, source, count(*), sum(reposts), sum(likes), max(observed)
+        FROM post_links WHERE observed > 0 GROUP BY arxiv_id, source
+        """
+    )
+    db.execute(
+        """
+        INSERT INTO paper_gains (arxiv_id, source, observed, posts, gain)
+        SELECT arxiv_id, source, observed, count(*), sum(gain)
+        FROM post_links WHERE observed > 0 AND gain IS NOT NULL
+        GROUP BY arxiv_id, source, observed
+        """
+    )

@@ -1,0 +1,53 @@
+"""The per-paper running totals kept at ingest always equal the sums they stand for."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.store import Store
+from tests.factories import NOW, paper, post
+
+IDS = [f"2611.0000{i}" for i in range(1, 5)]
+TOTALS = "SELECT arxiv_id, source, posts, reposts, likes, observed FROM paper_sources"
+SUMMED = """
+SELECT arxiv_id, source, count(*), sum(reposts), sum(likes), max(observed) FROM post_links
+GROUP BY arxiv_id, source
+"""
+GAINS = "SELECT arxiv_id, source, observed, posts, gain FROM paper_gains"
+GAINS_SUMMED = """
+SELECT arxiv_id, source, observed, count(*), sum(gain) FROM post_links WHERE gain IS NOT NULL
+GROUP BY arxiv_id, source, observed
+"""
+
+
+def _rows(conn: sqlite3.Connection, sql: str) -> list[tuple[object, ...]]:
+    return sorted(conn.execute(sql).fetchall())
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_totals_follow_reobservations_late_history_and_new_links(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    store = Store(tmp_path / "h.db", growth_window=timedelta(hours=2))
+    store.ingest([paper(a) for a in IDS], seen_at=NOW)
+    for step in range(30):
+        batch = []
+        for _ in range(rng.randint(1, 6)):  # the same post may come twice in one batch
+            n = rng.randrange(12)
+            linked = tuple(rng.sample(IDS, rng.choice((1, 1, 2))))
+            hours = rng.choice((step, step, step - 5))  # some observations arrive late
+            batch.append(
+                post(str(n), linked, source=rng.choice(("x", "bluesky")),
+                     observed_at=NOW + timedelta(hours=hours), likes=rng.randrange(100),
+                     reposts=rng.randrange(20))
+            )  # fmt: skip
+        store.ingest(posts=batch, seen_at=NOW)
+    store.close()
+    conn = sqlite3.connect(tmp_path / "h.db")
+    assert _rows(conn, TOTALS) == _rows(conn, SUMMED)
+    assert _rows(conn, GAINS) == _rows(conn, GAINS_SUMMED) != []
+    assert conn.execute("SELECT count(*) FROM paper_gains WHERE posts = 0").fetchone() == (0,)
