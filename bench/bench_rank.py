@@ -1,131 +1,171 @@
-"""Benchmark: the day's ranking and a "top 5 now" answer over a large synthetic store.
+"""Benchmark: the day's hot ranking and "top 5 now" on production-shaped stores, cold first.
 
-Builds (once, cached on disk) a store of 100,000 papers announced over 50 days (2,000 a day, as
-arXiv's busiest listings), 1,000,000 posts (each observed twice, so 2,000,000 observation rows)
-and 300,000 signal observations, then times:
-- the day's hot ranking (cold: the first computation after the store changed), and the seed one;
-- "top 5 now" as a slash command asks it (warm: ranking cached until the store changes).
-Run: .venv/bin/python bench/bench_rank.py [--db PATH] [--rebuild]
+Stores come from bench/corpus.py (100,000 papers / 1,000,000 posts and 300,000 / 3,000,000,
+each post observed twice, built through Store.ingest and cached). Series, cold first:
+- process start: a fresh process, store evicted from the OS cache, asks for top 5 (and again
+  with the OS cache warm): what the first /hot after a deploy or a reboot sees;
+- after a store write (a lease renewal, as `hotpapers run` does every 20 s): top 5;
+- after a fetch (1,000 post observations and 100 upvote updates ingested): top 5;
+- warm: top 5 with nothing written in between;
+- the hot and seed rankings of the day, recomputed from scratch;
+- the queries a shown digest makes: top posts of the 10 hottest papers, their tallies.
+
+Run: .venv/bin/python -m bench.bench_rank [--papers 100000 300000] [--runs 20]
 """
 
 from __future__ import annotations
 
 import argparse
-import random
+import json
 import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bench.corpus import NOW, ROOT, evict, real_store, working_copy
+from bench.measure import ms, series
 from bot.config import Config
-from bot.models import Paper, Signal, SocialPost
+from bot.delivery.lease import Leases
+from bot.models import Signal, SocialPost
+from bot.rank import growth_cutoff
 from bot.service import HotPapersService
 from bot.store import Store
 
-PAPERS, POSTS, SIGNALS, DAYS = 100_000, 1_000_000, 300_000, 50
-TODAY = date(2026, 11, 26)
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
-CATS = ["cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML", "math.OC", "quant-ph", "cs.RO"]
-SOURCES = ["x", "bluesky", "hackernews", "reddit"]
+
+def service(store: Store) -> HotPapersService:
+    """The service as the runner builds it, at the corpus's "now"."""
+    return HotPapersService(store, Config(), clock=lambda: NOW)
 
 
-def _paper(i: int) -> Paper:
-    day = TODAY - timedelta(days=i * DAYS // PAPERS)
-    arxiv_id = f"{day:%y%m}.{i:05d}"
-    return Paper(
-        arxiv_id=arxiv_id,
-        title=f"Synthetic paper {i} on {random.choice(['diffusion', 'agents', 'graphs', 'RL'])}",
-        authors=("A. Author", "B. Author"),
-        abstract="An abstract of moderate length. " * 20,
-        categories=tuple(random.sample(CATS, 2)),
-        published=datetime.combine(day - timedelta(days=1), datetime.min.time(), UTC),
-        announced=day,
-    )
-
-
-def build(path: Path) -> Store:
-    """Fill a store with the synthetic day range."""
-    rng = random.Random(7)
-    random.seed(7)
+def child(path: Path) -> None:
+    """In a fresh process: open the store, answer top 5 once, print the timings as JSON."""
+    started = time.perf_counter()
     store = Store(path)
-    papers = [_paper(i) for i in range(PAPERS)]
-    ids = [p.arxiv_id for p in papers]
-    store.ingest(papers, seen_at=NOW)
-    for start in range(0, POSTS, 100_000):
-        batch = []
-        for n in range(start, start + 100_000):
-            # Most talk is about recent papers: half of all posts link last week's papers.
-            target = ids[min(int(rng.expovariate(1 / 20_000)), PAPERS - 1)]
-            source = rng.choice(SOURCES)
-            likes = int(rng.paretovariate(1.2) * 3)
-            for hours, share in ((30, 0.6), (1, 1.0)):
-                batch.append(
-                    SocialPost(
-                        source=source,
-                        post_id=str(n),
-                        url=f"https://example.org/{n}",
-                        arxiv_ids=(target,),
-                        observed_at=NOW - timedelta(hours=hours),
-                        author=f"user{n % 5000}",
-                        text="Look at this paper",
-                        created_at=NOW - timedelta(days=rng.randint(0, 10)),
-                        reposts=int(likes * share / 3),
-                        likes=int(likes * share),
-                    )
-                )
-        store.ingest(posts=batch, seen_at=NOW)
-    signals = [
-        Signal(
-            "huggingface",
-            ids[i % PAPERS],
-            "upvotes",
-            float(rng.randint(0, 200)),
-            NOW - timedelta(hours=(i // PAPERS) * 12),
-        )
-        for i in range(SIGNALS)
-    ]
-    store.ingest(signals=signals, seen_at=NOW)
-    return store
+    opened = time.perf_counter()
+    digest = service(store).top(5)
+    done = time.perf_counter()
+    assert len(digest.papers) == 5
+    print(json.dumps({"open": opened - started, "top5": done - opened}))
+
+
+def fresh_process(path: Path, *, evicted: bool) -> dict[str, float]:
+    """Run child() in a new interpreter (after evicting the store from the OS cache if asked)."""
+    if evicted:
+        evict(path)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.bench_rank", "--child", str(path)],
+        cwd=ROOT, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def fetch_batch(store: Store, n: int) -> tuple[list[SocialPost], list[Signal]]:
+    """What a refresh fetch ingests: new observations of today's busiest papers' posts."""
+    day = NOW.date()
+    rows = store._query(
+        "SELECT l.arxiv_id, l.source, l.post_id, p.likes, p.reposts FROM post_links l"
+        " JOIN posts p USING (source, post_id) JOIN papers USING (arxiv_id)"
+        " WHERE papers.day = ? LIMIT ?",
+        (day.isoformat(), n),
+    )
+    at = NOW + timedelta(minutes=n % 7)
+    posts = [
+        SocialPost(r["source"], r["post_id"], f"https://example.org/{r['post_id']}",
+                   (r["arxiv_id"],), at, likes=r["likes"] + 1, reposts=r["reposts"])
+        for r in rows
+    ]  # fmt: skip
+    ids = sorted({r["arxiv_id"] for r in rows})[:100]
+    signals = [Signal("huggingface", a, "upvotes", 10.0 + n % 5, at) for a in ids]
+    return posts, signals
+
+
+def bench_size(papers: int, runs: int) -> None:
+    """Every series for one store size."""
+    source = real_store(papers)
+    print(f"\n== {papers:,} papers ({source.name}) ==")
+    for evicted in (True, False):
+        starts = [fresh_process(source, evicted=evicted) for _ in range(3)]
+        label = "evicted from the OS cache" if evicted else "OS cache warm"
+        top5 = [s["top5"] for s in starts]
+        print(series(f"process start, {label}: first top 5", top5,
+                     f"open {ms(statistics.median(s['open'] for s in starts))}"))  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        store = Store(working_copy(source, Path(folder)))
+        svc = service(store)
+        leases = Leases(store)
+        leases.acquire("scheduler")
+        print(f"store: {store.counts()}")
+        after_write, after_fetch, warm = [], [], []
+        for i in range(runs):
+            leases.renew()  # the runner's heartbeat: a write that changes no ranking
+            t0 = time.perf_counter()
+            svc.top(5)
+            after_write.append(time.perf_counter() - t0)
+            store.ingest(*fetch_batch(store, 1000 + i), seen_at=NOW)
+            t0 = time.perf_counter()
+            svc.top(5)
+            after_fetch.append(time.perf_counter() - t0)
+        for _ in range(runs * 10):
+            t0 = time.perf_counter()
+            svc.top(5)
+            warm.append(time.perf_counter() - t0)
+        print(series("top 5 right after a store write (lease renewal)", after_write))
+        print(series("top 5 right after a fetch (1,000 observations ingested)", after_fetch))
+        print(series("top 5 warm", warm))
+        for ranking in ("hot", "seed"):
+            times = []
+            for _ in range(max(runs // 4, 3)):
+                fresh = service(store)
+                t0 = time.perf_counter()
+                ranked = fresh.ranked(ranking)  # type: ignore[arg-type]
+                times.append(time.perf_counter() - t0)
+            print(series(f"{ranking} ranking of the day", times, f"{len(ranked):,} papers ranked"))
+        hottest = [s.arxiv_id for s in svc.ranked("hot")[:10]]
+        cutoff = growth_cutoff(NOW, svc.config.ranking.hot)
+        parts: dict[str, list[float]] = {"top_posts": [], "post_tallies": [], "hot_totals": []}
+        for _ in range(max(runs // 4, 3)):
+            t0 = time.perf_counter()
+            store.top_posts(hottest, 0, 3)
+            parts["top_posts"].append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            store.post_tallies(None, None, cutoff, hottest)
+            parts["post_tallies"].append(time.perf_counter() - t0)
+            hot = svc.config.ranking.hot
+            since, until = svc.window("hot", NOW.date())
+            t0 = time.perf_counter()
+            store.hot_totals(
+                since, until, cutoff, weights=hot.weights,
+                growth_weight=hot.growth_weight, metrics=hot.signal_metrics,
+            )  # fmt: skip
+            parts["hot_totals"].append(time.perf_counter() - t0)
+        links = store._query(
+            "SELECT count(*) AS n FROM post_links WHERE arxiv_id = ?", (hottest[0],)
+        )[0]["n"]
+        print(series("top_posts of the 10 hottest papers (limit 3)", parts["top_posts"],
+                     f"the hottest has {links:,} posts"))  # fmt: skip
+        print(series("post_tallies of the 10 hottest papers", parts["post_tallies"]))
+        print(series("hot_totals of the 7-day window", parts["hot_totals"]))
+        store.close()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS {peak:.0f} MiB")
 
 
 def main() -> None:
-    """Build or reuse the store, then time the ranking and the slash-command answer."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", type=Path, default=Path("/tmp/hotpapers-bench-rank.db"))
-    parser.add_argument("--rebuild", action="store_true")
+    """Parse arguments and run each size."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--papers", type=int, nargs="+", default=[100_000, 300_000])
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.rebuild and args.db.exists():
-        args.db.unlink()
-    started = time.perf_counter()
-    store = Store(args.db) if args.db.exists() else build(args.db)
-    print(f"store ready in {time.perf_counter() - started:.1f} s: {store.counts()}")
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    for ranking in ("hot", "seed"):
-        runs = []
-        for _ in range(5):
-            service = HotPapersService(store, Config(), clock=lambda: NOW)  # cold cache each run
-            t0 = time.perf_counter()
-            ranked = service.ranked(ranking)  # type: ignore[arg-type]
-            runs.append(time.perf_counter() - t0)
-        print(f"{ranking} ranking of the day: median {statistics.median(runs) * 1000:.0f} ms,"
-              f" max {max(runs) * 1000:.0f} ms ({len(ranked)} papers ranked)")  # fmt: skip
-    service = HotPapersService(store, Config(), clock=lambda: NOW)
-    service.top(5)  # the scheduler's fetch leaves the ranking warm; measure what users see
-    answers = []
-    for _ in range(200):
-        t0 = time.perf_counter()
-        digest = service.top(5)
-        answers.append(time.perf_counter() - t0)
-    answers.sort()
-    print(f"top 5 now: median {statistics.median(answers) * 1000:.2f} ms,"
-          f" p99 {answers[197] * 1000:.2f} ms ({len(digest.papers)} papers)")  # fmt: skip
-    # ru_maxrss (KiB on Linux) rather than tracemalloc, whose hooks would slow what is timed.
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"peak RSS: {peak / 1024:.0f} MiB (before ranking: {rss_before / 1024:.0f} MiB)")
+    if args.child:
+        child(args.child)
+        return
+    for papers in args.papers:
+        bench_size(papers, args.runs)
 
 
 if __name__ == "__main__":
