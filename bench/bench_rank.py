@@ -66,7 +66,7 @@ def fresh_process(path: Path, *, evicted: bool) -> dict[str, float]:
 def fetch_batch(store: Store, n: int) -> tuple[list[SocialPost], list[Signal]]:
     """What a refresh fetch ingests: new observations of today's busiest papers' posts."""
     day = NOW.date()
-    rows = store._query(
+    rows = store.query(
         "SELECT l.arxiv_id, l.source, l.post_id, p.likes, p.reposts FROM post_links l"
         " JOIN posts p USING (source, post_id) JOIN papers USING (arxiv_id)"
         " WHERE papers.day = ? LIMIT ?",
@@ -142,7 +142,7 @@ def bench_size(papers: int, runs: int) -> None:
                 growth_weight=hot.growth_weight, metrics=hot.signal_metrics,
             )  # fmt: skip
             parts["hot_totals"].append(time.perf_counter() - t0)
-        links = store._query(
+        links = store.query(
             "SELECT count(*) AS n FROM post_links WHERE arxiv_id = ?", (hottest[0],)
         )[0]["n"]
         print(series("top_posts of the 10 hottest papers (limit 3)", parts["top_posts"],

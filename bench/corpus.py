@@ -278,8 +278,13 @@ def build(shape: Shape, path: Path, *, log: bool = True) -> None:
         store.ingest(posts=chunk, signals=rest, seen_at=NOW)
     finally:
         store.close()
-    with sqlite3.connect(path) as conn:
+    # One self-contained file (no -wal beside it), so it can be renamed and copied as it is.
+    conn = sqlite3.connect(path)
+    try:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode = DELETE")
+    finally:
+        conn.close()
 
 
 def real_store(papers: int = 100_000, *, rebuild: bool = False, log: bool = True) -> Path:
