@@ -274,23 +274,22 @@ class Deliverer:
 
     def _mark_sending(self, sub: Subscription, delivery: Delivery, part: Part, lease: str) -> None:
         """Record that the message is about to go out, if we still hold the delivery."""
-        with self.app.store.write() as conn:
-            if not self.leases.holds(lease, within=conn):
+        with self.app.store.transaction():  # check and act under one write lock
+            if not self.leases.holds(lease):
                 raise _LeaseLostError(lease)
-            self.ledger.set_part(sub.channel, delivery.day, part.index, "sending", within=conn)
+            self.ledger.set_part(sub.channel, delivery.day, part.index, "sending")
 
     def _finish(
         self, sub: Subscription, delivery: Delivery, last: tuple[Part, str] | None, lease: str
     ) -> None:
         """Record the last message, mark the papers shown, close the delivery: one commit."""
-        with self.app.store.write() as conn:
+        with self.app.store.transaction():
             if last is not None:
                 part, message_id = last
-                self.ledger.set_part(sub.channel, delivery.day, part.index, "sent", message_id,
-                                     within=conn)  # fmt: skip
+                self.ledger.set_part(sub.channel, delivery.day, part.index, "sent", message_id)
             self.app.store.mark_shown(sub.channel, delivery.arxiv_ids, self.app.clock())
-            self.ledger.finish(sub.channel, delivery.day, "sent", within=conn)
-            self.leases.release(lease, within=conn)
+            self.ledger.finish(sub.channel, delivery.day, "sent")
+            self.leases.release(lease)
 
     def _fail(self, sub: Subscription, delivery: Delivery, reason: str) -> Outcome:
         """A permanent error: close the delivery and pause only this subscription."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-import sqlite3
 import time
 from collections.abc import Callable
 
@@ -72,13 +71,13 @@ class Leases:
     def acquire(self, name: str) -> bool:
         """Take the lease if it is free, expired, ours, or its holder died; False otherwise."""
         now = self.clock()
-        with self.store.write() as conn:
-            row = conn.execute(
+        with self.store.transaction() as tx:
+            row = tx.query_one(
                 "SELECT holder, expires_at FROM delivery_leases WHERE name = ?", [name]
-            ).fetchone()
-            if row and row[0] != self.me and row[1] > now and not holder_is_dead(row[0], self.me):
+            )
+            if row is not None and self._taken(row["holder"], row["expires_at"], now):
                 return False
-            conn.execute(
+            tx.execute(
                 "INSERT INTO delivery_leases (name, holder, acquired_at, expires_at)"
                 " VALUES (?, ?, ?, ?) ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
                 " acquired_at = CASE WHEN holder = excluded.holder THEN acquired_at"
@@ -87,47 +86,48 @@ class Leases:
             )
         return True
 
-    def holds(self, name: str, within: sqlite3.Connection | None = None) -> bool:
+    def _taken(self, holder: str, expires_at: float, now: float) -> bool:
+        """True when another live process holds a lease that has not expired."""
+        return holder != self.me and expires_at > now and not holder_is_dead(holder, self.me)
+
+    def holds(self, name: str) -> bool:
         """True while this process holds the lease (checked in the database, not remembered).
 
-        Pass the connection of a write transaction to check and act under one write lock.
+        Inside a transaction the check sees that transaction, so a caller can check and act
+        under one write lock.
         """
-        conn = within or self.store.db.conn
-        with self.store.lock:
-            cursor = conn.execute(
-                "SELECT 1 FROM delivery_leases WHERE name = ? AND holder = ? AND expires_at > ?",
-                [name, self.me, self.clock()],
-            )
-            return cursor.fetchone() is not None
+        row = self.store.query_one(
+            "SELECT 1 AS held FROM delivery_leases"
+            " WHERE name = ? AND holder = ? AND expires_at > ?",
+            [name, self.me, self.clock()],
+        )
+        return row is not None
 
     def holder(self, name: str) -> str | None:
         """Who holds the lease now, if anyone alive does."""
-        with self.store.lock:
-            row = self.store.db.execute(
-                "SELECT holder, expires_at FROM delivery_leases WHERE name = ?", [name]
-            ).fetchone()
-        if not row or row[1] <= self.clock() or holder_is_dead(row[0], self.me):
+        row = self.store.query_one(
+            "SELECT holder, expires_at FROM delivery_leases WHERE name = ?", [name]
+        )
+        if not row or row["expires_at"] <= self.clock() or holder_is_dead(row["holder"], self.me):
             return None
-        return str(row[0])
+        return str(row["holder"])
 
     def renew(self) -> None:
         """Extend every lease this process holds (called from the heartbeat)."""
-        with self.store.write() as conn:
-            conn.execute(
+        with self.store.transaction() as tx:
+            tx.execute(
                 "UPDATE delivery_leases SET expires_at = ? WHERE holder = ?",
                 [self.clock() + self.ttl, self.me],
             )
 
-    def release(self, name: str, within: sqlite3.Connection | None = None) -> None:
+    def release(self, name: str) -> None:
         """Give a lease back; costs no commit when it is not held (e.g. released already)."""
-        if within is None and not self.holds(name):
+        if not self.holds(name):
             return
-        with self.store.write(within) as conn:
-            conn.execute(
-                "DELETE FROM delivery_leases WHERE name = ? AND holder = ?", [name, self.me]
-            )
+        with self.store.transaction() as tx:
+            tx.execute("DELETE FROM delivery_leases WHERE name = ? AND holder = ?", [name, self.me])
 
     def release_all(self) -> None:
         """Give back every lease this process holds (clean shutdown)."""
-        with self.store.write() as conn:
-            conn.execute("DELETE FROM delivery_leases WHERE holder = ?", [self.me])
+        with self.store.transaction() as tx:
+            tx.execute("DELETE FROM delivery_leases WHERE holder = ?", [self.me])

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -100,21 +99,21 @@ def _opt(value: str | None) -> datetime | None:
     return parse_time(value) if value else None
 
 
-def _delivery(row: Sequence[Any], parts: tuple[Part, ...]) -> Delivery:
+def _delivery(row: Mapping[str, Any], parts: tuple[Part, ...]) -> Delivery:
     """A delivery from its row (columns as in _COLUMNS)."""
     return Delivery(
-        channel=row[0],
-        day=date.fromisoformat(row[1]),
-        state=row[2],
-        reason=row[3],
-        trigger=row[4],
-        scheduled_for=_opt(row[5]),
-        arxiv_ids=tuple(json.loads(row[6])),
-        attempts=row[7],
-        last_error=row[8],
-        next_attempt_at=_opt(row[9]),
-        updated_at=parse_time(row[10]),
-        finished_at=_opt(row[11]),
+        channel=row["channel"],
+        day=date.fromisoformat(row["day"]),
+        state=row["state"],
+        reason=row["reason"],
+        trigger=row["trigger"],
+        scheduled_for=_opt(row["scheduled_for"]),
+        arxiv_ids=tuple(json.loads(row["arxiv_ids"])),
+        attempts=row["attempts"],
+        last_error=row["last_error"],
+        next_attempt_at=_opt(row["next_attempt_at"]),
+        updated_at=parse_time(row["updated_at"]),
+        finished_at=_opt(row["finished_at"]),
         parts=parts,
     )
 
@@ -126,7 +125,7 @@ _COLUMNS = (
 
 
 class Ledger:
-    """Reads and writes deliveries; every change is its own committed transaction."""
+    """Reads and writes deliveries; each change is a transaction, or joins the caller's."""
 
     def __init__(self, store: Store, clock: Clock) -> None:
         """Use the store, creating the tables on first use."""
@@ -136,71 +135,77 @@ class Ledger:
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _parts(self, channel: str, day: date) -> tuple[Part, ...]:
-        """The parts of one delivery, in order."""
-        rows = self.store.db.execute(
+    def _with_parts(self, row: Mapping[str, Any] | None) -> Delivery | None:
+        """The delivery of a row, with its parts in order.
+
+        Two reads, not one snapshot: a delivery's row and parts are created in one transaction,
+        so whoever sees the row sees every part; only their states may move on in between.
+        """
+        if row is None:
+            return None
+        rows = self.store.query(
             "SELECT part, key, message, state, message_id FROM delivery_parts"
             " WHERE channel = ? AND day = ? ORDER BY part",
-            [channel, day.isoformat()],
-        ).fetchall()
-        return tuple(Part(r[0], r[1], _load(r[2]), r[3], r[4]) for r in rows)
+            [row["channel"], row["day"]],
+        )
+        parts = tuple(
+            Part(r["part"], r["key"], _load(r["message"]), r["state"], r["message_id"])
+            for r in rows
+        )
+        return _delivery(row, parts)
 
     def get(self, channel: str, day: date) -> Delivery | None:
         """The delivery of a channel's digest for a day, with its parts."""
-        with self.store.lock:
-            row = self.store.db.execute(
+        return self._with_parts(
+            self.store.query_one(
                 f"SELECT {_COLUMNS} FROM deliveries WHERE channel = ? AND day = ?",
                 [channel, day.isoformat()],
-            ).fetchone()
-            return _delivery(row, self._parts(channel, day)) if row else None
+            )
+        )
 
     def latest(self, channel: str) -> Delivery | None:
         """The channel's most recent delivery (any state), with its parts."""
-        with self.store.lock:
-            row = self.store.db.execute(
+        return self._with_parts(
+            self.store.query_one(
                 f"SELECT {_COLUMNS} FROM deliveries WHERE channel = ? ORDER BY day DESC LIMIT 1",
                 [channel],
-            ).fetchone()
-            return _delivery(row, self._parts(channel, date.fromisoformat(row[1]))) if row else None
+            )
+        )
 
     def last_error(self, channel: str) -> Delivery | None:
         """The channel's most recent delivery that failed or had to be retried."""
-        with self.store.lock:
-            row = self.store.db.execute(
-                f"SELECT {_COLUMNS} FROM deliveries WHERE channel = ? AND last_error != ''"
-                " ORDER BY day DESC LIMIT 1",
-                [channel],
-            ).fetchone()
+        row = self.store.query_one(
+            f"SELECT {_COLUMNS} FROM deliveries WHERE channel = ? AND last_error != ''"
+            " ORDER BY day DESC LIMIT 1",
+            [channel],
+        )
         return _delivery(row, ()) if row else None
 
     def unfinished(self) -> list[Delivery]:
         """Deliveries planned but not fully posted, oldest first."""
-        with self.store.lock:
-            rows = self.store.db.execute(
-                f"SELECT {_COLUMNS} FROM deliveries WHERE state = 'planned' ORDER BY day"
-            ).fetchall()
-            return [_delivery(r, self._parts(r[0], date.fromisoformat(r[1]))) for r in rows]
+        rows = self.store.query(
+            f"SELECT {_COLUMNS} FROM deliveries WHERE state = 'planned' ORDER BY day"
+        )
+        return [d for d in map(self._with_parts, rows) if d is not None]
 
     def days(self, channel: str, since: date) -> set[date]:
         """The days since a date that already have a ledger row for the channel."""
-        with self.store.lock:
-            rows = self.store.db.execute(
-                "SELECT day FROM deliveries WHERE channel = ? AND day >= ?",
-                [channel, since.isoformat()],
-            ).fetchall()
-        return {date.fromisoformat(r[0]) for r in rows}
+        rows = self.store.query(
+            "SELECT day FROM deliveries WHERE channel = ? AND day >= ?",
+            [channel, since.isoformat()],
+        )
+        return {date.fromisoformat(r["day"]) for r in rows}
 
     # -- writing ---------------------------------------------------------------------------
 
     def _insert(
         self, channel: str, day: date, state: State, *, reason: str, trigger: str,
         scheduled_for: datetime | None, arxiv_ids: Sequence[str] = (),
-        within: sqlite3.Connection | None = None,
     ) -> bool:  # fmt: skip
         """Insert a delivery row unless one exists; True when inserted."""
         now = to_iso(self.clock())
-        with self.store.write(within) as conn:
-            cursor = conn.execute(
+        with self.store.transaction() as tx:
+            inserted = tx.execute(
                 "INSERT OR IGNORE INTO deliveries (channel, day, state, reason, trigger,"
                 " scheduled_for, arxiv_ids, created_at, updated_at, finished_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -210,7 +215,7 @@ class Ledger:
                     json.dumps(list(arxiv_ids)), now, now, None if state == "planned" else now,
                 ],
             )  # fmt: skip
-        return cursor.rowcount == 1
+        return inserted == 1
 
     def skip(
         self, channel: str, day: date, reason: str, *, trigger: str,
@@ -230,19 +235,19 @@ class Ledger:
 
         With replace_skipped, a day recorded as skipped (nothing posted) is planned afresh.
         """
-        with self.store.write() as conn:
+        with self.store.transaction() as tx:
             if replace_skipped:
-                conn.execute(
+                tx.execute(
                     "DELETE FROM deliveries WHERE channel = ? AND day = ? AND state = 'skipped'",
                     [channel, day.isoformat()],
                 )
             inserted = self._insert(
                 channel, day, "planned", reason=note, trigger=trigger,
-                scheduled_for=scheduled_for, arxiv_ids=arxiv_ids, within=conn,
+                scheduled_for=scheduled_for, arxiv_ids=arxiv_ids,
             )  # fmt: skip
             if not inserted:
                 raise LookupError(f"{channel} already has a digest for {day}")
-            conn.executemany(
+            tx.executemany(
                 "INSERT INTO delivery_parts (channel, day, part, key, message, state)"
                 " VALUES (?, ?, ?, ?, ?, 'pending')",
                 [
@@ -256,21 +261,20 @@ class Ledger:
 
     def reopen(self, channel: str, day: date) -> bool:
         """Let a failed delivery be resumed (its posted parts stay posted); True if reopened."""
-        with self.store.write() as conn:
-            cursor = conn.execute(
+        with self.store.transaction() as tx:
+            reopened = tx.execute(
                 "UPDATE deliveries SET state = 'planned', finished_at = NULL, updated_at = ?"
                 " WHERE channel = ? AND day = ? AND state = 'failed'",
                 [to_iso(self.clock()), channel, day.isoformat()],
             )
-        return cursor.rowcount == 1
+        return reopened == 1
 
     def set_part(
-        self, channel: str, day: date, part: int, state: PartState, message_id: str | None = None,
-        *, within: sqlite3.Connection | None = None,
-    ) -> None:  # fmt: skip
+        self, channel: str, day: date, part: int, state: PartState, message_id: str | None = None
+    ) -> None:
         """Move one part to pending, sending or sent (with the platform's message id)."""
-        with self.store.write(within) as conn:
-            conn.execute(
+        with self.store.transaction() as tx:
+            tx.execute(
                 "UPDATE delivery_parts SET state = ?, message_id = coalesce(?, message_id),"
                 " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
                 " WHERE channel = ? AND day = ? AND part = ?",
@@ -279,8 +283,8 @@ class Ledger:
 
     def note_error(self, channel: str, day: date, error: str, retry_at: datetime | None) -> None:
         """Record a failed attempt and when the sweep may try again."""
-        with self.store.write() as conn:
-            conn.execute(
+        with self.store.transaction() as tx:
+            tx.execute(
                 "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
                 " next_attempt_at = ?, updated_at = ? WHERE channel = ? AND day = ?",
                 [
@@ -289,14 +293,11 @@ class Ledger:
                 ],
             )  # fmt: skip
 
-    def finish(
-        self, channel: str, day: date, state: State, reason: str | None = None, *,
-        within: sqlite3.Connection | None = None,
-    ) -> None:  # fmt: skip
+    def finish(self, channel: str, day: date, state: State, reason: str | None = None) -> None:
         """Close a planned delivery as sent, failed or skipped (reason kept unless given)."""
         now = to_iso(self.clock())
-        with self.store.write(within) as conn:
-            conn.execute(
+        with self.store.transaction() as tx:
+            tx.execute(
                 "UPDATE deliveries SET state = ?, reason = coalesce(?, reason),"
                 " next_attempt_at = NULL, updated_at = ?, finished_at = ?"
                 " WHERE channel = ? AND day = ?",
@@ -304,7 +305,7 @@ class Ledger:
             )
             if state == "failed":
                 # Keep the error visible to status, like a transient failure's.
-                conn.execute(
+                tx.execute(
                     "UPDATE deliveries SET last_error = reason WHERE channel = ? AND day = ?",
                     [channel, day.isoformat()],
                 )

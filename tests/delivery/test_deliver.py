@@ -204,9 +204,8 @@ async def test_a_delivery_stops_before_sending_once_its_lease_is_lost(app: App) 
 
     def steal(target: str, n: int) -> None:
         # After the first message, another process takes the delivery over.
-        with app.store.lock:
-            app.store.db.execute("UPDATE delivery_leases SET holder = 'elsewhere:1:x'")
-            app.store.db.conn.commit()
+        with app.store.transaction() as tx:
+            tx.execute("UPDATE delivery_leases SET holder = 'elsewhere:1:x'")
         return None
 
     channel = MemoryChannel(per_message=2, fault=steal)

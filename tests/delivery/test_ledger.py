@@ -87,9 +87,11 @@ def test_part_keys_are_unique_per_channel_day_and_part_and_fit_a_discord_nonce()
 
 
 def test_a_write_is_durable_even_if_other_code_left_a_transaction_open(app: App) -> None:
-    # Raw sqlite3 opens a transaction before an UPDATE and keeps it open until a commit.
-    app.store.db.conn.execute("UPDATE subscriptions SET top = top")
-    assert app.store.db.conn.in_transaction
+    # Raw sqlite3 opens a transaction before an UPDATE and keeps it open until a commit: code
+    # reaching past the store's API (only a test can) must not make our writes undoable.
+    conn = app.store._conn
+    conn.execute("UPDATE subscriptions SET top = top")
+    assert conn.in_transaction
     Ledger(app.store, app.clock).skip("discord:1", TODAY, "empty day", trigger="schedule",
                                       scheduled_for=None)  # fmt: skip
     other = sqlite3.connect(app.store.path)
