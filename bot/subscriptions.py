@@ -288,23 +288,21 @@ class Subscriptions:
 
     def get(self, channel: str) -> Subscription | None:
         """The channel's subscription, or None."""
-        with self.store.lock:
-            rows = list(
-                self.store.db.query("SELECT * FROM subscriptions WHERE channel = ?", [channel])
-            )
-        return _from_row(rows[0]) if rows else None
+        row = self.store.query_one("SELECT * FROM subscriptions WHERE channel = ?", [channel])
+        return _from_row(row) if row else None
 
     def all(self) -> list[Subscription]:
         """Every subscription, by channel."""
-        with self.store.lock:
-            rows = list(self.store.db.query("SELECT * FROM subscriptions ORDER BY channel"))
+        rows = self.store.query("SELECT * FROM subscriptions ORDER BY channel")
         return [_from_row(r) for r in rows]
 
     def save(self, sub: Subscription, now: datetime) -> Subscription:
         """Validate and insert or replace a subscription."""
         sub = validate(sub)
-        with self.store.lock, self.store.db.atomic():
-            self.store.db.table("subscriptions").upsert(_to_row(sub, now), pk="channel")
+        row = _to_row(sub, now)  # every column, so replacing the row loses nothing
+        columns, names = ", ".join(row), ", ".join(f":{column}" for column in row)
+        with self.store.transaction() as tx:
+            tx.execute(f"INSERT OR REPLACE INTO subscriptions ({columns}) VALUES ({names})", row)
         return sub
 
     def update(self, channel: str, changes: Mapping[str, Any], now: datetime) -> Subscription:
@@ -316,9 +314,8 @@ class Subscriptions:
 
     def remove(self, channel: str) -> bool:
         """Delete a subscription; False when there was none."""
-        with self.store.lock, self.store.db.atomic():
-            cursor = self.store.db.execute("DELETE FROM subscriptions WHERE channel = ?", [channel])
-        return bool(cursor.rowcount)
+        with self.store.transaction() as tx:
+            return tx.execute("DELETE FROM subscriptions WHERE channel = ?", [channel]) > 0
 
     def pause(self, channel: str, reason: str, now: datetime) -> None:
         """Pause a subscription with the reason (a permanent delivery error, or a request)."""
