@@ -89,8 +89,8 @@ class Reactions:
     ) -> None:
         """Record the papers a posted message shows, numbered from 1."""
         rows = [(platform, message_id, i, channel, a) for i, a in enumerate(arxiv_ids, 1)]
-        with self.store.lock, self.store.db.atomic():
-            self.store.db.conn.executemany(
+        with self.store.transaction() as tx:
+            tx.executemany(
                 "INSERT OR REPLACE INTO message_papers"
                 " (platform, message_id, position, channel, arxiv_id) VALUES (?, ?, ?, ?, ?)",
                 rows,
@@ -101,13 +101,11 @@ class Reactions:
         position = reaction_position(emoji)
         if position is None:
             return None
-        with self.store.lock:
-            rows = self.store.db.execute(
-                "SELECT position, arxiv_id FROM message_papers"
-                " WHERE platform = ? AND message_id = ?",
-                [platform, message_id],
-            ).fetchall()
-        papers = dict(rows)
+        rows = self.store.query(
+            "SELECT position, arxiv_id FROM message_papers WHERE platform = ? AND message_id = ?",
+            [platform, message_id],
+        )
+        papers = {r["position"]: r["arxiv_id"] for r in rows}
         if position == SINGLE_PAPER:
             # 📄 only makes sense where the message shows exactly one paper.
             return papers[1] if len(papers) == 1 else None
@@ -115,18 +113,18 @@ class Reactions:
 
     def claim(self, platform: str, message_id: str, arxiv_id: str, now: datetime) -> bool:
         """Atomically claim the right to post this abstract; False if it was claimed before."""
-        with self.store.lock, self.store.db.atomic():
-            cursor = self.store.db.execute(
+        with self.store.transaction() as tx:
+            claimed = tx.execute(
                 "INSERT OR IGNORE INTO abstract_replies"
                 " (platform, message_id, arxiv_id, claimed_at) VALUES (?, ?, ?, ?)",
                 [platform, message_id, arxiv_id, to_iso(now)],
             )
-        return cursor.rowcount == 1
+        return claimed == 1
 
     def replied(self, platform: str, message_id: str, arxiv_id: str, reply_id: str) -> None:
         """Record the reply that carried the abstract."""
-        with self.store.lock, self.store.db.atomic():
-            self.store.db.execute(
+        with self.store.transaction() as tx:
+            tx.execute(
                 "UPDATE abstract_replies SET reply_id = ?"
                 " WHERE platform = ? AND message_id = ? AND arxiv_id = ?",
                 [reply_id, platform, message_id, arxiv_id],
@@ -134,8 +132,8 @@ class Reactions:
 
     def release(self, platform: str, message_id: str, arxiv_id: str) -> None:
         """Give a claim back after posting failed, so the next reaction can try again."""
-        with self.store.lock, self.store.db.atomic():
-            self.store.db.execute(
+        with self.store.transaction() as tx:
+            tx.execute(
                 "DELETE FROM abstract_replies"
                 " WHERE platform = ? AND message_id = ? AND arxiv_id = ?"
                 " AND reply_id IS NULL",
