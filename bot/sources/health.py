@@ -11,7 +11,7 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.store import Store
+from bot.store import Store, Transaction
 from bot.timeutil import opt_time, to_iso
 
 __all__ = [
@@ -87,9 +87,9 @@ class SourceHealth:
     consecutive_failures: int
 
 
-def _ensure(store: Store, source: str) -> None:
+def _ensure(tx: Transaction, source: str) -> None:
     """Create the source's row if it has none."""
-    store.db.execute("INSERT OR IGNORE INTO source_health (source) VALUES (?)", (source,))
+    tx.execute("INSERT OR IGNORE INTO source_health (source) VALUES (?)", (source,))
 
 
 def record_success(
@@ -103,9 +103,9 @@ def record_success(
     cursor: Mapping[str, Any],
 ) -> None:
     """Record a stored run, its counts and the cursor the next run starts from."""
-    with store.lock, store.db.atomic():
-        _ensure(store, source)
-        store.db.execute(
+    with store.transaction() as tx:
+        _ensure(tx, source)
+        tx.execute(
             "UPDATE source_health SET last_run = ?, last_status = 'ok', last_note = ?,"
             " last_success = ?, papers = ?, posts = ?, signals = ?, requests = ?,"
             " runs = runs + 1, consecutive_failures = 0, cursor = ? WHERE source = ?",
@@ -115,9 +115,9 @@ def record_success(
 
 def record_failure(store: Store, source: str, at: datetime, reason: str, *, requests: int) -> None:
     """Record a failed run and why; the cursor stays where the last success left it."""
-    with store.lock, store.db.atomic():
-        _ensure(store, source)
-        store.db.execute(
+    with store.transaction() as tx:
+        _ensure(tx, source)
+        tx.execute(
             "UPDATE source_health SET last_run = ?, last_status = 'failed', last_note = '',"
             " last_error = ?, last_error_at = ?, requests = ?, runs = runs + 1,"
             " failures = failures + 1, consecutive_failures = consecutive_failures + 1"
@@ -128,9 +128,9 @@ def record_failure(store: Store, source: str, at: datetime, reason: str, *, requ
 
 def record_skip(store: Store, source: str, at: datetime, reason: str) -> None:
     """Record that a source did not run (e.g. not configured)."""
-    with store.lock, store.db.atomic():
-        _ensure(store, source)
-        store.db.execute(
+    with store.transaction() as tx:
+        _ensure(tx, source)
+        tx.execute(
             "UPDATE source_health SET last_run = ?, last_status = 'skipped', last_note = ?,"
             " requests = 0 WHERE source = ?",
             (to_iso(at), reason, source),
@@ -139,14 +139,11 @@ def record_skip(store: Store, source: str, at: datetime, reason: str) -> None:
 
 def load_cursor(store: Store, source: str) -> dict[str, Any]:
     """The state a source saved at its last success ({} if none)."""
-    with store.lock:
-        row = store.db.execute(
-            "SELECT cursor FROM source_health WHERE source = ?", (source,)
-        ).fetchone()
+    row = store.query_one("SELECT cursor FROM source_health WHERE source = ?", (source,))
     if row is None:
         return {}
     try:
-        value = json.loads(row[0])
+        value = json.loads(row["cursor"])
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
@@ -154,8 +151,7 @@ def load_cursor(store: Store, source: str) -> dict[str, Any]:
 
 def read_health(store: Store) -> dict[str, SourceHealth]:
     """Every recorded source's health, by name."""
-    with store.lock:
-        rows = list(store.db.query("SELECT * FROM source_health ORDER BY source"))
+    rows = store.query("SELECT * FROM source_health ORDER BY source")
     return {
         row["source"]: SourceHealth(
             source=row["source"],

@@ -25,7 +25,7 @@ def _store(store: Store) -> Store:
 
 def test_tables_are_created_by_the_sources_migration_set(store: Store) -> None:
     _store(store)
-    tables = set(store.db.table_names())
+    tables = {r["name"] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"source_health", "source_lookup_misses"} <= tables
     assert source_migrations.name == "hotpapers-sources"
 
@@ -67,5 +67,6 @@ def test_skips_say_why(store: Store) -> None:
 def test_unknown_or_broken_cursor_is_empty(store: Store) -> None:
     _store(store)
     assert load_cursor(store, "arxiv") == {}
-    store.db.execute("INSERT INTO source_health (source, cursor) VALUES ('hf', 'not json')")
+    with store.transaction() as tx:
+        tx.execute("INSERT INTO source_health (source, cursor) VALUES ('hf', 'not json')")
     assert load_cursor(store, "hf") == {}
