@@ -38,15 +38,14 @@ LIMIT ?
 
 def missing_ids(store: Store, limit: int, exclude: Collection[str] = ()) -> list[str]:
     """Linked ids with no paper (nor in exclude), most recently seen first."""
-    with store.lock:
-        rows = store.db.execute(_MISSING, (MAX_ATTEMPTS, limit + len(exclude))).fetchall()
-    return [row[0] for row in rows if row[0] not in exclude][:limit]
+    rows = store.query(_MISSING, (MAX_ATTEMPTS, limit + len(exclude)))
+    return [row["arxiv_id"] for row in rows if row["arxiv_id"] not in exclude][:limit]
 
 
 def _record_misses(store: Store, dropped: Sequence[str], at: datetime) -> None:
     """Count another failed attempt for each id the API did not return."""
-    with store.lock, store.db.atomic():
-        store.db.conn.executemany(
+    with store.transaction() as tx:
+        tx.executemany(
             "INSERT INTO source_lookup_misses (arxiv_id, attempts, last_attempt) VALUES (?, 1, ?)"
             " ON CONFLICT (arxiv_id) DO UPDATE SET attempts = attempts + 1,"
             " last_attempt = excluded.last_attempt",

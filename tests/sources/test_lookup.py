@@ -34,14 +34,11 @@ def test_linked_papers_missing_from_the_store_most_recent_first(store: Store) ->
 def test_ids_missed_too_often_are_no_longer_asked(store: Store) -> None:
     store.migrate(source_migrations)
     store.ingest([], [_post("1", ("2401.00001", "2401.00002"), T0)], [], seen_at=T0)
-    store.db.execute(
-        "INSERT INTO source_lookup_misses VALUES ('2401.00001', ?, '2024-02-05T00:00:00Z')",
-        (MAX_ATTEMPTS,),
-    )
-    store.db.execute(
-        "INSERT INTO source_lookup_misses VALUES ('2401.00002', ?, '2024-02-05T00:00:00Z')",
-        (MAX_ATTEMPTS - 1,),
-    )
+    with store.transaction() as tx:
+        tx.executemany(
+            "INSERT INTO source_lookup_misses VALUES (?, ?, '2024-02-05T00:00:00Z')",
+            [("2401.00001", MAX_ATTEMPTS), ("2401.00002", MAX_ATTEMPTS - 1)],
+        )
     assert missing_ids(store, 10) == ["2401.00002"]
 
 
