@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
@@ -73,8 +72,8 @@ class SqliteInstallationStore(AsyncInstallationStore):
         """Keep the bot part of a new installation; a reinstall replaces the old token."""
         bot = installation.to_bot()
         await self.async_save_bot(bot)
-        with self.store.lock, self.store.db.atomic():
-            self.store.db.execute(
+        with self.store.transaction() as tx:
+            tx.execute(
                 "UPDATE slack_installations SET installer_user_id = ?"
                 " WHERE enterprise_id = ? AND team_id = ?",
                 [installation.user_id or "", *_key(bot.enterprise_id, bot.team_id,
@@ -90,18 +89,12 @@ class SqliteInstallationStore(AsyncInstallationStore):
             bot.bot_token_expires_at, int(bot.is_enterprise_install), "", bot.installed_at,
         ]  # fmt: skip
         marks = ", ".join("?" * len(_BOT_COLUMNS))
-        with self.store.lock, self.store.db.atomic():
-            self.store.db.execute(
+        with self.store.transaction() as tx:
+            tx.execute(
                 f"INSERT OR REPLACE INTO slack_installations ({', '.join(_BOT_COLUMNS)})"
                 f" VALUES ({marks})",
                 row,
             )
-
-    def _row(self, sql: str, params: list[Any]) -> dict[str, Any] | None:
-        """One row as a dict, or None."""
-        with self.store.lock:
-            rows = list(self.store.db.query(sql, params))
-        return rows[0] if rows else None
 
     async def async_find_bot(
         self,
@@ -111,7 +104,7 @@ class SqliteInstallationStore(AsyncInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Bot | None:
         """The bot installed in a workspace or org, or None."""
-        row = self._row(
+        row = self.store.query_one(
             "SELECT * FROM slack_installations WHERE enterprise_id = ? AND team_id = ?",
             _key(enterprise_id, team_id, is_enterprise_install),
         )
@@ -145,8 +138,8 @@ class SqliteInstallationStore(AsyncInstallationStore):
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         """Forget a workspace's bot (tokens_revoked, app_uninstalled)."""
-        with self.store.lock, self.store.db.atomic():
-            self.store.db.execute(
+        with self.store.transaction() as tx:
+            tx.execute(
                 "DELETE FROM slack_installations WHERE enterprise_id = ? AND team_id = ?",
                 _key(enterprise_id, team_id, False),
             )
@@ -164,11 +157,12 @@ class SqliteInstallationStore(AsyncInstallationStore):
 
     def token_for_team(self, team_id: str) -> str | None:
         """The bot token installed in a workspace, for scheduled delivery."""
-        row = self._row("SELECT bot_token FROM slack_installations WHERE team_id = ?", [team_id])
+        row = self.store.query_one(
+            "SELECT bot_token FROM slack_installations WHERE team_id = ?", [team_id]
+        )
         return str(row["bot_token"]) if row else None
 
     def teams(self) -> list[str]:
         """The workspaces (team ids) the app is installed in."""
-        with self.store.lock:
-            rows = self.store.db.execute("SELECT team_id FROM slack_installations").fetchall()
-        return [r[0] for r in rows]
+        rows = self.store.query("SELECT team_id FROM slack_installations")
+        return [r["team_id"] for r in rows]
