@@ -81,9 +81,9 @@ class SqliteStateStore(AsyncOAuthStateStore):
         """A fresh random state, remembered until it expires."""
         state = secrets.token_urlsafe(24)
         now = time.time()
-        with self.store.lock, self.store.db.atomic():
-            self.store.db.execute("DELETE FROM slack_oauth_states WHERE expires_at <= ?", [now])
-            self.store.db.execute(
+        with self.store.transaction() as tx:
+            tx.execute("DELETE FROM slack_oauth_states WHERE expires_at <= ?", [now])
+            tx.execute(
                 "INSERT INTO slack_oauth_states (state, expires_at) VALUES (?, ?)",
                 [state, now + self.expiration_seconds],
             )
@@ -91,9 +91,9 @@ class SqliteStateStore(AsyncOAuthStateStore):
 
     async def async_consume(self, state: str) -> bool:
         """True once for a state that was issued and has not expired."""
-        with self.store.lock, self.store.db.atomic():
-            cursor = self.store.db.execute(
+        with self.store.transaction() as tx:
+            consumed = tx.execute(
                 "DELETE FROM slack_oauth_states WHERE state = ? AND expires_at > ?",
                 [state, time.time()],
             )
-        return cursor.rowcount == 1
+        return consumed == 1
