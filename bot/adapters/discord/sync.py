@@ -52,17 +52,16 @@ class CommandSync:
 
     def last_hash(self, application_id: int) -> str | None:
         """The hash recorded by the last sync for this application, if any."""
-        with self.store.lock:
-            row = self.store.db.execute(
-                "SELECT tree_hash FROM discord_command_sync WHERE application_id = ?",
-                [str(application_id)],
-            ).fetchone()
-        return str(row[0]) if row else None
+        row = self.store.query_one(
+            "SELECT tree_hash FROM discord_command_sync WHERE application_id = ?",
+            [str(application_id)],
+        )
+        return str(row["tree_hash"]) if row else None
 
     def _record(self, application_id: int, digest: str, now: datetime) -> None:
         """Remember what was synced."""
-        with self.store.lock, self.store.db.atomic():
-            self.store.db.execute(
+        with self.store.transaction() as tx:
+            tx.execute(
                 "INSERT OR REPLACE INTO discord_command_sync (application_id, tree_hash, synced_at)"
                 " VALUES (?, ?, ?)",
                 [str(application_id), digest, to_iso(now)],

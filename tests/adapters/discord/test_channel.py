@@ -64,7 +64,8 @@ async def test_find_sent_recovers_a_posted_digest_after_a_restart_and_rebuilds_i
     await first.send(target, first.render(first.app.service.digest())[0], key="day-2")
     assert not fake.ops(2), "posting needs no gateway session"
     await first.close()
-    first.app.store.db.execute("DELETE FROM message_papers")  # as if we crashed before saving
+    with first.app.store.transaction() as tx:  # as if we crashed before saving
+        tx.execute("DELETE FROM message_papers")
     second = await make_adapter(start=False)
     assert await second.find_sent(target, "day-1") == sent
     assert await second.find_sent(target, "day-3") is None
