@@ -169,24 +169,3 @@ class SqliteStore:
             if migrations.pending(self._db):
                 with self.transaction():
                     migrations.apply(self._db)
-
-    # -- being retired: the old ways in, until every feature uses the API above ------------
-
-    @property
-    def db(self) -> Database:
-        """Deprecated: the sqlite-utils database (use query, query_one and transaction)."""
-        return self._db
-
-    @property
-    def lock(self) -> threading.RLock:
-        """Deprecated: the connection's lock (use query, query_one and transaction)."""
-        return self._lock
-
-    @contextmanager
-    def write(self, within: sqlite3.Connection | None = None) -> Iterator[sqlite3.Connection]:
-        """Deprecated: a transaction as a raw connection (use transaction)."""
-        if within is not None:
-            yield within
-            return
-        with self.transaction():
-            yield self._conn

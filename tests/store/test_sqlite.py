@@ -40,7 +40,7 @@ def texts(path: Path) -> list[str]:
 
 def test_the_connection_and_lock_are_not_public() -> None:
     store = Store()
-    assert not hasattr(store, "conn")  # db and lock go once every feature uses the API
+    assert not hasattr(store, "db") and not hasattr(store, "lock") and not hasattr(store, "conn")
 
 
 def test_queries_return_rows_as_dicts_and_query_one_the_first_or_none() -> None:
