@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.subscriptions import WEEKDAYS, Subscription
@@ -86,36 +86,40 @@ def next_run(sub: Subscription, now: datetime) -> Run | None:
     return runs[0] if runs else None
 
 
-class DigestTrigger(CronTrigger):  # type: ignore[misc]
-    """CronTrigger that fires once per local day, even when clocks fall back.
+class DigestTrigger(BaseTrigger):  # type: ignore[misc]
+    """Fires at a subscription's runs exactly as `run_on` places them: once per local day.
 
-    APScheduler 3.11's CronTrigger, asked for the time after the second occurrence of a repeated
-    wall time, returns that same time again: its scheduler would fire the job twice and then
-    spin forever. This trigger never returns a second occurrence.
+    APScheduler 3.11's CronTrigger gets DST wrong both ways: asked for the time after the second
+    occurrence of a repeated wall time it returns that time again (the job fires twice, then the
+    scheduler spins), and across a spring-forward it can skip a day (a Monday 00:00
+    America/New_York digest fired on 2 March 2020, then not until 16 March). The schedule's own
+    functions decide instead, so the trigger and the catch-up sweep agree by construction.
     """
 
-    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> Any:
-        """The next fire time that is not the repeat of a wall time already passed."""
-        fire = super().get_next_fire_time(previous_fire_time, now)
-        for _ in range(3):
-            if fire is None or fire.astimezone(self.timezone).fold == 0:
-                return fire
-            # Resume once the repeated hour is over, where the wall time is unambiguous again.
-            local = fire.astimezone(self.timezone)
-            repeated = local.replace(fold=0).utcoffset() - local.utcoffset()
-            fire = super().get_next_fire_time(None, fire.astimezone(UTC) + repeated)
-        return fire
+    def __init__(self, sub: Subscription) -> None:
+        """Fire for this subscription's time, timezone and weekdays."""
+        self.sub = sub
+        self.timezone = ZoneInfo(sub.timezone)
+
+    def __str__(self) -> str:
+        """How APScheduler names the trigger in its logs."""
+        return f"digest[{self.sub.time} {self.sub.timezone} {','.join(self.sub.days)}]"
+
+    def get_next_fire_time(
+        self, previous_fire_time: datetime | None, now: datetime
+    ) -> datetime | None:
+        """The first run after the previous fire time (never that one again), else from now."""
+        if previous_fire_time is None:
+            after = now - timedelta(microseconds=1)  # a run due at this very moment counts
+        else:
+            after = min(previous_fire_time, now)
+        run = next_run(self.sub, after)
+        return run.at.astimezone(self.timezone) if run is not None else None
 
 
 def digest_trigger(sub: Subscription) -> DigestTrigger:
-    """The cron trigger of a subscription's digest, in its own timezone."""
-    hour, minute = _hm(sub.time)
-    return DigestTrigger(
-        day_of_week=",".join(sub.days),
-        hour=hour,
-        minute=minute,
-        timezone=ZoneInfo(sub.timezone),
-    )
+    """The trigger of a subscription's digest, in its own timezone."""
+    return DigestTrigger(sub)
 
 
 def listing_trigger(at: str) -> CronTrigger:

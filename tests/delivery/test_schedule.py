@@ -77,6 +77,24 @@ def test_digest_trigger_fires_once_on_fall_back_where_plain_crontrigger_repeats(
     assert ours == [utc(2024, 10, 27, 0, 30), utc(2024, 10, 28, 1, 30), utc(2024, 10, 29, 1, 30)]
 
 
+def test_digest_trigger_keeps_the_day_after_spring_forward_where_plain_crontrigger_skips_it() -> (
+    None
+):
+    monday = sub("00:00", "America/New_York", ("mon",))
+    plain = CronTrigger(day_of_week="mon", hour=0, minute=0, timezone=ZoneInfo(monday.timezone))
+    # APScheduler 3.11 alone goes from 2 March 2020 to 16 March: Monday the 9th is lost.
+    assert fires(plain, utc(2020, 3, 1), 2) == [utc(2020, 3, 2, 5), utc(2020, 3, 16, 4)]
+    ours = fires(digest_trigger(monday), utc(2020, 3, 1), 3)
+    assert ours == [utc(2020, 3, 2, 5), utc(2020, 3, 9, 4), utc(2020, 3, 16, 4)]
+
+
+def test_a_run_due_this_very_moment_fires_and_is_not_fired_twice() -> None:
+    trigger = digest_trigger(sub("09:00"))
+    nine = utc(2024, 5, 6, 7)  # 09:00 in Berlin
+    assert trigger.get_next_fire_time(None, nine) == nine
+    assert trigger.get_next_fire_time(nine, nine) == nine + timedelta(days=1)
+
+
 def test_weekdays_are_respected_and_previous_and_next_run_bracket_now() -> None:
     weekdays = sub("09:00", days=("mon", "tue", "wed", "thu", "fri"))
     saturday_noon = utc(2024, 5, 4, 10)
