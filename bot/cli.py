@@ -13,19 +13,16 @@ from bot import __version__
 from bot.app import failing_sources, open_store
 from bot.config import ConfigError, Settings, load_settings
 from bot.digest import render_json, render_markdown, render_text
+from bot.errors import CommandError
 from bot.freshness import OfflineError, ensure_fresh
 from bot.models import Digest, Selection
 from bot.service import HotPapersService, utcnow
 from bot.snapshot import SnapshotError, dump_snapshot, load_snapshot
 
-__all__ = ["CommandError", "main"]
+__all__ = ["main"]
 
 log = logging.getLogger("hotpapers")
 Handler = Callable[[argparse.Namespace, Settings], int]
-
-
-class CommandError(Exception):
-    """A user-facing failure: printed as one line, exit status 1."""
 
 
 def _day(text: str) -> date:

@@ -11,6 +11,7 @@ __all__ = [
     "EXIT_OK",
     "EXIT_PARTIAL",
     "EXIT_USAGE",
+    "CommandError",
     "ConfigError",
     "HotpapersError",
     "NetworkError",
@@ -39,6 +40,10 @@ class UsageError(HotpapersError, ValueError):
 
 class ConfigError(UsageError):
     """The config file or an environment variable is wrong (the message names which)."""
+
+
+class CommandError(HotpapersError):
+    """A command could not do what was asked (no such subscription, a paused channel...)."""
 
 
 class StoreError(HotpapersError):

@@ -10,7 +10,6 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bot.app import App, build_app, open_store
-from bot.cli import CommandError
 from bot.config import Settings
 from bot.delivery.defaults import default_subscription
 from bot.delivery.deliver import Outcome
@@ -21,6 +20,7 @@ from bot.delivery.manual import post_once
 from bot.delivery.platforms import chat_platforms, open_platforms
 from bot.delivery.runner import run
 from bot.delivery.status import channel_status, source_lines
+from bot.errors import CommandError
 from bot.service import utcnow
 from bot.subscriptions import (
     InvalidSettingError,

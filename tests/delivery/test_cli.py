@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import CommandError
 from bot.config import Settings
 from bot.delivery.cli import add_commands
+from bot.errors import CommandError
 from bot.store import Store
 from bot.subscriptions import Subscriptions
 from tests.delivery.support import LONG_AGO, make_settings, seed
