@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -20,6 +19,7 @@ from bot.delivery.ledger import Delivery, Ledger, Part
 from bot.delivery.planner import Skip, plan_digest
 from bot.delivery.queue import OutboundQueue
 from bot.delivery.schedule import Run
+from bot.retry import RetryPolicy
 from bot.subscriptions import Subscription
 
 __all__ = ["Deliverer", "Outcome", "RetryPolicy"]
@@ -37,21 +37,6 @@ class Outcome:
     day: date
     status: Status  # done: the ledger already had a finished row; busy: someone else posts it
     detail: str = ""
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """How hard one run tries before leaving a delivery to the next sweep."""
-
-    attempts: int = 5  # transient failures per message
-    rate_limited: int = 20  # 429s per message
-    base: float = 1.0
-    cap: float = 60.0
-    send_timeout: float = 60.0
-
-    def delay(self, attempt: int) -> float:
-        """Exponential backoff with jitter, so retries from many channels do not line up."""
-        return min(self.cap, self.base * 2.0 ** (attempt - 1)) * random.uniform(0.5, 1.0)
 
 
 class _LeaseLostError(Exception):
@@ -251,7 +236,7 @@ class Deliverer:
     async def _find(self, sub: Subscription, part: Part, channel: Channel) -> str | None:
         """Ask the platform whether a message with this key is already there."""
         async with self.queue.slot(sub.platform, sub.target, message=False):
-            async with asyncio.timeout(self.retry.send_timeout):
+            async with asyncio.timeout(self.retry.timeout):
                 return await channel.find_sent(sub.target, part.key)
 
     async def _send(
@@ -263,7 +248,7 @@ class Deliverer:
                 # Marked once the queue lets it go, not while it waits: after a crash only the
                 # messages truly in flight need a lookup.
                 self._mark_sending(sub, delivery, part, lease)
-                async with asyncio.timeout(self.retry.send_timeout):
+                async with asyncio.timeout(self.retry.timeout):
                     return await channel.send(sub.target, part.message, key=part.key)
         except DeliveryError as error:
             if error.retry_after is None:
