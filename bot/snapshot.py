@@ -23,6 +23,7 @@ from bot.entities import Entities, entities_from_json, entities_to_json
 from bot.ids import InvalidArxivIdError, normalize_arxiv_id
 from bot.models import Paper, Signal, SocialPost
 from bot.timeutil import to_iso, utc
+from bot.untrusted import clean_text
 
 __all__ = ["Snapshot", "SnapshotError", "dump_snapshot", "load_snapshot"]
 
@@ -47,7 +48,11 @@ class _Entry(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _utc_times(cls, value: Any) -> Any:
-        """Every time is kept in UTC (naive times are taken to be UTC)."""
+        """Every time is kept in UTC (naive times are taken to be UTC); text is cleaned."""
+        if isinstance(value, str):
+            return clean_text(value)  # a lone surrogate would fail the store, not this entry
+        if isinstance(value, list):
+            return [clean_text(v) if isinstance(v, str) else v for v in value]
         return utc(value) if isinstance(value, datetime) else value
 
 

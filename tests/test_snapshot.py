@@ -145,3 +145,28 @@ def test_malformed_entities_name_the_post_and_field(tmp_path: Path) -> None:
              "entities": {"mentions": [{"start": -1}]}}  # fmt: skip
     with pytest.raises(SnapshotError, match=r"posts\[0\] \(id '9'\)\.entities\.mentions\[0\]"):
         load_snapshot(write(tmp_path, {"posts": [entry]}))
+
+
+def test_text_is_cleaned_as_it_is_loaded_so_a_lone_surrogate_can_be_stored(
+    tmp_path: Path,
+) -> None:
+    doc = {
+        "papers": [
+            {
+                "arxiv_id": "2402.01001",
+                "title": "Bad \ud800 title\x1b[2J",
+                "authors": ["A\x00da"],
+            }
+        ],
+        "posts": [],
+        "signals": [],
+    }
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(doc))  # JSON carries the surrogate as the escape \ud800
+    loaded = load_snapshot(path)
+    (item,) = loaded.papers
+    assert (item.title, item.authors) == ("Bad \ufffd title[2J", ("Ada",))
+    store = Store(":memory:")
+    store.ingest(loaded.papers, loaded.posts, loaded.signals, seen_at=NOW)  # no encode error
+    assert store.counts()["papers"] == 1
+    store.close()

@@ -1,0 +1,27 @@
+"""Text from outside made storable: surrogates replaced, control characters dropped."""
+
+from __future__ import annotations
+
+import json
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.untrusted import clean_text
+
+
+def test_controls_and_bidi_overrides_go_and_text_stays() -> None:
+    text = "Tab\tnew\nline\r \x1b[31mred\x07\x7f\x85 \u202eevil\u2066 日本語 😀 e\u0301"
+    assert clean_text(text) == "Tab\tnew\nline\r [31mred evil 日本語 😀 e\u0301"
+
+
+def test_a_lone_surrogate_becomes_the_replacement_character() -> None:
+    assert clean_text(json.loads('"Caf\\ud800e"')) == "Caf\ufffde"
+
+
+@given(st.text())
+def test_cleaned_text_always_encodes_and_cleaning_twice_changes_nothing(text: str) -> None:
+    cleaned = clean_text(text)
+    cleaned.encode("utf-8")  # SQLite, JSON and every platform can carry it
+    assert clean_text(cleaned) == cleaned
+    assert not any(0xD800 <= ord(c) <= 0xDFFF for c in cleaned)
