@@ -14,7 +14,7 @@ from bot.commands import Commands
 from bot.config import Settings
 from bot.reactions import Reactions
 from bot.service import Clock, HotPapersService, utcnow
-from bot.sources.http import user_agent
+from bot.sources.http import make_client
 from bot.store import Store
 from bot.subscriptions import Subscriptions
 
@@ -73,12 +73,7 @@ def build_app(
         store, settings.config, clock, failing_sources=failing_sources(store)
     )
     subscriptions = Subscriptions(store)
-    http = httpx.AsyncClient(
-        transport=transport,
-        headers={"User-Agent": user_agent(settings.config.sources.contact)},
-        timeout=settings.config.sources.timeout_seconds,
-        follow_redirects=True,
-    )
+    http = make_client(settings.config.sources, transport)
     return App(
         settings=settings,
         store=store,

@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 __all__ = ["Config", "ConfigError", "Env", "Settings", "load_settings"]
@@ -88,6 +88,18 @@ class MarkdownConfig(_Section):
     social_image: str = "/media/flying-marine.jpg"
 
 
+# Megabytes per response, per source: a big day's arXiv feed in many categories is the largest.
+MAX_RESPONSE_MB = {
+    "arxiv": 64.0,
+    "arxiv-lookup": 16.0,
+    "huggingface": 16.0,
+    "hackernews": 16.0,
+    "bluesky": 16.0,
+    "x": 16.0,
+    "reddit": 16.0,
+}
+
+
 class SourcesConfig(_Section):
     """Polite fetching: who we are, what we watch, how we retry."""
 
@@ -112,6 +124,32 @@ class SourcesConfig(_Section):
     x_lookback_hours: float = Field(24.0, gt=0, le=168)
     reddit_lookback_hours: float = Field(48.0, gt=0)
     reddit_max_pages: int = Field(5, ge=1)
+    request_deadline_seconds: float = Field(120.0, gt=0)  # one request, retries and waits included
+    source_deadline_seconds: float = Field(600.0, gt=0)  # one source's whole run
+    # Per source, the largest response accepted, on the wire and again decompressed.
+    max_response_mb: dict[str, float] = Field(default_factory=lambda: dict(MAX_RESPONSE_MB))
+    redirect_hosts: tuple[str, ...] = ()  # hosts a redirect may lead to besides the one asked
+
+    @field_validator("max_response_mb", mode="after")
+    @classmethod
+    def _known_sources(cls, value: dict[str, float]) -> dict[str, float]:
+        """Known sources only, each above zero; the sources not named keep their default."""
+        for name, size in value.items():
+            if name not in MAX_RESPONSE_MB:
+                known = ", ".join(MAX_RESPONSE_MB)
+                raise ValueError(f"unknown source {name!r}; known sources: {known}")
+            if not size > 0:
+                raise ValueError(f"{name}: must be more than 0 (megabytes), got {size}")
+        return {**MAX_RESPONSE_MB, **value}
+
+    @field_validator("redirect_hosts", mode="after")
+    @classmethod
+    def _host_names(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        """Bare host names, lower-cased."""
+        for host in value:
+            if not host or any(c in host for c in "/:@ "):
+                raise ValueError(f"not a host name: {host!r} (write e.g. export.arxiv.org)")
+        return tuple(h.lower() for h in value)
 
 
 class DeliveryConfig(_Section):

@@ -11,7 +11,7 @@ import httpx
 
 from bot.config import Settings
 from bot.sources import Sessions, fetch_sources
-from bot.sources.http import user_agent
+from bot.sources.http import make_client
 from bot.store import Store
 
 __all__ = ["OfflineError", "ensure_fresh", "is_fresh"]
@@ -50,10 +50,7 @@ async def _fetch(
     """Check arXiv answers, then run every enabled source once."""
     url = settings.env.arxiv_rss_url
     host = urlsplit(url).hostname or url
-    headers = {"User-Agent": user_agent(settings.config.sources.contact)}
-    async with httpx.AsyncClient(
-        headers=headers, follow_redirects=True, transport=transport
-    ) as client:
+    async with make_client(settings.config.sources, transport) as client:
         why = await _reachable(client, url)
         if why is not None:
             raise OfflineError(

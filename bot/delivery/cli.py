@@ -183,16 +183,9 @@ def cmd_post(args: argparse.Namespace, settings: Settings) -> int:
 
 def sources_fetch(app: App) -> Fetch:
     """The fetch job: every enabled source, as `hotpapers fetch` runs them (sessions kept)."""
-    from bot.sources.base import Sessions
-    from bot.sources.orchestrator import refresh
+    from bot.sources.orchestrator import Refresher
 
-    sessions = Sessions()
-
-    async def fetch() -> Any:
-        """One fetch run."""
-        return await refresh(app.store, app.settings, app.http, sessions=sessions)
-
-    return fetch
+    return Refresher(app.store, app.settings, app.http)
 
 
 async def _run(settings: Settings, port: int | None) -> None:

@@ -55,7 +55,6 @@ class DeliveryScheduler:
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._subs: dict[str, Subscription] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._fetch_lock = asyncio.Lock()
         self._fetching: set[asyncio.Task[Any]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: int | None = None
@@ -243,21 +242,20 @@ class DeliveryScheduler:
         return max(start, created)
 
     async def run_fetch(self) -> None:
-        """Fetch from the sources once (never two at a time)."""
-        if self.fetch is None or self._fetch_lock.locked():
+        """Fetch from the sources once (the fetch refuses to overlap itself and records a skip)."""
+        if self.fetch is None:
             return
         task = asyncio.current_task()
-        async with self._fetch_lock:
-            if task is not None:
-                self._fetching.add(task)
-            try:
-                report = await self.fetch()
-            except Exception:
-                log.exception("fetch failed")
-                return
-            finally:
-                self._fetching.discard(task)
-            log.debug("%s", report.headline())  # the fetch logs its own summary
+        if task is not None:
+            self._fetching.add(task)
+        try:
+            report = await self.fetch()
+        except Exception:
+            log.exception("fetch failed")
+            return
+        finally:
+            self._fetching.discard(task)
+        log.debug("%s", report.headline())  # the fetch logs its own summary
 
     # -- catch-up and retries ----------------------------------------------------------------
 

@@ -7,12 +7,15 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+import httpx
+
 from bot.models import Paper
 from bot.sources import arxiv_api, arxiv_oai, arxiv_rss
+from bot.sources.arxiv_api import Found
 from bot.sources.arxiv_rss import Listing
 from bot.sources.base import Batch, FetchContext, FetchResult, Source
 from bot.sources.calendar import latest_listing, no_listing_reason
-from bot.sources.http import expect_ok
+from bot.sources.http import Body, expect_ok_streamed
 
 __all__ = ["SOURCE", "fetch", "merge"]
 
@@ -56,40 +59,44 @@ async def _read_feed(ctx: FetchContext) -> tuple[Listing | None, dict[str, Any]]
     url = arxiv_rss.feed_url(ctx.settings.env.arxiv_rss_url, config.categories)
     ctx.step("arXiv feed")
     headers = _conditional(ctx.cursor, ctx.day)
-    response = await ctx.http.get(url, source=NAME, headers=headers)
-    if response.status_code == 304:
-        return None, dict(ctx.cursor)
-    listing = arxiv_rss.parse(expect_ok(response, NAME).content)
-    cursor = {
-        "etag": response.headers.get("etag", ""),
-        "last_modified": response.headers.get("last-modified", ""),
-        "listing": listing.day.isoformat() if listing.day else "",
-    }
-    return listing, cursor
+
+    async def read(response: httpx.Response, body: Body) -> tuple[Listing | None, dict[str, Any]]:
+        if response.status_code == 304:
+            return None, dict(ctx.cursor)
+        await expect_ok_streamed(response, body, NAME)
+        listing = await arxiv_rss.read(body)  # parsed as it streams in: feeds can be large
+        cursor = {
+            "etag": response.headers.get("etag", ""),
+            "last_modified": response.headers.get("last-modified", ""),
+            "listing": listing.day.isoformat() if listing.day else "",
+        }
+        return listing, cursor
+
+    return await ctx.http.fetch("GET", url, source=NAME, headers=headers, read=read)
 
 
-async def _enrich(ctx: FetchContext, listing: Listing) -> tuple[tuple[Paper, ...], int]:
-    """The listing's papers with full metadata, and how many the API dropped."""
+async def _enrich(ctx: FetchContext, listing: Listing) -> tuple[tuple[Paper, ...], Found]:
+    """The listing's papers with full metadata, and what the API returned."""
     replacements = ctx.settings.config.sources.arxiv_replacements
     ids = [
         i.paper.arxiv_id
         for i in listing.items
         if replacements or i.announce_type in arxiv_rss.NEW_TYPES
     ]
-    found, dropped = await arxiv_api.fetch_papers(
+    found = await arxiv_api.fetch_papers(
         ctx.http, ctx.settings.env.arxiv_api_url, ids, lambda m, d, t: ctx.step(m, d, t)
     )
-    return merge(listing, found, replacements), len(dropped)
+    return merge(listing, found.papers, replacements), found
 
 
 async def _catch_up(ctx: FetchContext, day: date) -> FetchResult:
     """A past listing the feed no longer shows, through OAI-PMH."""
     ctx.step(f"OAI-PMH catch-up for {day}")
-    papers = await arxiv_oai.catch_up(
+    papers, dropped = await arxiv_oai.catch_up(
         ctx.http, ctx.settings.env.arxiv_oai_url, day, ctx.settings.config.sources.categories
     )
     note = f"caught up on the listing of {day} through OAI-PMH"
-    return FetchResult(Batch(papers=papers), ctx.cursor, note)
+    return FetchResult(Batch(papers=papers, dropped=dropped), ctx.cursor, note)
 
 
 def _describe(listing: Listing, dropped: int) -> str:
@@ -122,11 +129,11 @@ async def fetch(ctx: FetchContext) -> FetchResult:
         return FetchResult(cursor=ctx.cursor, note=f"the listing of {ctx.day} is not out yet")
     if not listing.items:
         return FetchResult(cursor=cursor, note=f"no announcements in the feed of {listing.day}")
-    papers, dropped = await _enrich(ctx, listing)
-    note = _describe(listing, dropped)
+    papers, found = await _enrich(ctx, listing)
+    note = _describe(listing, len(found.missing))
     if listing.day is not None and listing.day < expected:
         note += f"; the listing of {expected} is not in the feed yet (it switches at midnight ET)"
-    return FetchResult(Batch(papers=papers), cursor, note)
+    return FetchResult(Batch(papers=papers, dropped=listing.dropped + found.dropped), cursor, note)
 
 
 SOURCE = Source(

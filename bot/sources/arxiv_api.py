@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from bot.models import Paper
-from bot.sources.base import ParseError, SourceError
+from bot.sources.base import NONE_DROPPED, Dropped
+from bot.sources.errors import ParseError, SourceError
 from bot.sources.http import PoliteHttp, expect_ok
-from bot.sources.payload import arxiv_id_of, parse_xml, squash, text_of
+from bot.sources.payload import arxiv_id_of, attr_of, keep_good, parse_xml, squash, text_of
 from bot.timeutil import parse_time
 
-__all__ = ["MAX_IDS", "fetch_papers", "parse"]
+__all__ = ["MAX_IDS", "Found", "fetch_papers", "parse", "parse_page"]
 
 SOURCE = "arxiv"
 # The API manual caps id_list requests at 100 ids; it also returns only max_results entries.
@@ -33,8 +35,8 @@ def _parse_time(entry: ET.Element, tag: str, where: str) -> str:
 def _categories(entry: ET.Element) -> tuple[str, ...]:
     """The primary category first, then the others, without repeats."""
     primary = entry.find(f"{_ARXIV}primary_category")
-    terms = [primary.get("term", "")] if primary is not None else []
-    terms += [c.get("term", "") for c in entry.findall(f"{_ATOM}category")]
+    terms = [attr_of(primary, "term")] if primary is not None else []
+    terms += [attr_of(c, "term") for c in entry.findall(f"{_ATOM}category")]
     return tuple(t for t in dict.fromkeys(squash(t) for t in terms) if t)
 
 
@@ -75,8 +77,8 @@ def _error(entries: list[ET.Element]) -> str | None:
     return None
 
 
-def parse(payload: bytes | str) -> tuple[Paper, ...]:
-    """Parse an API Atom feed into papers; the error feed raises a SourceError with its message."""
+def parse_page(payload: bytes | str) -> tuple[tuple[Paper, ...], Dropped]:
+    """An API Atom feed's papers and its malformed entries (dropped); the error feed raises."""
     root = parse_xml(payload, SOURCE)
     if root.tag != f"{_ATOM}feed":
         raise ParseError(SOURCE, f"not an Atom feed (root element {root.tag[:40]!r})")
@@ -84,18 +86,33 @@ def parse(payload: bytes | str) -> tuple[Paper, ...]:
     message = _error(entries)
     if message is not None:
         raise SourceError(SOURCE, f"arXiv API error: {message}")
-    return tuple(_entry(e, f"entry[{i}]") for i, e in enumerate(entries))
+    papers, dropped = keep_good(enumerate(entries), lambda e: _entry(e[1], f"entry[{e[0]}]"))
+    return tuple(papers), dropped
+
+
+def parse(payload: bytes | str) -> tuple[Paper, ...]:
+    """Parse an API Atom feed into papers; the error feed raises a SourceError with its message."""
+    return parse_page(payload)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """What the API returned for a list of ids."""
+
+    papers: dict[str, Paper]
+    missing: list[str]  # ids the API did not return, even when asked a second time
+    dropped: Dropped = NONE_DROPPED  # malformed entries (their ids count as missing)
 
 
 async def _query(
     http: PoliteHttp, api_url: str, ids: Sequence[str], source: str
-) -> tuple[Paper, ...]:
+) -> tuple[tuple[Paper, ...], Dropped]:
     """One id_list request; arXiv answers bad requests with HTTP 400 and its error feed."""
     params = {"id_list": ",".join(ids), "max_results": str(len(ids))}
     response = await http.get(api_url, source=source, params=params)
     if response.status_code == 400:
-        parse(response.content)  # raises the API's own message
-    return parse(expect_ok(response, source).content)
+        parse_page(response.content)  # raises the API's own message
+    return parse_page(expect_ok(response, source).content)
 
 
 async def fetch_papers(
@@ -105,10 +122,11 @@ async def fetch_papers(
     step: Step | None = None,
     *,
     source: str = SOURCE,
-) -> tuple[dict[str, Paper], list[str]]:
+) -> Found:
     """Papers for ids, and the ids the API silently dropped even when asked a second time."""
     wanted = list(dict.fromkeys(ids))
     found: dict[str, Paper] = {}
+    dropped = Dropped()
     for attempt in range(2):  # the API sometimes omits ids from big lists; ask once more
         missing = [i for i in wanted if i not in found]
         chunks = [missing[i : i + MAX_IDS] for i in range(0, len(missing), MAX_IDS)]
@@ -116,5 +134,9 @@ async def fetch_papers(
             if step is not None:
                 label = "arXiv API" if attempt == 0 else "arXiv API, dropped ids again"
                 step(label, index, len(chunks))
-            found.update((p.arxiv_id, p) for p in await _query(http, api_url, chunk, source))
-    return {i: found[i] for i in wanted if i in found}, [i for i in wanted if i not in found]
+            papers, bad = await _query(http, api_url, chunk, source)
+            found.update((p.arxiv_id, p) for p in papers)
+            dropped += bad
+    return Found(
+        {i: found[i] for i in wanted if i in found}, [i for i in wanted if i not in found], dropped
+    )

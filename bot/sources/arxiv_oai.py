@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable
+from collections.abc import AsyncIterable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from bot.models import Paper
-from bot.sources.base import ParseError, SourceError
-from bot.sources.http import PoliteHttp, expect_ok
-from bot.sources.payload import arxiv_id_of, parse_rfc2822, parse_xml, squash, text_of
+import httpx
 
-__all__ = ["Page", "catch_up", "oai_sets", "parse"]
+from bot.models import Paper
+from bot.sources.base import NONE_DROPPED, Dropped
+from bot.sources.errors import ParseError, SourceError
+from bot.sources.http import Body, PoliteHttp, expect_ok_streamed
+from bot.sources.payload import XmlStream, arxiv_id_of, attr_of, parse_rfc2822, squash, text_of
+
+__all__ = ["Page", "catch_up", "oai_sets", "parse", "read"]
 
 SOURCE = "arxiv"
 _OAI = "{http://www.openarchives.org/OAI/2.0/}"
@@ -25,10 +28,11 @@ MAX_PAGES = 50
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One ListRecords page: papers with their version counts, and the resumption token."""
+    """One ListRecords page: papers with their version counts, the resumption token, drops."""
 
     papers: tuple[tuple[Paper, int], ...]
     token: str | None
+    dropped: Dropped = NONE_DROPPED
 
 
 def oai_sets(categories: Iterable[str]) -> tuple[str, ...]:
@@ -78,34 +82,86 @@ def _record(record: ET.Element, where: str) -> tuple[Paper, int] | None:
     return paper, len(versions)
 
 
+class _Reader:
+    """Builds a page from a ListRecords answer as it streams in, letting each record go."""
+
+    def __init__(self) -> None:
+        self.xml = XmlStream(SOURCE)
+        self.papers: list[tuple[Paper, int]] = []
+        self.dropped = Dropped()
+        self.seen = 0
+
+    def _listing(self) -> ET.Element | None:
+        """The ListRecords element, once it has started."""
+        root = self.xml.root
+        return root.find(f"{_OAI}ListRecords") if root is not None else None
+
+    def take(self, elements: Iterable[ET.Element]) -> None:
+        """Parse the records that ended, then drop them from the tree."""
+        for element in elements:
+            if element.tag != f"{_OAI}record":
+                continue
+            where = f"record[{self.seen}]"
+            self.seen += 1
+            try:
+                parsed = _record(element, where)
+            except ParseError as error:
+                self.dropped += Dropped(1, (error.reason,))
+            else:
+                if parsed is not None:
+                    self.papers.append(parsed)
+            listing = self._listing()
+            if listing is not None and any(child is element for child in listing):
+                listing.remove(element)
+
+    def page(self) -> Page:
+        """The page, once the whole answer was read."""
+        root = self.xml.root
+        if root is None or root.tag != f"{_OAI}OAI-PMH":
+            tag = root.tag if root is not None else ""
+            raise ParseError(SOURCE, f"not an OAI-PMH response (root element {tag[:40]!r})")
+        error = root.find(f"{_OAI}error")
+        if error is not None:
+            if error.get("code") == "noRecordsMatch":
+                return Page((), None)
+            code = attr_of(error, "code")
+            raise SourceError(SOURCE, f"OAI-PMH error {code}: {squash(text_of(error))}")
+        listing = self._listing()
+        if listing is None:
+            raise ParseError(SOURCE, "no ListRecords element")
+        token = squash(text_of(listing.find(f"{_OAI}resumptionToken"))) or None
+        return Page(tuple(self.papers), token, self.dropped)
+
+
 def parse(payload: bytes | str) -> Page:
     """Parse a ListRecords response; noRecordsMatch is an empty page, other errors raise."""
-    root = parse_xml(payload, SOURCE)
-    if root.tag != f"{_OAI}OAI-PMH":
-        raise ParseError(SOURCE, f"not an OAI-PMH response (root element {root.tag[:40]!r})")
-    error = root.find(f"{_OAI}error")
-    if error is not None:
-        if error.get("code") == "noRecordsMatch":
-            return Page((), None)
-        raise SourceError(SOURCE, f"OAI-PMH error {error.get('code')}: {squash(text_of(error))}")
-    listing = root.find(f"{_OAI}ListRecords")
-    if listing is None:
-        raise ParseError(SOURCE, "no ListRecords element")
-    papers = []
-    for index, record in enumerate(listing.findall(f"{_OAI}record")):
-        parsed = _record(record, f"record[{index}]")
-        if parsed is not None:
-            papers.append(parsed)
-    token = squash(text_of(listing.find(f"{_OAI}resumptionToken"))) or None
-    return Page(tuple(papers), token)
+    reader = _Reader()
+    data = payload.encode() if isinstance(payload, str) else payload
+    reader.take(reader.xml.feed(data))
+    reader.take(reader.xml.close())
+    return reader.page()
+
+
+async def read(chunks: AsyncIterable[bytes]) -> Page:
+    """parse() as the answer streams in."""
+    reader = _Reader()
+    async for chunk in chunks:
+        reader.take(reader.xml.feed(chunk))
+    reader.take(reader.xml.close())
+    return reader.page()
+
+
+async def _read_page(response: httpx.Response, body: Body) -> Page:
+    """A ListRecords answer, checked and parsed as it streams in."""
+    await expect_ok_streamed(response, body, SOURCE)
+    return await read(body)
 
 
 async def _harvest(http: PoliteHttp, oai_url: str, params: dict[str, str]) -> list[Page]:
     """Every page of one ListRecords request, following resumption tokens."""
     pages: list[Page] = []
     for _ in range(MAX_PAGES):
-        response = await http.get(oai_url, source=SOURCE, params=params)
-        page = parse(expect_ok(response, SOURCE).content)
+        page = await http.fetch("GET", oai_url, source=SOURCE, params=params, read=_read_page)
         pages.append(page)
         if page.token is None:
             return pages
@@ -115,7 +171,7 @@ async def _harvest(http: PoliteHttp, oai_url: str, params: dict[str, str]) -> li
 
 async def catch_up(
     http: PoliteHttp, oai_url: str, day: date, categories: tuple[str, ...]
-) -> tuple[Paper, ...]:
+) -> tuple[tuple[Paper, ...], Dropped]:
     """Papers in categories whose records changed around the listing `day`.
 
     A record with one version is taken as new in that listing; others keep no announcement day,
@@ -123,6 +179,7 @@ async def catch_up(
     """
     wanted = set(categories)
     found: dict[str, Paper] = {}
+    dropped = Dropped()
     for oai_set in oai_sets(categories):
         params = {
             "verb": "ListRecords",
@@ -132,8 +189,9 @@ async def catch_up(
             "set": oai_set,
         }
         for page in await _harvest(http, oai_url, params):
+            dropped += page.dropped
             for paper, versions in page.papers:
                 if wanted.intersection(paper.categories):
                     announced = day if versions == 1 else None
                     found[paper.arxiv_id] = replace(paper, announced=announced)
-    return tuple(found.values())
+    return tuple(found.values()), dropped

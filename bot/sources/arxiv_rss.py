@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass
+from collections.abc import AsyncIterable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date
 
 from bot.models import Paper
-from bot.sources.base import ParseError
+from bot.sources.base import NONE_DROPPED, Dropped
 from bot.sources.calendar import EASTERN
-from bot.sources.payload import arxiv_id_of, parse_rfc2822, parse_xml, squash, text_of
+from bot.sources.errors import ParseError
+from bot.sources.payload import XmlStream, arxiv_id_of, parse_rfc2822, squash, text_of
 
-__all__ = ["NEW_TYPES", "Listing", "ListingItem", "feed_url", "parse"]
+__all__ = ["NEW_TYPES", "Listing", "ListingItem", "feed_url", "parse", "read"]
 
 SOURCE = "arxiv"
 _ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -30,10 +32,11 @@ class ListingItem:
 
 @dataclass(frozen=True, slots=True)
 class Listing:
-    """A listing: the day it is dated (None if the feed does not say) and its items."""
+    """A listing: the day it is dated (None if the feed does not say), its items, what was bad."""
 
     day: date | None
     items: tuple[ListingItem, ...]
+    dropped: Dropped = NONE_DROPPED
 
 
 def feed_url(base: str, categories: tuple[str, ...]) -> str:
@@ -68,8 +71,8 @@ def _item_id(item: ET.Element, where: str) -> tuple[str, int]:
     raise ParseError(SOURCE, f"{where}: no arXiv id in guid {guid[:60]!r}")
 
 
-def _item(item: ET.Element, where: str, day: date | None) -> ListingItem:
-    """One feed item as a paper and its announce type."""
+def _item(item: ET.Element, where: str) -> ListingItem:
+    """One feed item as a paper (its listing day set later) and its announce type."""
     arxiv_id, version = _item_id(item, where)
     title = squash(text_of(item.find("title")))
     if not title:
@@ -83,7 +86,6 @@ def _item(item: ET.Element, where: str, day: date | None) -> ListingItem:
         abstract=_abstract(text_of(item.find("description"))),
         categories=tuple(c for c in categories if c),
         version=version,
-        announced=day if kind in NEW_TYPES else None,
     )
     return ListingItem(paper, kind)
 
@@ -96,15 +98,66 @@ def _channel_day(channel: ET.Element) -> date | None:
     return parse_rfc2822(text, SOURCE, "channel.pubDate").astimezone(EASTERN).date()
 
 
+class _Reader:
+    """Builds a listing from a feed as it streams in: each item is parsed, then let go."""
+
+    def __init__(self) -> None:
+        self.xml = XmlStream(SOURCE)
+        self.items: dict[str, ListingItem] = {}
+        self.dropped = Dropped()
+        self.seen = 0
+
+    def take(self, elements: Iterable[ET.Element]) -> None:
+        """Parse the items that ended; drop them from the tree so memory stays flat."""
+        for element in elements:
+            if element.tag != "item":
+                continue
+            channel = self._channel()
+            where = f"item[{self.seen}]"
+            self.seen += 1
+            try:
+                entry = _item(element, where)
+            except ParseError as error:
+                self.dropped += Dropped(1, (error.reason,))
+            else:
+                self.items.setdefault(entry.paper.arxiv_id, entry)
+            if channel is not None and any(child is element for child in channel):
+                channel.remove(element)
+
+    def _channel(self) -> ET.Element | None:
+        """The feed's channel, once the document has started."""
+        root = self.xml.root
+        return root.find("channel") if root is not None and root.tag == "rss" else None
+
+    def listing(self) -> Listing:
+        """The listing, once the whole feed was read."""
+        channel = self._channel()
+        if channel is None:
+            tag = self.xml.root.tag if self.xml.root is not None else ""
+            raise ParseError(SOURCE, f"not an RSS feed (root element {tag[:40]!r})")
+        day = _channel_day(channel)
+        items = tuple(
+            ListingItem(replace(i.paper, announced=day), i.announce_type)
+            if i.announce_type in NEW_TYPES
+            else i
+            for i in self.items.values()
+        )
+        return Listing(day, items, self.dropped)
+
+
 def parse(payload: bytes | str) -> Listing:
-    """Parse the RSS 2.0 announcement feed into a listing."""
-    root = parse_xml(payload, SOURCE)
-    channel = root.find("channel")
-    if root.tag != "rss" or channel is None:
-        raise ParseError(SOURCE, f"not an RSS feed (root element {root.tag[:40]!r})")
-    day = _channel_day(channel)
-    items: dict[str, ListingItem] = {}
-    for index, element in enumerate(channel.findall("item")):
-        entry = _item(element, f"item[{index}]", day)
-        items.setdefault(entry.paper.arxiv_id, entry)
-    return Listing(day, tuple(items.values()))
+    """Parse a whole RSS 2.0 announcement feed into a listing; a malformed item is dropped."""
+    reader = _Reader()
+    data = payload.encode() if isinstance(payload, str) else payload
+    reader.take(reader.xml.feed(data))
+    reader.take(reader.xml.close())
+    return reader.listing()
+
+
+async def read(chunks: AsyncIterable[bytes]) -> Listing:
+    """Parse the feed as it arrives, so a large listing never sits in memory whole."""
+    reader = _Reader()
+    async for chunk in chunks:
+        reader.take(reader.xml.feed(chunk))
+    reader.take(reader.xml.close())
+    return reader.listing()

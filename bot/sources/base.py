@@ -5,17 +5,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from bot.config import Settings
 from bot.models import Paper, Signal, SocialPost
-
-if TYPE_CHECKING:
-    from bot.sources.http import PoliteHttp
+from bot.sources.errors import AuthError, ParseError, SourceError
+from bot.sources.http import PoliteHttp
 
 __all__ = [
+    "NONE_DROPPED",
     "AuthError",
     "Batch",
+    "Dropped",
     "FetchContext",
     "FetchResult",
     "Listener",
@@ -25,23 +26,30 @@ __all__ = [
     "SourceError",
 ]
 
-
-class SourceError(Exception):
-    """A source could not deliver; the message names the source and says why, in one line."""
-
-    def __init__(self, source: str, reason: str) -> None:
-        """Keep the source and the reason apart so reports can show either."""
-        super().__init__(f"{source}: {reason}")
-        self.source = source
-        self.reason = reason
+_REASONS_KEPT = 3  # a report quotes this many reasons; the count covers every dropped record
 
 
-class ParseError(SourceError):
-    """The payload was not what the source documents (truncated, wrong types, missing fields)."""
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """Records dropped as malformed (the rest of their batch is kept): how many, and why."""
+
+    count: int = 0
+    reasons: tuple[str, ...] = ()
+
+    def __add__(self, other: Dropped) -> Dropped:
+        """Both counts, and the first reasons of both."""
+        reasons = (self.reasons + other.reasons)[:_REASONS_KEPT]
+        return Dropped(self.count + other.count, reasons)
+
+    def summary(self) -> str:
+        """'2 malformed records dropped (hits[3].points: a count cannot be negative; ...)'."""
+        if not self.count:
+            return ""
+        noun = "record" if self.count == 1 else "records"
+        return f"{self.count} malformed {noun} dropped ({'; '.join(self.reasons)})"
 
 
-class AuthError(SourceError):
-    """The credentials were refused."""
+NONE_DROPPED = Dropped()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +59,15 @@ class Batch:
     papers: tuple[Paper, ...] = ()
     posts: tuple[SocialPost, ...] = ()
     signals: tuple[Signal, ...] = ()
+    dropped: Dropped = NONE_DROPPED
 
     def __add__(self, other: Batch) -> Batch:
         """Concatenate two batches."""
         return Batch(
-            self.papers + other.papers, self.posts + other.posts, self.signals + other.signals
+            self.papers + other.papers,
+            self.posts + other.posts,
+            self.signals + other.signals,
+            self.dropped + other.dropped,
         )
 
     @property

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 
 from bot.config import Settings
 from bot.models import SocialPost
-from bot.sources.base import Batch, FetchContext, FetchResult, Source
+from bot.sources.base import Batch, Dropped, FetchContext, FetchResult, Source
 from bot.sources.bluesky_auth import authorized_get
-from bot.sources.payload import Node, arxiv_id_of, decode_json
+from bot.sources.payload import Node, arxiv_id_of, decode_json, keep_good
 from bot.timeutil import to_iso
 
 __all__ = ["SOURCE", "Page", "fetch", "links", "parse"]
@@ -104,11 +104,10 @@ def _post(view: Node, observed_at: datetime) -> SocialPost | None:
 
 
 def parse(payload: bytes | str, observed_at: datetime) -> Page:
-    """Parse an app.bsky.feed.searchPosts answer."""
+    """Parse an app.bsky.feed.searchPosts answer; a malformed post is dropped."""
     root = decode_json(payload, NAME)
-    posts = [_post(view, observed_at) for view in root["posts"].items()]
-    found = tuple(p for p in posts if p is not None)
-    return Page(Batch(posts=found), root.opt_str("cursor") or None)
+    posts, dropped = keep_good(root["posts"].items(), lambda view: _post(view, observed_at))
+    return Page(Batch(posts=tuple(posts), dropped=dropped), root.opt_str("cursor") or None)
 
 
 async def fetch(ctx: FetchContext) -> FetchResult:
@@ -123,15 +122,18 @@ async def fetch(ctx: FetchContext) -> FetchResult:
         "limit": str(PAGE_SIZE),
     }
     posts: dict[str, SocialPost] = {}
+    dropped = Dropped()
     for index in range(config.bluesky_max_pages):
         ctx.step("searchPosts", index, config.bluesky_max_pages)
         response = await authorized_get(ctx, "app.bsky.feed.searchPosts", params)
         page = parse(response.content, ctx.now)
         posts.update((p.post_id, p) for p in page.batch.posts)
+        dropped += page.batch.dropped
         if page.cursor is None:
             break
         params = {**params, "cursor": page.cursor}
-    return FetchResult(Batch(posts=tuple(posts.values())), {}, f"{len(posts)} posts linking arXiv")
+    batch = Batch(posts=tuple(posts.values()), dropped=dropped)
+    return FetchResult(batch, {}, f"{len(posts)} posts linking arXiv")
 
 
 def _needs_login(settings: Settings) -> str | None:

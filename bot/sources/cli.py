@@ -16,7 +16,14 @@ from rich.table import Table
 from bot.app import open_store
 from bot.config import Settings
 from bot.sources.base import Sessions
-from bot.sources.health import SourceHealth, read_health, source_migrations
+from bot.sources.health import (
+    Refreshes,
+    SourceHealth,
+    read_health,
+    read_refreshes,
+    source_migrations,
+)
+from bot.sources.http import make_client
 from bot.sources.orchestrator import UnknownSourceError, fetch_sources
 from bot.sources.progress import listener_for
 from bot.sources.registry import LOOKUP, registered, source_names
@@ -70,10 +77,7 @@ async def _fetch(
     transport: httpx.AsyncBaseTransport | None,
 ) -> FetchReport:
     """One fetch run on a fresh HTTP client."""
-    timeout = httpx.Timeout(settings.config.sources.timeout_seconds)
-    async with httpx.AsyncClient(
-        follow_redirects=True, timeout=timeout, transport=transport
-    ) as client:
+    async with make_client(settings.config.sources, transport) as client:
         with listener_for(sys.stderr) as listener:
             return await fetch_sources(
                 store,
@@ -119,6 +123,8 @@ def _row(name: str, health: SourceHealth | None, state: str) -> list[str]:
         return [name, state, "never", "-", "-", "0 runs", "-"]
     error = f"{_when(health.last_error_at)} {health.last_error}" if health.last_error else "-"
     counts = f"{health.papers} papers, {health.posts} posts, {health.signals} signals"
+    if health.dropped:
+        counts += f", {health.dropped} malformed dropped"
     runs = f"{health.runs} runs, {health.failures} failed"
     if health.consecutive_failures:
         runs += f" ({health.consecutive_failures} in a row)"
@@ -157,12 +163,32 @@ def format_health(rows: list[list[str]]) -> str:
     return "\n".join(blocks)
 
 
+def refresh_line(refreshes: Refreshes) -> str | None:
+    """One line on `hotpapers run`'s scheduled refreshes, or None before the first."""
+    if refreshes.last_started is None and not refreshes.skipped:
+        return None
+    text = f"scheduled refresh: last started {_when(refreshes.last_started)}"
+    if refreshes.last_started is not None:
+        if refreshes.last_finished is None:
+            text += ", still running (or stopped before it finished)"
+        else:
+            text += f", finished {_when(refreshes.last_finished)}"
+    if refreshes.skipped:
+        times = "1 time" if refreshes.skipped == 1 else f"{refreshes.skipped} times"
+        text += (
+            f"; skipped {times}, last at {_when(refreshes.last_skipped)}"
+            f" ({refreshes.last_skip_reason})"
+        )
+    return text
+
+
 def run_sources(args: argparse.Namespace, settings: Settings, out: TextIO | None = None) -> int:
     """`hotpapers sources`: each source's last success, last error and counts."""
     store = open_store(settings)
     try:
         store.migrate(source_migrations)
         rows = health_rows(settings, read_health(store))
+        refreshes = refresh_line(read_refreshes(store))
     finally:
         store.close()
     stream = out or sys.stdout
@@ -170,6 +196,8 @@ def run_sources(args: argparse.Namespace, settings: Settings, out: TextIO | None
         _print_table(rows, stream)
     else:
         print(format_health(rows), file=stream)
+    if refreshes is not None:
+        print(refreshes, file=stream)
     return 0
 
 

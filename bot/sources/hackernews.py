@@ -9,7 +9,7 @@ from bot.ids import find_arxiv_ids
 from bot.models import SocialPost
 from bot.sources.base import Batch, FetchContext, FetchResult, Source
 from bot.sources.http import expect_ok
-from bot.sources.payload import Node, decode_json
+from bot.sources.payload import Node, decode_json, keep_good
 from bot.timeutil import parse_time, to_iso
 
 __all__ = ["SOURCE", "Page", "fetch", "parse"]
@@ -66,18 +66,14 @@ def _post(hit: Node, observed_at: datetime) -> tuple[SocialPost | None, int]:
 
 
 def parse(payload: bytes | str, observed_at: datetime) -> Page:
-    """Parse an Algolia search answer into posts linking arXiv."""
+    """Parse an Algolia search answer into posts linking arXiv; a malformed hit is dropped."""
     root = decode_json(payload, NAME)
-    posts: dict[str, SocialPost] = {}
-    oldest: int | None = None
     hits = list(root["hits"].items())
-    for hit in hits:
-        post, epoch = _post(hit, observed_at)
-        oldest = epoch if oldest is None else min(oldest, epoch)
-        if post is not None:
-            posts[post.post_id] = post
+    parsed, dropped = keep_good(hits, lambda hit: _post(hit, observed_at))
+    posts = {post.post_id: post for post, _ in parsed if post is not None}
+    oldest = min((epoch for _, epoch in parsed), default=None)
     total = root.count("nbHits") if root.has("nbHits") else len(hits)
-    return Page(Batch(posts=tuple(posts.values())), len(hits), total, oldest)
+    return Page(Batch(posts=tuple(posts.values()), dropped=dropped), len(hits), total, oldest)
 
 
 def since(ctx: FetchContext) -> datetime:
@@ -112,7 +108,8 @@ async def fetch(ctx: FetchContext) -> FetchResult:
         filters = f"created_at_i>{start},created_at_i<={page.oldest}"
     posts = {p.post_id: p for p in batch.posts}
     note = f"{len(posts)} stories linking arXiv among {seen} hits"
-    return FetchResult(Batch(posts=tuple(posts.values())), {"since": to_iso(ctx.now)}, note)
+    kept = Batch(posts=tuple(posts.values()), dropped=batch.dropped)
+    return FetchResult(kept, {"since": to_iso(ctx.now)}, note)
 
 
 SOURCE = Source(NAME, "Hacker News stories linking arXiv (Algolia): points and comments", fetch)

@@ -15,10 +15,14 @@ from bot.store import Store, Transaction
 from bot.timeutil import opt_time, to_iso
 
 __all__ = [
+    "Refreshes",
     "SourceHealth",
     "load_cursor",
     "read_health",
+    "read_refreshes",
     "record_failure",
+    "record_refresh",
+    "record_refresh_skipped",
     "record_skip",
     "record_success",
     "source_migrations",
@@ -67,6 +71,29 @@ def m002_lookup_misses(db: Database) -> None:
     )
 
 
+@source_migrations()
+def m003_dropped_records(db: Database) -> None:
+    """How many malformed records the last successful run left out."""
+    db.execute("ALTER TABLE source_health ADD COLUMN dropped INTEGER NOT NULL DEFAULT 0")
+
+
+@source_migrations()
+def m004_refreshes(db: Database) -> None:
+    """One row: when the scheduled refresh last ran, and refreshes skipped behind a slow one."""
+    db.execute(
+        """
+        CREATE TABLE source_refreshes (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            last_started TEXT,
+            last_finished TEXT,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            last_skipped TEXT,
+            last_skip_reason TEXT NOT NULL DEFAULT ''
+        )
+        """
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class SourceHealth:
     """What `hotpapers sources` shows for one source."""
@@ -81,6 +108,7 @@ class SourceHealth:
     papers: int  # counts of the last successful run
     posts: int
     signals: int
+    dropped: int  # malformed records the last successful run left out
     requests: int  # requests of the last run
     runs: int
     failures: int
@@ -99,18 +127,27 @@ def record_success(
     counts: tuple[int, int, int],
     *,
     requests: int,
+    dropped: int = 0,
     note: str,
     cursor: Mapping[str, Any],
 ) -> None:
-    """Record a stored run, its counts and the cursor the next run starts from."""
+    """Record a stored run, its counts (papers, posts, signals) and the next cursor.
+
+    dropped counts the malformed records the run left out.
+    """
     with store.transaction() as tx:
         _ensure(tx, source)
         tx.execute(
             "UPDATE source_health SET last_run = ?, last_status = 'ok', last_note = ?,"
-            " last_success = ?, papers = ?, posts = ?, signals = ?, requests = ?,"
+            " last_success = ?, papers = ?, posts = ?, signals = ?, dropped = ?, requests = ?,"
             " runs = runs + 1, consecutive_failures = 0, cursor = ? WHERE source = ?",
-            (to_iso(at), note, to_iso(at), *counts, requests, json.dumps(dict(cursor)), source),
+            (to_iso(at), note, to_iso(at), *counts, dropped, requests, _json(cursor), source),
         )
+
+
+def _json(cursor: Mapping[str, Any]) -> str:
+    """A cursor as stored."""
+    return json.dumps(dict(cursor))
 
 
 def record_failure(store: Store, source: str, at: datetime, reason: str, *, requests: int) -> None:
@@ -164,6 +201,7 @@ def read_health(store: Store) -> dict[str, SourceHealth]:
             papers=row["papers"],
             posts=row["posts"],
             signals=row["signals"],
+            dropped=row["dropped"],
             requests=row["requests"],
             runs=row["runs"],
             failures=row["failures"],
@@ -171,3 +209,51 @@ def read_health(store: Store) -> dict[str, SourceHealth]:
         )
         for row in rows
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Refreshes:
+    """The scheduled refresh: its last run, and the runs skipped because one was still going."""
+
+    last_started: datetime | None
+    last_finished: datetime | None
+    skipped: int
+    last_skipped: datetime | None
+    last_skip_reason: str
+
+
+def record_refresh(store: Store, started: datetime, finished: datetime | None) -> None:
+    """Record that a scheduled refresh started (finished is None) or finished."""
+    with store.lock, store.db.atomic():
+        store.db.execute("INSERT OR IGNORE INTO source_refreshes (id) VALUES (1)")
+        store.db.execute(
+            "UPDATE source_refreshes SET last_started = ?, last_finished = ? WHERE id = 1",
+            (to_iso(started), to_iso(finished) if finished else None),
+        )
+
+
+def record_refresh_skipped(store: Store, at: datetime, reason: str) -> None:
+    """Record a scheduled refresh that did not run, and why."""
+    with store.lock, store.db.atomic():
+        store.db.execute("INSERT OR IGNORE INTO source_refreshes (id) VALUES (1)")
+        store.db.execute(
+            "UPDATE source_refreshes SET skipped = skipped + 1, last_skipped = ?,"
+            " last_skip_reason = ? WHERE id = 1",
+            (to_iso(at), reason),
+        )
+
+
+def read_refreshes(store: Store) -> Refreshes:
+    """The scheduled refresh's record (all empty before the first one)."""
+    with store.lock:
+        rows = list(store.db.query("SELECT * FROM source_refreshes WHERE id = 1"))
+    if not rows:
+        return Refreshes(None, None, 0, None, "")
+    row = rows[0]
+    return Refreshes(
+        last_started=opt_time(row["last_started"]),
+        last_finished=opt_time(row["last_finished"]),
+        skipped=row["skipped"],
+        last_skipped=opt_time(row["last_skipped"]),
+        last_skip_reason=row["last_skip_reason"],
+    )

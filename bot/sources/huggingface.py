@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from bot.models import Signal
 from bot.sources.base import Batch, FetchContext, FetchResult, Source
 from bot.sources.http import expect_ok
-from bot.sources.payload import Node, arxiv_id_of, decode_json
+from bot.sources.payload import Node, arxiv_id_of, decode_json, keep_good
 
 __all__ = ["SOURCE", "fetch", "parse"]
 
@@ -38,7 +39,7 @@ def _item_signals(item: Node, observed_at: datetime) -> list[Signal]:
     return signals
 
 
-def _keep_best(signals: list[Signal]) -> tuple[Signal, ...]:
+def _keep_best(signals: Iterable[Signal]) -> tuple[Signal, ...]:
     """One signal per paper and metric: a paper featured on several days keeps its highest."""
     best: dict[tuple[str, str], Signal] = {}
     for signal in signals:
@@ -48,30 +49,32 @@ def _keep_best(signals: list[Signal]) -> tuple[Signal, ...]:
     return tuple(best.values())
 
 
-def _page(payload: bytes | str, observed_at: datetime) -> tuple[list[Signal], int]:
-    """The signals of one answer and how many items it held."""
+def _page(payload: bytes | str, observed_at: datetime) -> tuple[Batch, int]:
+    """The signals of one answer (a malformed item is dropped) and how many items it held."""
     items = list(decode_json(payload, NAME).items())
-    return [s for item in items for s in _item_signals(item, observed_at)], len(items)
+    found, dropped = keep_good(items, lambda item: _item_signals(item, observed_at))
+    signals = tuple(signal for group in found for signal in group)
+    return Batch(signals=signals, dropped=dropped), len(items)
 
 
 def parse(payload: bytes | str, observed_at: datetime) -> Batch:
     """Parse a daily_papers answer (an array of items) into signals."""
-    signals, _ = _page(payload, observed_at)
-    return Batch(signals=_keep_best(signals))
+    batch, _ = _page(payload, observed_at)
+    return Batch(signals=_keep_best(batch.signals), dropped=batch.dropped)
 
 
-async def _day(ctx: FetchContext, day: date) -> list[Signal]:
+async def _day(ctx: FetchContext, day: date) -> Batch:
     """Every page of one day's daily papers."""
     url = ctx.settings.env.hf_api_url.rstrip("/") + "/daily_papers"
-    signals: list[Signal] = []
+    batch = Batch()
     for page in range(_MAX_PAGES):
         params = {"date": day.isoformat(), "limit": str(PAGE_SIZE), "p": str(page)}
         response = expect_ok(await ctx.http.get(url, source=NAME, params=params), NAME)
         found, count = _page(response.content, ctx.now)
-        signals += found
+        batch += found
         if count < PAGE_SIZE:
             break
-    return signals
+    return batch
 
 
 async def fetch(ctx: FetchContext) -> FetchResult:
@@ -79,13 +82,13 @@ async def fetch(ctx: FetchContext) -> FetchResult:
     last = ctx.day or ctx.now.date()
     lookback = ctx.settings.config.sources.huggingface_lookback_days
     days = [last - timedelta(days=n) for n in range(lookback + 1)]
-    signals: list[Signal] = []
+    batch = Batch()
     for index, day in enumerate(days):
         ctx.step(f"daily papers of {day}", index, len(days))
-        signals += await _day(ctx, day)
-    best = _keep_best(signals)
+        batch += await _day(ctx, day)
+    best = _keep_best(batch.signals)
     note = f"{len({s.arxiv_id for s in best})} papers over {len(days)} days"
-    return FetchResult(Batch(signals=best), {}, note)
+    return FetchResult(Batch(signals=best, dropped=batch.dropped), {}, note)
 
 
 SOURCE = Source(NAME, "Hugging Face Daily Papers: upvotes, comments, GitHub stars", fetch)

@@ -7,8 +7,8 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from bot.config import Settings
-from bot.models import Paper
 from bot.sources import arxiv_api
+from bot.sources.arxiv_api import Found
 from bot.sources.base import Listener
 from bot.sources.http import PoliteHttp
 from bot.store import Store
@@ -60,16 +60,16 @@ async def lookup_papers(
     ids: Sequence[str],
     now: datetime,
     listener: Listener | None = None,
-) -> tuple[tuple[Paper, ...], list[str]]:
+) -> Found:
     """Fetch papers for linked ids; count a miss for each id the API does not return."""
     if not ids:
-        return (), []
+        return Found({}, [])
 
     def step(message: str, done: int, total: int) -> None:
         if listener is not None:
             listener.step(NAME, message, done, total)
 
     api_url = settings.env.arxiv_api_url
-    found, dropped = await arxiv_api.fetch_papers(http, api_url, ids, step, source=NAME)
-    await asyncio.to_thread(_record_misses, store, dropped, now)
-    return tuple(found.values()), dropped
+    found = await arxiv_api.fetch_papers(http, api_url, ids, step, source=NAME)
+    await asyncio.to_thread(_record_misses, store, found.missing, now)
+    return found

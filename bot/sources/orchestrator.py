@@ -4,28 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Iterable
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import httpx
 
 from bot.config import Settings
+from bot.retry import RetryPolicy
 from bot.sources.base import Batch, FetchContext, FetchResult, Listener, Sessions, Source
+from bot.sources.errors import DeadlineError
 from bot.sources.health import (
     load_cursor,
     record_failure,
+    record_refresh,
+    record_refresh_skipped,
     record_skip,
     record_success,
     source_migrations,
 )
-from bot.sources.http import Clock, PoliteHttp, RetryPolicy, SystemClock, host_key
+from bot.sources.http import Clock, PoliteHttp, SystemClock, host_key
 from bot.sources.lookup import lookup_papers, missing_ids
 from bot.sources.registry import LOOKUP, registered
 from bot.sources.report import FetchReport, SourceReport, reason_for
 from bot.store import Store
 
-__all__ = ["UnknownSourceError", "choose", "fetch_sources", "make_http", "refresh"]
+__all__ = ["Refresher", "UnknownSourceError", "choose", "fetch_sources", "make_http", "refresh"]
 
 log = logging.getLogger("hotpapers.sources")
 ARXIV = "arxiv"  # the lookup follows this source, and shares its single spaced connection
@@ -48,14 +54,19 @@ def choose(settings: Settings, only: Iterable[str] = ()) -> list[Source]:
     return [source for name, source in known.items() if name in wanted]
 
 
-def make_http(client: httpx.AsyncClient, settings: Settings, clock: Clock) -> PoliteHttp:
+def make_http(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    clock: Clock,
+    rand: Callable[[], float] = random.random,
+) -> PoliteHttp:
     """The polite HTTP layer configured from settings, with every arXiv endpoint in one group."""
     env, config = settings.env, settings.config.sources
     urls = (env.arxiv_rss_url, env.arxiv_api_url, env.arxiv_oai_url)
     policy = RetryPolicy(
-        max_retries=config.max_retries,
-        base_delay=config.retry_base_seconds,
-        max_delay=config.retry_max_seconds,
+        attempts=config.max_retries + 1,
+        base=config.retry_base_seconds,
+        cap=config.retry_max_seconds,
         max_wait=config.max_retry_after_seconds,
     )
     return PoliteHttp(
@@ -66,6 +77,10 @@ def make_http(client: httpx.AsyncClient, settings: Settings, clock: Clock) -> Po
         spaced_hosts={host_key(url) for url in urls} | set(_ARXIV_HOSTS),
         spacing=config.arxiv_delay_seconds,
         timeout=config.timeout_seconds,
+        request_deadline=config.request_deadline_seconds,
+        limits={name: int(mb * 1_000_000) for name, mb in config.max_response_mb.items()},
+        redirect_hosts=config.redirect_hosts,
+        rand=rand,
     )
 
 
@@ -108,6 +123,7 @@ class _Runner:
             self.now,
             counts,
             requests=requests,
+            dropped=batch.dropped.count,
             note=result.note,
             cursor=result.cursor,
         )
@@ -145,6 +161,18 @@ class _Runner:
             listener=self.listener,
         )
 
+    @asynccontextmanager
+    async def _deadline(self, name: str) -> AsyncIterator[None]:
+        """Bound a source's run: its requests and waits, and (as a backstop) everything else."""
+        seconds = self.settings.config.sources.source_deadline_seconds
+        with self.http.deadline(name, seconds):
+            try:
+                async with asyncio.timeout(seconds):
+                    yield
+            except TimeoutError:
+                reason = f"stopped at the source's {seconds:g} s deadline"
+                raise DeadlineError(name, reason) from None
+
     async def fetch(self, source: Source) -> _Fetched | SourceReport:
         """Fetch and parse one source; a skip or failure comes back as its report."""
         reason = source.unavailable(self.settings)
@@ -153,8 +181,9 @@ class _Runner:
             return self._finish(SourceReport(source.name, "skipped", reason))
         started = self._started(source.name)
         try:
-            cursor = await asyncio.to_thread(load_cursor, self.store, source.name)
-            result = await source.fetch(self._context(source.name, cursor))
+            async with self._deadline(source.name):
+                cursor = await asyncio.to_thread(load_cursor, self.store, source.name)
+                result = await source.fetch(self._context(source.name, cursor))
         except Exception as error:  # one source failing must never stop the others
             return self._finish(await self._failed(source.name, error, started))
         return _Fetched(source.name, result, started)
@@ -174,13 +203,15 @@ class _Runner:
     async def lookup(self, ids: list[str], started: float) -> SourceReport:
         """Look up the given linked papers through the arXiv API and store them."""
         try:
-            papers, dropped = await lookup_papers(
-                self.store, self.http, self.settings, ids, self.now, self.listener
-            )
-            note = f"{len(papers)} linked papers looked up"
-            if dropped:
-                note += f"; {len(dropped)} not returned by the API"
-            result = FetchResult(Batch(papers=papers), {}, note)
+            async with self._deadline(LOOKUP):
+                found = await lookup_papers(
+                    self.store, self.http, self.settings, ids, self.now, self.listener
+                )
+            note = f"{len(found.papers)} linked papers looked up"
+            if found.missing:
+                note += f"; {len(found.missing)} not returned by the API"
+            batch = Batch(papers=tuple(found.papers.values()), dropped=found.dropped)
+            result = FetchResult(batch, {}, note)
             return self._finish(await self._store(LOOKUP, result, started))
         except Exception as error:  # the lookup failing must not lose what the sources stored
             return self._finish(await self._failed(LOOKUP, error, started))
@@ -280,10 +311,57 @@ async def refresh(
     clock: Clock | None = None,
     sessions: Sessions | None = None,
 ) -> FetchReport:
-    """What the scheduler runs: every enabled source for the latest listing, logged.
+    """Every enabled source for the latest listing, logged.
 
     Pass the same Sessions object on every call so Bluesky logs in once, not every run.
     """
     report = await fetch_sources(store, settings, client, clock=clock, sessions=sessions)
     log.log(logging.WARNING if report.failed else logging.INFO, "%s", report.headline())
     return report
+
+
+class Refresher:
+    """What the scheduler runs: refresh(), never two at once; a refresh due while one is still
+    going is skipped, and the skip recorded for `hotpapers sources` and /healthz."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        client: httpx.AsyncClient,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
+        """Refresh into store through client; sessions are kept from one refresh to the next."""
+        self._store = store
+        self._settings = settings
+        self._client = client
+        self._clock = clock or SystemClock()
+        self._sessions = Sessions()
+        self._lock = asyncio.Lock()
+        self._started: datetime | None = None
+
+    async def __call__(self) -> FetchReport:
+        """Run one refresh, or record why it was skipped."""
+        now = self._clock.now()
+        await asyncio.to_thread(self._store.migrate, source_migrations)
+        if self._lock.locked():
+            since = self._started.isoformat(timespec="seconds") if self._started else "?"
+            reason = f"the refresh started at {since} is still running"
+            await asyncio.to_thread(record_refresh_skipped, self._store, now, reason)
+            log.warning("refresh skipped: %s", reason)
+            return FetchReport(now, now, None, (), skipped=reason)
+        async with self._lock:
+            self._started = now
+            await asyncio.to_thread(record_refresh, self._store, now, None)
+            try:
+                return await refresh(
+                    self._store,
+                    self._settings,
+                    self._client,
+                    clock=self._clock,
+                    sessions=self._sessions,
+                )
+            finally:
+                finished = self._clock.now()
+                await asyncio.to_thread(record_refresh, self._store, now, finished)

@@ -4,16 +4,52 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
+from xml.parsers import expat
 
 from bot.ids import ArxivId, parse_arxiv_id
-from bot.sources.base import ParseError
+from bot.sources.base import Dropped
+from bot.sources.errors import ParseError
 from bot.timeutil import parse_time, utc
+from bot.untrusted import clean_text
 
-__all__ = ["Node", "arxiv_id_of", "decode_json", "parse_rfc2822", "parse_xml", "squash", "text_of"]
+__all__ = [
+    "Node",
+    "XmlStream",
+    "arxiv_id_of",
+    "attr_of",
+    "decode_json",
+    "keep_good",
+    "parse_rfc2822",
+    "parse_xml",
+    "squash",
+    "text_of",
+]
+
+T = TypeVar("T")
+N = TypeVar("N")
+
+
+def keep_good(records: Iterable[N], parse: Callable[[N], T | None]) -> tuple[list[T], Dropped]:
+    """parse() of every record; a malformed one is dropped and counted, the others kept.
+
+    parse() returns None for a record that is fine but of no interest (a post linking no paper).
+    """
+    kept: list[T] = []
+    dropped = Dropped()
+    for record in records:
+        try:
+            value = parse(record)
+        except ParseError as error:
+            dropped += Dropped(1, (error.reason,))
+            continue
+        if value is not None:
+            kept.append(value)
+    return kept, dropped
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,10 +106,10 @@ class Node:
             yield Node(value, f"{self.path}[{index}]", self.source)
 
     def string(self) -> str:
-        """The value as a string."""
+        """The value as a string, with lone surrogates replaced and control characters dropped."""
         if not isinstance(self.value, str):
             raise self.fail(f"expected a string, got {self._kind()}")
-        return self.value
+        return clean_text(self.value)
 
     def number(self) -> int:
         """The value as a whole number (JSON booleans are not numbers here)."""
@@ -128,20 +164,114 @@ def decode_json(payload: bytes | str, source: str) -> Node:
         raise ParseError(source, f"not valid JSON: {error}") from None
 
 
+class _RootSeenError(Exception):
+    """The root element started: no document type can follow."""
+
+
+class _DoctypeGuard:
+    """A bare expat parser that sees the prolog first and refuses any document type.
+
+    expat decodes UTF-16 and declared encodings itself, so the check holds whatever the bytes
+    look like; it stops at the root element, as no document type may come after it.
+    """
+
+    def __init__(self, source: str) -> None:
+        """A fresh guard for one document."""
+        self.source = source
+        self.done = False
+        self._parser = expat.ParserCreate()
+        self._parser.StartDoctypeDeclHandler = self._refuse
+        self._parser.EntityDeclHandler = self._refuse
+        self._parser.StartElementHandler = self._root
+
+    def _refuse(self, *args: object) -> None:
+        raise ParseError(self.source, "XML with a document type declaration is refused")
+
+    def _root(self, *args: object) -> None:
+        raise _RootSeenError
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        """Check the next bytes of the document."""
+        if self.done:
+            return
+        try:
+            self._parser.Parse(data, final)
+        except _RootSeenError:
+            self.done = True
+        except expat.ExpatError as error:
+            raise ParseError(self.source, f"not well-formed XML: {error}") from None
+
+
+class XmlStream:
+    """Parses XML as it arrives, yielding elements as they end; document types are refused."""
+
+    def __init__(self, source: str) -> None:
+        """A parser for one document of `source`."""
+        self.source = source
+        self._guard = _DoctypeGuard(source)
+        self._parser: ET.XMLPullParser[ET.Element] = ET.XMLPullParser(events=("start", "end"))
+        self.root: ET.Element | None = None
+
+    def _events(self) -> Iterator[ET.Element]:
+        """Elements that ended since the last call (the root is kept when it starts)."""
+        try:
+            for item in self._parser.read_events():
+                event, element = item  # type: ignore[misc]  # typeshed: start/end give pairs
+                if not isinstance(element, ET.Element):
+                    continue  # only start and end events were asked for: always elements
+                if event == "start":
+                    if self.root is None:
+                        self.root = element
+                else:
+                    yield element
+        except ET.ParseError as error:
+            raise ParseError(self.source, f"not well-formed XML: {error}") from None
+
+    def feed(self, data: bytes) -> Iterator[ET.Element]:
+        """Feed bytes; the elements that ended in them."""
+        self._guard.feed(data)
+        self._parser.feed(data)
+        return self._events()
+
+    def close(self) -> Iterator[ET.Element]:
+        """The end of the document; the elements that ended with it."""
+        self._guard.feed(b"", final=True)
+        try:
+            self._parser.close()
+        except ET.ParseError as error:
+            raise ParseError(self.source, f"not well-formed XML: {error}") from None
+        return self._events()
+
+    async def read(self, chunks: AsyncIterable[bytes]) -> AsyncIterator[ET.Element]:
+        """Every element of a streamed document as it ends."""
+        async for chunk in chunks:
+            for element in self.feed(chunk):
+                yield element
+        for element in self.close():
+            yield element
+
+
 def parse_xml(payload: bytes | str, source: str) -> ET.Element:
-    """Parse an XML payload, refusing document types so no entity can expand."""
+    """Parse a whole XML payload, refusing document types so no entity can expand."""
     data = payload.encode() if isinstance(payload, str) else payload
-    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise ParseError(source, "XML with a document type declaration is refused")
-    try:
-        return ET.fromstring(data)  # noqa: S314 - DOCTYPE refused above, so no entity expansion
-    except ET.ParseError as error:
-        raise ParseError(source, f"not well-formed XML: {error}") from None
+    stream = XmlStream(source)
+    for _ in stream.feed(data):
+        pass
+    for _ in stream.close():
+        pass
+    if stream.root is None:  # pragma: no cover - close() raises on a document without one
+        raise ParseError(source, "not well-formed XML: no element found")
+    return stream.root
 
 
 def text_of(element: ET.Element | None) -> str:
-    """An element's text (empty when absent)."""
-    return "" if element is None or element.text is None else element.text
+    """An element's text (empty when absent), with control characters dropped."""
+    return "" if element is None or element.text is None else clean_text(element.text)
+
+
+def attr_of(element: ET.Element, name: str) -> str:
+    """An attribute's value (empty when absent), with control characters dropped."""
+    return clean_text(element.get(name, ""))
 
 
 def squash(text: str) -> str:

@@ -11,9 +11,9 @@ import httpx
 from bot.config import Settings
 from bot.ids import find_arxiv_ids
 from bot.models import SocialPost
-from bot.sources.base import AuthError, Batch, FetchContext, FetchResult, Source
+from bot.sources.base import AuthError, Batch, Dropped, FetchContext, FetchResult, Source
 from bot.sources.http import expect_ok
-from bot.sources.payload import Node, decode_json
+from bot.sources.payload import Node, decode_json, keep_good
 
 __all__ = ["SOURCE", "Page", "fetch", "parse", "parse_token"]
 
@@ -59,17 +59,13 @@ def _post(child: Node, observed_at: datetime) -> tuple[SocialPost | None, dateti
 
 
 def parse(payload: bytes | str, observed_at: datetime) -> Page:
-    """Parse a listing (kind Listing, data.children of kind t3)."""
+    """Parse a listing (kind Listing, data.children of kind t3); a malformed post is dropped."""
     root = decode_json(payload, NAME)
     data = root["data"]
-    posts: list[SocialPost] = []
-    oldest: datetime | None = None
-    for child in data["children"].items():
-        post, created = _post(child, observed_at)
-        oldest = created if oldest is None else min(oldest, created)
-        if post is not None:
-            posts.append(post)
-    return Page(Batch(posts=tuple(posts)), oldest, data.opt_str("after") or None)
+    parsed, dropped = keep_good(data["children"].items(), lambda c: _post(c, observed_at))
+    posts = tuple(post for post, _ in parsed if post is not None)
+    oldest = min((created for _, created in parsed), default=None)
+    return Page(Batch(posts=posts, dropped=dropped), oldest, data.opt_str("after") or None)
 
 
 def parse_token(payload: bytes | str) -> str:
@@ -118,16 +114,19 @@ async def fetch(ctx: FetchContext) -> FetchResult:
     since = ctx.now - timedelta(hours=config.reddit_lookback_hours)
     params = {"limit": str(PAGE_SIZE), "raw_json": "1"}
     posts: dict[str, SocialPost] = {}
+    dropped = Dropped()
     for index in range(config.reddit_max_pages):
         ctx.step("arxiv.org link posts", index, config.reddit_max_pages)
         page = parse((await _listing(ctx, params)).content, ctx.now)
         posts.update(
             (p.post_id, p) for p in page.batch.posts if p.created_at and p.created_at >= since
         )
+        dropped += page.batch.dropped
         if page.after is None or page.oldest is None or page.oldest < since:
             break
         params = {**params, "after": page.after}
-    return FetchResult(Batch(posts=tuple(posts.values())), {}, f"{len(posts)} posts linking arXiv")
+    batch = Batch(posts=tuple(posts.values()), dropped=dropped)
+    return FetchResult(batch, {}, f"{len(posts)} posts linking arXiv")
 
 
 def _needs_app(settings: Settings) -> str | None:

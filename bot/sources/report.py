@@ -9,7 +9,7 @@ from typing import Literal
 
 import httpx
 
-from bot.sources.base import FetchResult, SourceError
+from bot.sources.base import NONE_DROPPED, Dropped, FetchResult, SourceError
 
 __all__ = ["FetchReport", "SourceReport", "Status", "reason_for"]
 
@@ -41,6 +41,7 @@ class SourceReport:
     signals: int = 0
     requests: int = 0
     seconds: float = 0.0
+    dropped: Dropped = NONE_DROPPED  # malformed records left out of the stored batch
 
     @classmethod
     def ok(cls, source: str, result: FetchResult, requests: int, seconds: float) -> SourceReport:
@@ -55,6 +56,7 @@ class SourceReport:
             len(batch.signals),
             requests,
             seconds,
+            batch.dropped,
         )
 
     @property
@@ -80,7 +82,8 @@ class SourceReport:
         head = ", ".join(counts) or "nothing new"
         requests = "1 request" if self.requests == 1 else f"{self.requests} requests"
         tail = f" ({requests}, {self.seconds:.1f} s)"
-        return f"{head}{tail}" + (f": {self.detail}" if self.detail else "")
+        notes = "; ".join(n for n in (self.detail, self.dropped.summary()) if n)
+        return f"{head}{tail}" + (f": {notes}" if notes else "")
 
     def line(self) -> str:
         """One log line."""
@@ -95,6 +98,7 @@ class FetchReport:
     finished_at: datetime
     day: date | None
     sources: tuple[SourceReport, ...]
+    skipped: str = ""  # why the run did not happen at all (a scheduled refresh still going)
 
     @property
     def contributed(self) -> tuple[str, ...]:
@@ -113,6 +117,8 @@ class FetchReport:
 
     def headline(self) -> str:
         """One line: who contributed and who failed."""
+        if self.skipped:
+            return f"fetch: skipped: {self.skipped}"
         contributed = ", ".join(self.contributed) or "none"
         text = f"fetch: contributed: {contributed}"
         if self.failed:

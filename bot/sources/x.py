@@ -8,9 +8,17 @@ from datetime import datetime, timedelta
 from bot.config import Settings
 from bot.entities import Entities, entities_from_json, locate, unescape_x_text
 from bot.models import SocialPost
-from bot.sources.base import AuthError, Batch, FetchContext, FetchResult, Source, SourceError
+from bot.sources.base import (
+    AuthError,
+    Batch,
+    Dropped,
+    FetchContext,
+    FetchResult,
+    Source,
+    SourceError,
+)
 from bot.sources.http import expect_ok
-from bot.sources.payload import Node, arxiv_id_of, decode_json
+from bot.sources.payload import Node, arxiv_id_of, decode_json, keep_good
 from bot.timeutil import to_iso
 
 __all__ = ["QUERY", "SOURCE", "Page", "fetch", "parse"]
@@ -47,10 +55,12 @@ def _users(root: Node) -> dict[str, tuple[str, str]]:
     """includes.users by id: (username, name)."""
     includes = root.get("includes")
     users = includes.get("users") if includes is not None else None
-    found: dict[str, tuple[str, str]] = {}
-    for user in users.items() if users is not None else ():
-        found[user["id"].string()] = (user["username"].string(), user.opt_str("name"))
-    return found
+    # A malformed user only costs its posts their author's name.
+    pairs, _ = keep_good(
+        users.items() if users is not None else (),
+        lambda user: (user["id"].string(), (user["username"].string(), user.opt_str("name"))),
+    )
+    return dict(pairs)
 
 
 def _text(tweet: Node) -> tuple[str, Entities]:
@@ -100,10 +110,10 @@ def parse(payload: bytes | str, observed_at: datetime) -> Page:
         raise SourceError(NAME, f"search failed: {detail or 'unspecified error'}")
     tweets = list(data.items()) if data is not None else []
     users = _users(root)
-    posts = [_post(t, users, observed_at) for t in tweets]
+    posts, dropped = keep_good(tweets, lambda tweet: _post(tweet, users, observed_at))
     meta = root.get("meta")
     token = meta.opt_str("next_token") if meta is not None else ""
-    return Page(Batch(posts=tuple(p for p in posts if p)), len(tweets), token or None)
+    return Page(Batch(posts=tuple(posts), dropped=dropped), len(tweets), token or None)
 
 
 def _params(start: datetime, size: int, token: str | None) -> dict[str, str]:
@@ -130,6 +140,7 @@ async def fetch(ctx: FetchContext) -> FetchResult:
     start = ctx.now - timedelta(hours=config.x_lookback_hours)
     budget, read, token = config.x_read_budget, 0, None
     posts: dict[str, SocialPost] = {}
+    dropped = Dropped()
     while budget - read >= MIN_PAGE:
         ctx.step("recent search", read, budget)
         size = min(MAX_PAGE, budget - read)
@@ -140,11 +151,12 @@ async def fetch(ctx: FetchContext) -> FetchResult:
         page = parse(expect_ok(response, NAME).content, ctx.now)
         read += page.read
         posts.update((p.post_id, p) for p in page.batch.posts)
+        dropped += page.batch.dropped
         if page.next_token is None or page.read == 0:
             break
         token = page.next_token
     note = f"{len(posts)} posts linking arXiv; {read} of {budget} reads used"
-    return FetchResult(Batch(posts=tuple(posts.values())), {}, note)
+    return FetchResult(Batch(posts=tuple(posts.values()), dropped=dropped), {}, note)
 
 
 def _needs_token(settings: Settings) -> str | None:

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
-from bot.sources.arxiv_api import fetch_papers, parse
-from bot.sources.base import ParseError, SourceError
+from bot.sources.arxiv_api import fetch_papers, parse, parse_page
+from bot.sources.base import SourceError
 from bot.sources.orchestrator import make_http
 
 from .conftest import FakeClock, Router, make_settings, payload_response, read_payload
@@ -58,14 +58,15 @@ def test_error_feed_raises_its_message() -> None:
         parse(read_payload("arxiv_api_error.xml"))
 
 
-def test_entry_without_times_is_a_parse_error() -> None:
+def test_an_entry_without_times_is_dropped_and_counted() -> None:
     bad = (
         read_payload("arxiv_api_old_style.xml")
         .replace(b"<published>", b"<x>")
         .replace(b"</published>", b"</x>")
     )
-    with pytest.raises(ParseError, match=r"entry\[0\]: no <published>"):
-        parse(bad)
+    papers, dropped = parse_page(bad)
+    assert papers == ()
+    assert dropped.count == 1 and dropped.reasons[0] == "entry[0]: no <published>"
 
 
 async def test_ids_are_asked_100_at_a_time_with_max_results(clock: FakeClock) -> None:
@@ -83,9 +84,9 @@ async def test_ids_are_asked_100_at_a_time_with_max_results(clock: FakeClock) ->
     client = httpx.AsyncClient(transport=httpx.MockTransport(router))
     http = make_http(client, make_settings(), clock)
     ids = [f"2402.{n:05d}" for n in range(1, 251)]
-    found, dropped = await fetch_papers(http, "https://export.arxiv.test/api/query", ids)
+    found = await fetch_papers(http, "https://export.arxiv.test/api/query", ids)
     assert [len(a) for a in asked] == [100, 100, 50]
-    assert list(found) == ids and dropped == []
+    assert list(found.papers) == ids and found.missing == []
 
 
 async def test_silently_dropped_ids_are_asked_once_more_then_reported(
@@ -99,9 +100,9 @@ async def test_silently_dropped_ids_are_asked_once_more_then_reported(
     )
     http = make_http(client, make_settings(), clock)
     ids = ["2402.01001", "2402.01002", "2402.00500", "2310.12345", "2305.00001"]
-    found, dropped = await fetch_papers(http, "https://export.arxiv.test/api/query", ids)
-    assert dropped == ["2402.01002"]
-    assert set(found) == set(ids) - {"2402.01002"}
+    found = await fetch_papers(http, "https://export.arxiv.test/api/query", ids)
+    assert found.missing == ["2402.01002"]
+    assert set(found.papers) == set(ids) - {"2402.01002"}
     second = parse_qs(router.seen[1].request.url.query.decode())
     assert second["id_list"] == ["2402.01002"]
 

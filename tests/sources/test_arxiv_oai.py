@@ -74,7 +74,10 @@ async def test_catch_up_follows_tokens_filters_categories_and_marks_new_papers(
         payload_response("arxiv_oai_last_page.xml"),
     )
     http = make_http(client, make_settings(), clock)
-    papers = await catch_up(http, "https://oai.arxiv.test/oai", date(2024, 2, 5), ("cs.LG",))
+    papers, dropped = await catch_up(
+        http, "https://oai.arxiv.test/oai", date(2024, 2, 5), ("cs.LG",)
+    )
+    assert dropped.count == 0
     by_id = {p.arxiv_id: p for p in papers}
     assert set(by_id) == {"2402.01001", "2310.12345", "2402.00500"}  # cs.PL paper left out
     assert by_id["2402.01001"].announced == date(2024, 2, 5)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
 
-from bot.sources.arxiv_rss import feed_url, parse
+from bot.sources.arxiv_rss import feed_url, parse, read
 from bot.sources.base import ParseError
 
 from .conftest import read_payload
@@ -73,10 +74,6 @@ def test_feed_url_joins_categories_with_plus() -> None:
     [
         (b"<rss><channel><item><title>t", "not well-formed XML"),
         (b"<feed/>", "not an RSS feed"),
-        (
-            b"<rss><channel><item><title>x</title><guid>nope</guid></item></channel></rss>",
-            r"item\[0\]: no arXiv id",
-        ),
         (b"<rss><channel><pubDate>yesterday</pubDate></channel></rss>", "channel.pubDate"),
         (b'<!DOCTYPE r [<!ENTITY a "aaaa">]><rss/>', "document type"),
     ],
@@ -85,3 +82,35 @@ def test_malformed_feeds_raise_a_clear_parse_error(payload: bytes, message: str)
     with pytest.raises(ParseError, match=message) as caught:
         parse(payload)
     assert caught.value.source == "arxiv"
+
+
+def test_a_malformed_item_is_dropped_and_counted_and_the_listing_kept() -> None:
+    feed = read_payload("arxiv_rss_listing.xml").replace(
+        b"<item>", b"<item><title>x</title><guid>nope</guid></item><item>", 1
+    )
+    listing = parse(feed)
+    assert len(listing.items) == len(parse(read_payload("arxiv_rss_listing.xml")).items)
+    assert listing.dropped.count == 1
+    assert listing.dropped.reasons[0].startswith("item[0]: no arXiv id")
+
+
+def test_a_utf16_feed_with_a_document_type_is_refused() -> None:
+    feed = '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE r [<!ENTITY a "x">]><rss/>'
+    for data in (feed.encode("utf-16"), feed.encode("utf-16-le"), feed.encode("utf-16-be")):
+        with pytest.raises(ParseError, match="document type"):
+            parse(data)
+
+
+def test_a_utf16_feed_without_a_document_type_parses() -> None:
+    feed = read_payload("arxiv_rss_listing.xml").decode().replace("UTF-8", "UTF-16")
+    assert len(parse(feed.encode("utf-16")).items) == 5
+
+
+async def test_the_streamed_feed_parses_as_the_whole_one_does() -> None:
+    data = read_payload("arxiv_rss_listing.xml")
+
+    async def trickle() -> AsyncIterator[bytes]:
+        for start in range(0, len(data), 7):
+            yield data[start : start + 7]
+
+    assert await read(trickle()) == parse(data)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
@@ -101,9 +102,13 @@ LINKED = {"createdAt": "2024-02-05T00:00:00Z", "embed": {"external": {"uri": ARX
         ),
     ],
 )
-def test_malformed_post_views_raise_a_parse_error(view: dict[str, object], message: str) -> None:
-    with pytest.raises(ParseError, match=message):
-        parse(json.dumps({"posts": [view]}), MONDAY_MORNING)
+def test_a_malformed_post_view_is_dropped_and_counted_and_the_others_kept(
+    view: dict[str, object], message: str
+) -> None:
+    good = {"uri": "at://d/app.bsky.feed.post/2", "author": {"handle": "a"}, "record": LINKED}
+    page = parse(json.dumps({"posts": [view, good]}), MONDAY_MORNING)
+    assert [p.post_id for p in page.batch.posts] == ["at://d/app.bsky.feed.post/2"]
+    assert page.batch.dropped.count == 1 and re.search(message, page.batch.dropped.reasons[0])
 
 
 def test_posts_that_are_not_an_array_raise_a_parse_error() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 import io
-from datetime import date
+import json
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -12,11 +13,24 @@ import pytest
 
 from bot.config import Settings
 from bot.sources.cli import add_commands, run_fetch, run_sources
-from bot.sources.health import record_failure, source_migrations
+from bot.sources.health import (
+    record_failure,
+    record_refresh,
+    record_refresh_skipped,
+    source_migrations,
+)
 from bot.sources.progress import BarListener, LineListener, listener_for
 from bot.store import Store
 
-from .conftest import MONDAY_MORNING, FakeClock, Router, make_settings, payload_response, respond
+from .conftest import (
+    MONDAY_MORNING,
+    FakeClock,
+    Router,
+    make_settings,
+    payload_response,
+    read_payload,
+    respond,
+)
 from .test_orchestrator import api_entries, hf_answer
 
 
@@ -184,3 +198,37 @@ def test_sources_table_on_a_terminal_escapes_server_text(
     table = out.getvalue()
     assert "last success" in table and "arxiv-lookup" in table
     assert "HTTP 500: [bold]boom[/bold]" in table
+
+
+def test_sources_says_when_a_scheduled_refresh_was_skipped_and_why(tmp_path: Path) -> None:
+    settings = settings_for(tmp_path)
+    store = Store(settings.env.hotpapers_db)
+    store.migrate(source_migrations)
+    later = MONDAY_MORNING + timedelta(hours=2)
+    record_refresh(store, MONDAY_MORNING, None)
+    record_refresh_skipped(store, later, "the refresh started at 2024-02-05T14:00:00 is running")
+    store.close()
+    out = io.StringIO()
+    run_sources(parser().parse_args(["sources"]), settings, out)
+    assert out.getvalue().splitlines()[-1] == (
+        "scheduled refresh: last started 2024-02-05T14:00:00Z, still running (or stopped"
+        " before it finished); skipped 1 time, last at 2024-02-05T16:00:00Z (the refresh"
+        " started at 2024-02-05T14:00:00 is running)"
+    )
+
+
+def test_sources_counts_the_malformed_records_the_last_run_dropped(
+    tmp_path: Path, transport: httpx.MockTransport
+) -> None:
+    hits = json.loads(read_payload("hn_algolia.json"))
+    hits["hits"][0]["num_comments"] = -1
+    router: Router = transport.handler  # type: ignore[assignment]
+    router.add("hn.test", "/api/v1/search_by_date", respond(200, json.dumps(hits)))
+    settings = settings_for(tmp_path)
+    out = io.StringIO()
+    assert run_fetch(parser().parse_args(["fetch"]), settings, out, transport=transport) == 0
+    assert "hackernews: 2 posts (1 request, " in out.getvalue()
+    assert "1 malformed record dropped (hits[0].num_comments: a count cannot be" in out.getvalue()
+    shown = io.StringIO()
+    run_sources(parser().parse_args(["sources"]), settings, shown)
+    assert "0 papers, 2 posts, 0 signals, 1 malformed dropped" in shown.getvalue()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
@@ -51,16 +52,46 @@ def test_page_meta() -> None:
     [
         ('{"hits": {}}', "hits: expected an array"),
         ('{"nbHits": 1}', "hits: missing"),
-        ('{"hits": [{"objectID": "1", "created_at_i": "soon"}]}', "created_at_i"),
-        (
-            '{"hits": [{"objectID": 5, "created_at_i": 1, "url": "https://arxiv.org/abs/2402.01001"}]}',
-            "objectID",
-        ),
     ],
 )
 def test_malformed_answers_raise_a_parse_error(payload: str, message: str) -> None:
     with pytest.raises(ParseError, match=message):
         parse(payload, MONDAY_MORNING)
+
+
+GOOD_HIT = {
+    "objectID": "7",
+    "created_at_i": 1707100000,
+    "url": "https://arxiv.org/abs/2402.01001",
+    "title": "Good",
+    "points": 3,
+}
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ({"objectID": "1", "created_at_i": "soon"}, r"hits\[0\]\.created_at_i"),
+        ({**GOOD_HIT, "objectID": 5}, r"hits\[0\]\.objectID: expected a string"),
+        ({**GOOD_HIT, "objectID": "6", "points": -4}, r"hits\[0\]\.points: a count cannot be"),
+        ({**GOOD_HIT, "objectID": "6", "title": ["x"]}, r"hits\[0\]\.title"),
+    ],
+)
+def test_a_malformed_hit_is_dropped_and_counted_and_the_rest_of_the_page_kept(
+    bad: dict[str, object], reason: str
+) -> None:
+    page = parse(json.dumps({"hits": [bad, GOOD_HIT]}), MONDAY_MORNING)
+    assert [p.post_id for p in page.batch.posts] == ["7"]
+    assert page.batch.dropped.count == 1
+    assert re.search(reason, page.batch.dropped.reasons[0])
+    assert page.hits == 2
+
+
+def test_a_lone_surrogate_or_control_characters_in_a_title_are_cleaned_not_fatal() -> None:
+    hit = {**GOOD_HIT, "title": "Caf\ud800 \x1b[31mred\x07 \u202eevil"}
+    page = parse(json.dumps({"hits": [hit]}), MONDAY_MORNING)  # JSON escapes: \ud800, \u001b
+    assert page.batch.dropped.count == 0
+    assert page.batch.posts[0].text == "Caf\ufffd [31mred evil"
 
 
 async def test_fetch_asks_for_arxiv_stories_since_the_lookback(

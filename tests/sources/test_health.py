@@ -32,10 +32,12 @@ def test_tables_are_created_by_the_sources_migration_set(store: Store) -> None:
 
 def test_success_records_counts_note_and_cursor(store: Store) -> None:
     _store(store)
-    record_success(store, "arxiv", T0, (5, 0, 0), requests=3, note="listing", cursor={"etag": "e"})
+    cursor = {"etag": "e"}
+    record_success(store, "arxiv", T0, (5, 0, 0), requests=3, dropped=1, note="l", cursor=cursor)
     health = read_health(store)["arxiv"]
-    assert (health.last_status, health.last_success, health.last_note) == ("ok", T0, "listing")
+    assert (health.last_status, health.last_success, health.last_note) == ("ok", T0, "l")
     assert (health.papers, health.posts, health.signals, health.requests) == (5, 0, 0, 3)
+    assert health.dropped == 1
     assert (health.runs, health.failures, health.consecutive_failures) == (1, 0, 0)
     assert load_cursor(store, "arxiv") == {"etag": "e"}
 

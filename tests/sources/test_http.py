@@ -3,17 +3,29 @@
 from __future__ import annotations
 
 import asyncio
+import errno
+import gzip
 import itertools
+import socket
+import ssl
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import httpx
 import pytest
 
-from bot.sources.base import SourceError
-from bot.sources.http import PoliteHttp, RetryPolicy, host_key, retry_after, user_agent
+from bot.retry import RetryPolicy
+from bot.sources.errors import (
+    DeadlineError,
+    RedirectError,
+    SourceError,
+    TooLargeError,
+    UnreachableError,
+)
+from bot.sources.http import PoliteHttp, host_key, retry_after, user_agent
 
-from .conftest import FakeClock, Router, respond
+from .conftest import FakeClock, Handler, Router, respond
 
 ARXIV = "export.arxiv.test"
 
@@ -21,7 +33,7 @@ ARXIV = "export.arxiv.test"
 def make(
     client: httpx.AsyncClient, clock: FakeClock, *, retries: int = 4, spacing: float = 3.0
 ) -> PoliteHttp:
-    policy = RetryPolicy(max_retries=retries, base_delay=1.0, max_delay=8.0, max_wait=120.0)
+    policy = RetryPolicy(attempts=retries + 1, base=1.0, cap=8.0, max_wait=120.0)
     return PoliteHttp(
         client,
         contact="mailto:ops@example.org",
@@ -29,6 +41,7 @@ def make(
         policy=policy,
         spaced_hosts={ARXIV, "rss.arxiv.test"},
         spacing=spacing,
+        rand=lambda: 1.0,  # backoff at its ceiling, so waits are exact; jitter is tested apart
     )
 
 
@@ -233,3 +246,241 @@ async def test_arxiv_spacing_counts_from_when_a_request_really_went_out(
     # Sent at 1 s, the second may not go out before 4 s: it waited 3 s, then connected 1 s.
     assert clock.sleeps == [3.0]
     assert clock.elapsed == 5.0
+
+
+# -- bounds: what cannot heal, deadlines, sizes, redirects ---------------------------------
+
+
+def bounded_http(
+    client: httpx.AsyncClient,
+    clock: FakeClock,
+    *,
+    deadline: float = 120.0,
+    limit: int = 1000,
+    redirect_hosts: tuple[str, ...] = (),
+) -> PoliteHttp:
+    return PoliteHttp(
+        client,
+        contact="mailto:ops@example.org",
+        clock=clock,
+        policy=RetryPolicy(attempts=5, base=1.0, cap=8.0, max_wait=300.0),
+        request_deadline=deadline,
+        limits={"hackernews": limit},
+        redirect_hosts=redirect_hosts,
+        rand=lambda: 0.5,
+    )
+
+
+def no_such_host(request: httpx.Request) -> httpx.Response:
+    try:
+        raise socket.gaierror(-2, "Name or service not known")
+    except socket.gaierror as cause:
+        raise httpx.ConnectError(str(cause), request=request) from cause
+
+
+async def test_an_unknown_host_is_tried_twice_then_every_request_to_it_fails_at_once(
+    client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    router.add("hn.test", "/s", no_such_host)
+    http = bounded_http(client, clock)
+    with pytest.raises(UnreachableError) as caught:
+        await http.get("https://hn.test/s", source="hackernews")
+    assert caught.value.reason == "cannot reach hn.test (Name or service not known)"
+    assert len(router.seen) == 2 and clock.sleeps == [0.5]  # one retry, jittered
+    with pytest.raises(UnreachableError):
+        await http.get("https://hn.test/other", source="hackernews")
+    assert len(router.seen) == 2  # known unreachable for the rest of the run: not asked again
+
+
+async def test_a_refused_connection_counts_as_unreachable(
+    client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        try:
+            raise ConnectionRefusedError(errno.ECONNREFUSED, "Connect call failed")
+        except OSError as cause:
+            raise httpx.ConnectError("All connection attempts failed", request=request) from cause
+
+    router.add("hn.test", "/s", refuse)
+    with pytest.raises(UnreachableError, match=r"cannot reach hn.test \(Connection refused\)"):
+        await bounded_http(client, clock).get("https://hn.test/s", source="hackernews")
+    assert len(router.seen) == 2
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        httpx.UnsupportedProtocol("Request URL has an unsupported protocol 'file://'."),
+        httpx.ConnectError("certificate verify failed"),
+    ],
+)
+async def test_errors_that_cannot_heal_are_not_retried(
+    error: httpx.TransportError, client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    def fail(request: httpx.Request) -> httpx.Response:
+        if isinstance(error, httpx.ConnectError):
+            try:
+                raise ssl.SSLCertVerificationError("certificate verify failed")
+            except ssl.SSLError as cause:
+                raise error from cause
+        raise error
+
+    router.add("hn.test", "/s", fail)
+    with pytest.raises(SourceError):
+        await bounded_http(client, clock).get("https://hn.test/s", source="hackernews")
+    assert len(router.seen) == 1 and clock.sleeps == []
+
+
+async def test_backoff_has_full_jitter(
+    client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    router.add("hn.test", "/s", respond(503), respond(503), respond(200))
+    await bounded_http(client, clock).get("https://hn.test/s", source="hackernews")
+    assert clock.sleeps == [0.5, 1.0]  # half of each ceiling (1, 2) with rand() = 0.5
+
+
+async def test_retry_after_past_the_request_deadline_fails_at_once(
+    client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    router.add("hn.test", "/s", respond(503, **{"Retry-After": "299"}))
+    with pytest.raises(DeadlineError) as caught:
+        await bounded_http(client, clock).get("https://hn.test/s", source="hackernews")
+    assert caught.value.reason == (
+        "HTTP 503 from hn.test; waiting the 299 s the server asked would pass"
+        " the 120 s request deadline"
+    )
+    assert len(router.seen) == 1 and clock.sleeps == []
+
+
+async def test_a_retry_after_storm_ends_within_the_request_deadline(
+    client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    router.add("hn.test", "/s", respond(429, **{"Retry-After": "50"}))
+    with pytest.raises(DeadlineError, match="request deadline"):
+        await bounded_http(client, clock).get("https://hn.test/s", source="hackernews")
+    assert clock.sleeps == [50.0, 50.0] and clock.elapsed <= 120.0
+
+
+async def test_retry_after_past_the_source_deadline_fails_at_once(
+    client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    router.add("hn.test", "/s", respond(429, **{"Retry-After": "60"}))
+    http = bounded_http(client, clock)
+    with http.deadline("hackernews", 30.0), pytest.raises(DeadlineError) as caught:
+        await http.get("https://hn.test/s", source="hackernews")
+    assert "would pass the source's 30 s deadline" in caught.value.reason
+    assert clock.sleeps == []
+
+
+async def test_a_body_that_never_ends_is_cut_at_the_request_deadline(clock: FakeClock) -> None:
+    class Trickle(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            yield b"{"
+            await asyncio.Event().wait()  # and then nothing, for ever
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, stream=Trickle())
+
+    client = httpx.AsyncClient(transport=httpx.MockTransport(slow))
+    http = bounded_http(client, clock, deadline=0.2)
+    with pytest.raises(DeadlineError, match=r"waiting for hn.test to answer would pass"):
+        await http.get("https://hn.test/s", source="hackernews")
+
+
+async def test_a_body_announced_over_the_limit_is_refused_unread(
+    client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    big = httpx.ByteStream(bytes(5000))
+    router.add("hn.test", "/s", lambda r: httpx.Response(200, stream=big))
+    with pytest.raises(TooLargeError) as caught:
+        await bounded_http(client, clock).get("https://hn.test/s", source="hackernews")
+    assert caught.value.reason == "the answer from hn.test is larger than 0.001 MB on the wire"
+    assert len(router.seen) == 1  # not retried
+
+
+async def test_a_gzip_bomb_is_refused_once_it_inflates_past_the_limit(
+    client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    wire = gzip.compress(bytes(1_000_000))
+    headers = {"Content-Encoding": "gzip"}
+    stream = httpx.ByteStream(wire)
+    router.add("hn.test", "/s", lambda r: httpx.Response(200, headers=headers, stream=stream))
+    http = bounded_http(client, clock, limit=100_000)
+    with pytest.raises(TooLargeError, match=r"larger than 0\.1 MB decompressed"):
+        await http.get("https://hn.test/s", source="hackernews")
+
+
+async def test_a_compressed_body_within_the_limit_is_decoded(
+    client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    headers = {"Content-Encoding": "gzip"}
+    stream = httpx.ByteStream(gzip.compress(b'{"hits": []}'))
+    router.add("hn.test", "/s", lambda r: httpx.Response(200, headers=headers, stream=stream))
+    response = await bounded_http(client, clock).get("https://hn.test/s", source="hackernews")
+    assert response.json() == {"hits": []} and "content-encoding" not in response.headers
+
+
+def redirect(location: str, status: int = 302) -> Handler:
+    return respond(status, Location=location)
+
+
+async def test_a_redirect_on_the_same_host_is_followed(
+    client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    router.add("hn.test", "/old", redirect("/new"))
+    router.add("hn.test", "/new", respond(200, "moved"))
+    response = await bounded_http(client, clock).get("https://hn.test/old", source="hackernews")
+    assert response.text == "moved"
+    assert [s.request.url.path for s in router.seen] == ["/old", "/new"]
+
+
+@pytest.mark.parametrize(
+    ("location", "reason"),
+    [
+        ("https://elsewhere.test/x", "redirect from hn.test to another host refused"),
+        ("file:///etc/passwd", "only http(s) is followed"),
+        ("http://hn.test/plain", "redirect from https to 'http://hn.test/plain' refused"),
+    ],
+)
+async def test_a_redirect_off_the_host_or_off_http_fails_at_once(
+    location: str, reason: str, client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    router.add("hn.test", "/s", redirect(location))
+    with pytest.raises(RedirectError) as caught:
+        await bounded_http(client, clock).get("https://hn.test/s", source="hackernews")
+    assert reason in caught.value.reason
+    assert len(router.seen) == 1 and clock.sleeps == []  # never retried
+
+
+async def test_an_allowed_host_is_followed_without_the_credentials(
+    client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    router.add("hn.test", "/s", redirect("https://mirror.test/s"))
+    router.add("mirror.test", "/s", respond(200, "mirrored"))
+    http = bounded_http(client, clock, redirect_hosts=("mirror.test",))
+    headers = {"Authorization": "Bearer secret"}
+    response = await http.get("https://hn.test/s", source="hackernews", headers=headers)
+    assert response.text == "mirrored"
+    first, second = (s.request for s in router.seen)
+    assert first.headers["authorization"] == "Bearer secret"
+    assert "authorization" not in second.headers and second.headers["host"] == "mirror.test"
+
+
+async def test_a_redirect_loop_ends(
+    client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    router.add("hn.test", "/s", redirect("/s"))
+    with pytest.raises(RedirectError, match="more than 5 redirects"):
+        await bounded_http(client, clock).get("https://hn.test/s", source="hackernews")
+
+
+async def test_a_303_after_a_post_is_followed_with_a_get(
+    client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    router.add("hn.test", "/login", redirect("/done", 303))
+    router.add("hn.test", "/done", respond(200, "ok"))
+    http = bounded_http(client, clock)
+    await http.post("https://hn.test/login", source="hackernews", json={"a": 1})
+    second = router.seen[1].request
+    assert second.method == "GET" and second.content == b""
+    assert "content-type" not in second.headers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from urllib.parse import parse_qs
 
@@ -46,16 +47,35 @@ def test_only_papers_no_posts() -> None:
     ("payload", "message"),
     [
         ('{"error": "Invalid date"}', "expected an array"),
-        ('[{"paper": {"id": "2402.01001", "upvotes": "many"}}]', r"\[0\]\.paper\.upvotes"),
-        ('[{"numComments": 1}]', r"\[0\]\.paper: missing"),
-        ('[{"paper": {"id": "not-an-id"}}]', "not an arXiv id"),
-        ('[{"paper": {"id": "2402.01001", "upvotes": -3}}]', "cannot be negative"),
         ("[{", "not valid JSON"),
     ],
 )
 def test_malformed_answers_raise_a_parse_error_naming_the_field(payload: str, message: str) -> None:
     with pytest.raises(ParseError, match=message):
         parse(payload, MONDAY_MORNING)
+
+
+GOOD = {"paper": {"id": "2402.09999", "upvotes": 5}, "numComments": 1}
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ({"paper": {"id": "2402.01001", "upvotes": "many"}}, r"\[0\]\.paper\.upvotes"),
+        ({"numComments": 1}, r"\[0\]\.paper: missing"),
+        ({"paper": {"id": "not-an-id"}}, "not an arXiv id"),
+        ({"paper": {"id": "2402.01001", "upvotes": -1}}, "cannot be negative"),
+    ],
+)
+def test_a_malformed_item_is_dropped_and_counted_and_the_other_items_kept(
+    bad: dict[str, object], reason: str
+) -> None:
+    batch = parse(json.dumps([bad, GOOD]), MONDAY_MORNING)
+    assert {(s.arxiv_id, s.metric) for s in batch.signals} == {
+        ("2402.09999", "upvotes"),
+        ("2402.09999", "comments"),
+    }
+    assert batch.dropped.count == 1 and re.search(reason, batch.dropped.reasons[0])
 
 
 async def test_fetch_looks_back_day_by_day(

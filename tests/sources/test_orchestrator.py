@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -13,8 +14,9 @@ import httpx
 import pytest
 
 from bot.sources import orchestrator
-from bot.sources.health import load_cursor, read_health
-from bot.sources.orchestrator import UnknownSourceError, fetch_sources, refresh
+from bot.sources.base import FetchContext, FetchResult
+from bot.sources.health import load_cursor, read_health, read_refreshes
+from bot.sources.orchestrator import Refresher, UnknownSourceError, fetch_sources, refresh
 from bot.sources.registry import registered
 from bot.store import Store
 
@@ -97,13 +99,29 @@ async def test_one_source_failing_never_stops_the_others(
 async def test_a_malformed_payload_stores_nothing_of_that_source(
     live: Router, client: httpx.AsyncClient, clock: FakeClock, store: Store
 ) -> None:
-    hits = json.loads(read_payload("hn_algolia.json"))
-    hits["hits"][-1]["points"] = "lots"  # the last hit is bad; the first three were fine
-    live.add("hn.test", "/api/v1/search_by_date", respond(200, json.dumps(hits)))
+    live.add("hn.test", "/api/v1/search_by_date", respond(200, '{"hits": {"not": "a list"}}'))
     report = await fetch_sources(store, SETTINGS, client, clock=clock)
     (failed,) = report.failed
-    assert failed.detail == "hits[3].points: expected a number, got a string"
+    assert failed.detail == "hits: expected an array, got an object"
     assert store.counts()["posts"] == 0
+
+
+async def test_a_malformed_record_is_dropped_counted_and_reported_and_the_rest_stored(
+    live: Router, client: httpx.AsyncClient, clock: FakeClock, store: Store
+) -> None:
+    hits = json.loads(read_payload("hn_algolia.json"))
+    hits["hits"][0]["points"] = "lots"  # the first hit is bad; the other three are fine
+    hits["hits"][1]["title"] = "Lone \ud800 surrogate"  # cleaned, not dropped
+    live.add("hn.test", "/api/v1/search_by_date", respond(200, json.dumps(hits)))
+    report = await fetch_sources(store, SETTINGS, client, clock=clock)
+    assert report.ok
+    (hn,) = (r for r in report.sources if r.source == "hackernews")
+    assert hn.posts == 2 and hn.dropped.count == 1
+    assert hn.summary().endswith(
+        "1 malformed record dropped (hits[0].points: expected a number, got a string)"
+    )
+    assert store.counts()["posts"] == 2
+    assert read_health(store)["hackernews"].dropped == 1
 
 
 async def test_sources_without_credentials_are_skipped_and_say_why(
@@ -270,3 +288,65 @@ async def test_a_failure_to_record_a_failure_still_reports_and_spares_the_others
         ("hackernews", "could not store the batch: database is locked")
     ]
     assert "arxiv" in report.contributed and "huggingface" in report.contributed
+
+
+async def test_a_hung_source_fails_at_its_deadline_and_the_others_are_stored(
+    live: Router,
+    client: httpx.AsyncClient,
+    clock: FakeClock,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def hang(ctx: object) -> object:
+        await asyncio.Event().wait()  # a source stuck outside HTTP: only the backstop ends it
+        raise AssertionError("unreachable")
+
+    sources = registered()
+    sources["hackernews"] = replace(sources["hackernews"], fetch=hang)  # type: ignore[arg-type]
+    monkeypatch.setattr("bot.sources.orchestrator.registered", lambda: sources)
+    settings = make_settings(
+        enabled=FREE,
+        huggingface_lookback_days=1,
+        arxiv_delay_seconds=0,  # the fake clock would spend the 0.2 s on arXiv's spacing
+        source_deadline_seconds=0.2,
+    )
+    report = await fetch_sources(store, settings, client, clock=clock)
+    assert [(r.source, r.detail) for r in report.failed] == [
+        ("hackernews", "stopped at the source's 0.2 s deadline")
+    ]
+    assert {"arxiv", "huggingface", "arxiv-lookup"} <= set(report.contributed)
+    assert store.counts()["papers"] == 6
+    assert read_health(store)["hackernews"].last_status == "failed"
+
+
+async def test_a_refresh_due_while_one_runs_is_skipped_and_recorded(
+    live: Router,
+    client: httpx.AsyncClient,
+    clock: FakeClock,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+    original = registered()["hackernews"].fetch
+
+    async def slow(ctx: FetchContext) -> FetchResult:
+        started.set()
+        await release.wait()
+        return await original(ctx)
+
+    sources = registered()
+    sources["hackernews"] = replace(sources["hackernews"], fetch=slow)
+    monkeypatch.setattr("bot.sources.orchestrator.registered", lambda: sources)
+    refresher = Refresher(store, SETTINGS, client, clock=clock)
+    first = asyncio.create_task(refresher())
+    await started.wait()
+    skipped = await refresher()
+    assert skipped.skipped.startswith("the refresh started at 2024-02-05T14:00:00")
+    assert skipped.headline().startswith("fetch: skipped: the refresh started at")
+    release.set()
+    report = await first
+    assert report.ok and not report.skipped
+    record = read_refreshes(store)
+    assert record.skipped == 1 and record.last_skip_reason == skipped.skipped
+    assert record.last_started is not None and record.last_finished is not None
+    assert (await refresher()).ok  # the lock was let go: the next refresh runs

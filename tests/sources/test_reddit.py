@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs
 
@@ -69,14 +70,30 @@ def test_token_answer() -> None:
     ("payload", "message"),
     [
         ('{"kind": "Listing"}', "data: missing"),
-        ('{"data": {"children": [{"kind": "t3"}]}}', r"children\[0\]\.data: missing"),
-        ('{"data": {"children": [{"data": {"created_utc": "yesterday"}}]}}', "created_utc"),
+        ('{"data": {"children": {}}}', r"children: expected an array"),
         ('{"error": 401, "message": "Unauthorized"}', "data: missing"),
     ],
 )
 def test_malformed_answers_raise_a_parse_error(payload: str, message: str) -> None:
     with pytest.raises(ParseError, match=message):
         parse(payload, MONDAY_MORNING)
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ({"kind": "t3"}, r"children\[0\]\.data: missing"),
+        ({"data": {"created_utc": "yesterday"}}, "created_utc"),
+    ],
+)
+def test_a_malformed_post_is_dropped_and_counted_and_the_page_kept(
+    bad: dict[str, object], reason: str
+) -> None:
+    listing = json.loads(read_payload("reddit_domain_new.json"))
+    listing["data"]["children"].insert(0, bad)
+    page = parse(json.dumps(listing), MONDAY_MORNING)
+    assert {p.post_id for p in page.batch.posts} == set(_posts())
+    assert page.batch.dropped.count == 1 and re.search(reason, page.batch.dropped.reasons[0])
 
 
 def test_not_configured_without_client_credentials() -> None:

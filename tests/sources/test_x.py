@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from urllib.parse import parse_qs
 
 import httpx
@@ -71,17 +72,32 @@ LINKING = {"entities": {"urls": [{"expanded_url": "https://arxiv.org/abs/2402.01
     ("data", "message"),
     [
         ({}, "data: expected an array"),
-        ([{"id": "1", **LINKING}], r"data\[0\]\.public_metrics: missing"),
-        (
-            [{"id": "1", "public_metrics": {"like_count": True}, **LINKING}],
-            "like_count: expected a number, got a boolean",
-        ),
-        ([{"id": 1, "public_metrics": {}, **LINKING}], r"data\[0\]\.id: expected a string"),
+        ("x", "data: expected an array"),
     ],
 )
 def test_malformed_answers_raise_a_parse_error(data: object, message: str) -> None:
     with pytest.raises(ParseError, match=message):
         parse(json.dumps({"data": data}), MONDAY_MORNING)
+
+
+@pytest.mark.parametrize(
+    ("bad", "reason"),
+    [
+        ({"id": "1", **LINKING}, r"data\[0\]\.public_metrics: missing"),
+        (
+            {"id": "1", "public_metrics": {"like_count": True}, **LINKING},
+            "like_count: expected a number, got a boolean",
+        ),
+        ({"id": 1, "public_metrics": {}, **LINKING}, r"data\[0\]\.id: expected a string"),
+    ],
+)
+def test_a_malformed_post_is_dropped_and_counted_and_the_others_kept(
+    bad: dict[str, object], reason: str
+) -> None:
+    good = {"id": "2", "public_metrics": {"like_count": 4}, **LINKING}
+    page = parse(json.dumps({"data": [bad, good]}), MONDAY_MORNING)
+    assert [p.post_id for p in page.batch.posts] == ["2"] and page.read == 2
+    assert page.batch.dropped.count == 1 and re.search(reason, page.batch.dropped.reasons[0])
 
 
 def test_not_configured_without_a_token() -> None:
