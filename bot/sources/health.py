@@ -224,9 +224,9 @@ class Refreshes:
 
 def record_refresh(store: Store, started: datetime, finished: datetime | None) -> None:
     """Record that a scheduled refresh started (finished is None) or finished."""
-    with store.lock, store.db.atomic():
-        store.db.execute("INSERT OR IGNORE INTO source_refreshes (id) VALUES (1)")
-        store.db.execute(
+    with store.transaction() as tx:
+        tx.execute("INSERT OR IGNORE INTO source_refreshes (id) VALUES (1)")
+        tx.execute(
             "UPDATE source_refreshes SET last_started = ?, last_finished = ? WHERE id = 1",
             (to_iso(started), to_iso(finished) if finished else None),
         )
@@ -234,9 +234,9 @@ def record_refresh(store: Store, started: datetime, finished: datetime | None) -
 
 def record_refresh_skipped(store: Store, at: datetime, reason: str) -> None:
     """Record a scheduled refresh that did not run, and why."""
-    with store.lock, store.db.atomic():
-        store.db.execute("INSERT OR IGNORE INTO source_refreshes (id) VALUES (1)")
-        store.db.execute(
+    with store.transaction() as tx:
+        tx.execute("INSERT OR IGNORE INTO source_refreshes (id) VALUES (1)")
+        tx.execute(
             "UPDATE source_refreshes SET skipped = skipped + 1, last_skipped = ?,"
             " last_skip_reason = ? WHERE id = 1",
             (to_iso(at), reason),
@@ -245,11 +245,9 @@ def record_refresh_skipped(store: Store, at: datetime, reason: str) -> None:
 
 def read_refreshes(store: Store) -> Refreshes:
     """The scheduled refresh's record (all empty before the first one)."""
-    with store.lock:
-        rows = list(store.db.query("SELECT * FROM source_refreshes WHERE id = 1"))
-    if not rows:
+    row = store.query_one("SELECT * FROM source_refreshes WHERE id = 1")
+    if row is None:
         return Refreshes(None, None, 0, None, "")
-    row = rows[0]
     return Refreshes(
         last_started=opt_time(row["last_started"]),
         last_finished=opt_time(row["last_finished"]),
