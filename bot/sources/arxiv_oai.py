@@ -13,7 +13,14 @@ from bot.models import Paper
 from bot.sources.base import NONE_DROPPED, Dropped
 from bot.sources.errors import ParseError, SourceError
 from bot.sources.http import Body, PoliteHttp, expect_ok_streamed
-from bot.sources.payload import XmlStream, arxiv_id_of, attr_of, parse_rfc2822, squash, text_of
+from bot.sources.payload import (
+    RecordStream,
+    arxiv_id_of,
+    attr_of,
+    parse_rfc2822,
+    squash,
+    text_of,
+)
 
 __all__ = ["Page", "catch_up", "oai_sets", "parse", "read"]
 
@@ -82,73 +89,38 @@ def _record(record: ET.Element, where: str) -> tuple[Paper, int] | None:
     return paper, len(versions)
 
 
-class _Reader:
-    """Builds a page from a ListRecords answer as it streams in, letting each record go."""
+def _stream() -> RecordStream[tuple[Paper, int]]:
+    """A reader of ListRecords' records, each parsed as it ends."""
+    return RecordStream(SOURCE, f"{_OAI}record", _record, lambda r: r.find(f"{_OAI}ListRecords"))
 
-    def __init__(self) -> None:
-        self.xml = XmlStream(SOURCE)
-        self.papers: list[tuple[Paper, int]] = []
-        self.dropped = Dropped()
-        self.seen = 0
 
-    def _listing(self) -> ET.Element | None:
-        """The ListRecords element, once it has started."""
-        root = self.xml.root
-        return root.find(f"{_OAI}ListRecords") if root is not None else None
-
-    def take(self, elements: Iterable[ET.Element]) -> None:
-        """Parse the records that ended, then drop them from the tree."""
-        for element in elements:
-            if element.tag != f"{_OAI}record":
-                continue
-            where = f"record[{self.seen}]"
-            self.seen += 1
-            try:
-                parsed = _record(element, where)
-            except ParseError as error:
-                self.dropped += Dropped(1, (error.reason,))
-            else:
-                if parsed is not None:
-                    self.papers.append(parsed)
-            listing = self._listing()
-            if listing is not None and any(child is element for child in listing):
-                listing.remove(element)
-
-    def page(self) -> Page:
-        """The page, once the whole answer was read."""
-        root = self.xml.root
-        if root is None or root.tag != f"{_OAI}OAI-PMH":
-            tag = root.tag if root is not None else ""
-            raise ParseError(SOURCE, f"not an OAI-PMH response (root element {tag[:40]!r})")
-        error = root.find(f"{_OAI}error")
-        if error is not None:
-            if error.get("code") == "noRecordsMatch":
-                return Page((), None)
-            code = attr_of(error, "code")
-            raise SourceError(SOURCE, f"OAI-PMH error {code}: {squash(text_of(error))}")
-        listing = self._listing()
-        if listing is None:
-            raise ParseError(SOURCE, "no ListRecords element")
-        token = squash(text_of(listing.find(f"{_OAI}resumptionToken"))) or None
-        return Page(tuple(self.papers), token, self.dropped)
+def _page(stream: RecordStream[tuple[Paper, int]], root: ET.Element) -> Page:
+    """The page, once the whole answer was read."""
+    if root.tag != f"{_OAI}OAI-PMH":
+        raise ParseError(SOURCE, f"not an OAI-PMH response (root element {root.tag[:40]!r})")
+    error = root.find(f"{_OAI}error")
+    if error is not None:
+        if error.get("code") == "noRecordsMatch":
+            return Page((), None)
+        code = attr_of(error, "code")
+        raise SourceError(SOURCE, f"OAI-PMH error {code}: {squash(text_of(error))}")
+    listing = root.find(f"{_OAI}ListRecords")
+    if listing is None:
+        raise ParseError(SOURCE, "no ListRecords element")
+    token = squash(text_of(listing.find(f"{_OAI}resumptionToken"))) or None
+    return Page(tuple(stream.records), token, stream.dropped)
 
 
 def parse(payload: bytes | str) -> Page:
     """Parse a ListRecords response; noRecordsMatch is an empty page, other errors raise."""
-    reader = _Reader()
-    data = payload.encode() if isinstance(payload, str) else payload
-    reader.take(reader.xml.feed(data))
-    reader.take(reader.xml.close())
-    return reader.page()
+    stream = _stream()
+    return _page(stream, stream.parse(payload))
 
 
 async def read(chunks: AsyncIterable[bytes]) -> Page:
     """parse() as the answer streams in."""
-    reader = _Reader()
-    async for chunk in chunks:
-        reader.take(reader.xml.feed(chunk))
-    reader.take(reader.xml.close())
-    return reader.page()
+    stream = _stream()
+    return _page(stream, await stream.read(chunks))
 
 
 async def _read_page(response: httpx.Response, body: Body) -> Page:

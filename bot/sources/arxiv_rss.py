@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterable, Iterable
+from collections.abc import AsyncIterable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -11,7 +11,7 @@ from bot.models import Paper
 from bot.sources.base import NONE_DROPPED, Dropped
 from bot.sources.calendar import EASTERN
 from bot.sources.errors import ParseError
-from bot.sources.payload import XmlStream, arxiv_id_of, parse_rfc2822, squash, text_of
+from bot.sources.payload import RecordStream, arxiv_id_of, parse_rfc2822, squash, text_of
 
 __all__ = ["NEW_TYPES", "Listing", "ListingItem", "feed_url", "parse", "read"]
 
@@ -98,66 +98,32 @@ def _channel_day(channel: ET.Element) -> date | None:
     return parse_rfc2822(text, SOURCE, "channel.pubDate").astimezone(EASTERN).date()
 
 
-class _Reader:
-    """Builds a listing from a feed as it streams in: each item is parsed, then let go."""
+def _stream() -> RecordStream[ListingItem]:
+    """A reader of the feed's items, each parsed as it ends."""
+    return RecordStream(SOURCE, "item", _item, lambda root: root.find("channel"))
 
-    def __init__(self) -> None:
-        self.xml = XmlStream(SOURCE)
-        self.items: dict[str, ListingItem] = {}
-        self.dropped = Dropped()
-        self.seen = 0
 
-    def take(self, elements: Iterable[ET.Element]) -> None:
-        """Parse the items that ended; drop them from the tree so memory stays flat."""
-        for element in elements:
-            if element.tag != "item":
-                continue
-            channel = self._channel()
-            where = f"item[{self.seen}]"
-            self.seen += 1
-            try:
-                entry = _item(element, where)
-            except ParseError as error:
-                self.dropped += Dropped(1, (error.reason,))
-            else:
-                self.items.setdefault(entry.paper.arxiv_id, entry)
-            if channel is not None and any(child is element for child in channel):
-                channel.remove(element)
-
-    def _channel(self) -> ET.Element | None:
-        """The feed's channel, once the document has started."""
-        root = self.xml.root
-        return root.find("channel") if root is not None and root.tag == "rss" else None
-
-    def listing(self) -> Listing:
-        """The listing, once the whole feed was read."""
-        channel = self._channel()
-        if channel is None:
-            tag = self.xml.root.tag if self.xml.root is not None else ""
-            raise ParseError(SOURCE, f"not an RSS feed (root element {tag[:40]!r})")
-        day = _channel_day(channel)
-        items = tuple(
-            ListingItem(replace(i.paper, announced=day), i.announce_type)
-            if i.announce_type in NEW_TYPES
-            else i
-            for i in self.items.values()
-        )
-        return Listing(day, items, self.dropped)
+def _listing(stream: RecordStream[ListingItem], root: ET.Element) -> Listing:
+    """The listing, once the whole feed was read: items dated by the channel, once each."""
+    channel = root.find("channel")
+    if root.tag != "rss" or channel is None:
+        raise ParseError(SOURCE, f"not an RSS feed (root element {root.tag[:40]!r})")
+    day = _channel_day(channel)
+    items: dict[str, ListingItem] = {}
+    for item in stream.records:
+        if item.announce_type in NEW_TYPES:
+            item = ListingItem(replace(item.paper, announced=day), item.announce_type)
+        items.setdefault(item.paper.arxiv_id, item)
+    return Listing(day, tuple(items.values()), stream.dropped)
 
 
 def parse(payload: bytes | str) -> Listing:
     """Parse a whole RSS 2.0 announcement feed into a listing; a malformed item is dropped."""
-    reader = _Reader()
-    data = payload.encode() if isinstance(payload, str) else payload
-    reader.take(reader.xml.feed(data))
-    reader.take(reader.xml.close())
-    return reader.listing()
+    stream = _stream()
+    return _listing(stream, stream.parse(payload))
 
 
 async def read(chunks: AsyncIterable[bytes]) -> Listing:
     """Parse the feed as it arrives, so a large listing never sits in memory whole."""
-    reader = _Reader()
-    async for chunk in chunks:
-        reader.take(reader.xml.feed(chunk))
-    reader.take(reader.xml.close())
-    return reader.listing()
+    stream = _stream()
+    return _listing(stream, await stream.read(chunks))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import TypeVar
+from typing import Generic, TypeVar
 from xml.parsers import expat
 
 from bot.ids import ArxivId, parse_arxiv_id
@@ -19,6 +19,7 @@ from bot.untrusted import clean_text
 
 __all__ = [
     "Node",
+    "RecordStream",
     "XmlStream",
     "arxiv_id_of",
     "attr_of",
@@ -242,13 +243,11 @@ class XmlStream:
             raise ParseError(self.source, f"not well-formed XML: {error}") from None
         return self._events()
 
-    async def read(self, chunks: AsyncIterable[bytes]) -> AsyncIterator[ET.Element]:
-        """Every element of a streamed document as it ends."""
-        async for chunk in chunks:
-            for element in self.feed(chunk):
-                yield element
-        for element in self.close():
-            yield element
+    def document(self) -> ET.Element:
+        """The root element, once the document was read (close() raised if it had none)."""
+        if self.root is None:  # pragma: no cover - close() raises on a document without one
+            raise ParseError(self.source, "not well-formed XML: no element found")
+        return self.root
 
 
 def parse_xml(payload: bytes | str, source: str) -> ET.Element:
@@ -259,9 +258,63 @@ def parse_xml(payload: bytes | str, source: str) -> ET.Element:
         pass
     for _ in stream.close():
         pass
-    if stream.root is None:  # pragma: no cover - close() raises on a document without one
-        raise ParseError(source, "not well-formed XML: no element found")
-    return stream.root
+    return stream.document()
+
+
+class RecordStream(Generic[T]):
+    """The records of an XML document (its elements named `tag`), parsed as each one ends.
+
+    A malformed record is dropped and counted; every record is then let go of, so memory holds
+    what was parsed, never the document.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        tag: str,
+        parse: Callable[[ET.Element, str], T | None],
+        container: Callable[[ET.Element], ET.Element | None],
+    ) -> None:
+        """parse(element, where) reads one record; container(root) finds the records' parent."""
+        self.xml = XmlStream(source)
+        self._tag = tag
+        self._parse = parse
+        self._container = container
+        self.records: list[T] = []
+        self.dropped = Dropped()
+        self._seen = 0
+
+    def _take(self, elements: Iterable[ET.Element]) -> None:
+        """Parse the records that ended, then drop them from the tree."""
+        for element in elements:
+            if element.tag != self._tag:
+                continue
+            where = f"{self._tag.rpartition('}')[2]}[{self._seen}]"
+            self._seen += 1
+            try:
+                record = self._parse(element, where)
+            except ParseError as error:
+                self.dropped += Dropped(1, (error.reason,))
+                record = None
+            else:
+                if record is not None:
+                    self.records.append(record)
+            parent = self._container(self.xml.root) if self.xml.root is not None else None
+            if parent is not None and any(child is element for child in parent):
+                parent.remove(element)
+
+    def parse(self, payload: bytes | str) -> ET.Element:
+        """Read a whole document; its root."""
+        self._take(self.xml.feed(payload.encode() if isinstance(payload, str) else payload))
+        self._take(self.xml.close())
+        return self.xml.document()
+
+    async def read(self, chunks: AsyncIterable[bytes]) -> ET.Element:
+        """Read a document as it streams in; its root."""
+        async for chunk in chunks:
+            self._take(self.xml.feed(chunk))
+        self._take(self.xml.close())
+        return self.xml.document()
 
 
 def text_of(element: ET.Element | None) -> str:
