@@ -145,16 +145,18 @@ def _occurrences(text: str, entity: Entity) -> list[tuple[int, int]]:
 
 
 def locate(text: str, entities: Entities | Iterable[Entity]) -> Entities:
-    """The entities anchored on text: each at the free occurrence nearest its own offsets.
-
-    An entity whose anchor is not in the text is dropped; spans never overlap.
+    """The entities anchored on text: where their offsets say if the text is there, else at
+    the free occurrence nearest their offsets. One whose text is absent is dropped; spans
+    never overlap.
     """
     items = entities.items if isinstance(entities, Entities) else tuple(entities)
     placed: list[Entity] = []
     for entity in sorted(items, key=lambda e: (e.start, e.end)):
+        exact = _covers(text, entity, entity.start) == entity.end
+        spans = [(entity.start, entity.end)] if exact else _occurrences(text, entity)
         free = [
             (start, end)
-            for start, end in _occurrences(text, entity)
+            for start, end in spans
             if all(end <= p.start or start >= p.end for p in placed)
         ]
         if free:

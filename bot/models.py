@@ -164,3 +164,4 @@ class Digest:
     papers: tuple[RankedPaper, ...]
     sources: tuple[str, ...] = ()  # sources that contributed data
     missing_sources: tuple[str, ...] = ()  # sources that failed or had no data
+    started_at: datetime | None = None  # when the live run began; None when from a snapshot

@@ -226,6 +226,7 @@ class HotPapersService:
             papers=tuple(papers),
             sources=tuple(sources),
             missing_sources=self.failing_sources(),
+            started_at=None if self.whole_store else self.now(),
         )
 
     def top(self, count: int, category: str | None = None) -> Digest:

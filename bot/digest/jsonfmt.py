@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
+from bot.digest.escape import web_url
 from bot.models import Digest, RankedPaper, SocialPost
 from bot.timeutil import to_iso
 
 __all__ = ["render_json"]
+
+# Written as \uXXXX escapes (the data is unchanged): markup characters, so the document can
+# sit inside an HTML <script> block, and characters a terminal or an editor would act on.
+_UNSAFE = re.compile("[<>&\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _web(url: str) -> str | None:
+    """The URL when it is an http(s) address, else None: no other scheme is passed on."""
+    return url if web_url(url) else None
 
 
 def _post(post: SocialPost) -> dict[str, Any]:
@@ -16,7 +27,7 @@ def _post(post: SocialPost) -> dict[str, Any]:
     return {
         "source": post.source,
         "id": post.post_id,
-        "url": post.url,
+        "url": _web(post.url),
         "author": post.author,
         "author_name": post.author_name,
         "text": post.text,
@@ -42,7 +53,7 @@ def _paper(item: RankedPaper) -> dict[str, Any]:
         "explanation": item.explanation,
         "abs_url": paper.abs_url,
         "pdf_url": paper.pdf_url,
-        "links": item.links,
+        "links": {label: url for label, url in item.links.items() if _web(url)},
         "reposts": item.reposts,
         "likes": item.likes,
         "posts": [_post(p) for p in item.posts],
@@ -59,4 +70,5 @@ def render_json(digest: Digest) -> str:
         "missing_sources": list(digest.missing_sources),
         "papers": [_paper(p) for p in digest.papers],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text) + "\n"

@@ -1,24 +1,38 @@
-"""The 2021 "Hot Papers" blog post format: front matter, then one section per paper."""
+"""The 2021 "Hot Papers" blog post format: front matter, then one section per paper.
+
+With the seed ranking a post is the blog's to the byte: arXiv's text as arXiv wrote it (only
+what could act on a page neutralised) and X posts as Twitter's embed wrote them. The hot
+ranking escapes every field, since its text comes from many more places.
+"""
 
 from __future__ import annotations
 
-import html
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.config import MarkdownConfig
-from bot.digest.escape import escape_markdown, one_line, strip_controls
+from bot.digest.embed import x_embed
+from bot.digest.escape import escape_markdown, inert_markdown, is_category, one_line, web_url
 from bot.models import SOURCE_LABELS, Digest, RankedPaper, SocialPost
 
-__all__ = ["post_filename", "render_markdown"]
-
-_TWEET_SCRIPT = (
-    '<script async src="https://platform.twitter.com/widgets.js" charset="utf-8"></script>'
-)
+__all__ = ["post_date", "post_filename", "render_markdown"]
 
 
 def post_filename(digest: Digest) -> str:
     """The blog's file name for a digest day."""
     return f"hot-papers-{digest.day.isoformat()}.md"
+
+
+def post_date(digest: Digest) -> datetime:
+    """The front matter's date: when the run started, as the blog wrote it.
+
+    A digest ranked from a snapshot had no run; its first listed paper's observation time
+    stands in, which is what the blog's first paper was stamped with.
+    """
+    if digest.started_at is not None:
+        return digest.started_at
+    first = digest.papers[0].as_of if digest.papers else None
+    return first or digest.generated_at
 
 
 def _front_matter(digest: Digest, config: MarkdownConfig) -> str:
@@ -28,7 +42,7 @@ def _front_matter(digest: Digest, config: MarkdownConfig) -> str:
     return (
         "---\n"
         f"title: Hot Papers {day}\n"
-        f"date: {digest.generated_at.strftime('%Y-%m-%dT%H:%M:%S')}.Z\n"
+        f"date: {post_date(digest).strftime('%Y-%m-%dT%H:%M:%S')}.Z\n"
         f'template: "{config.template}"\n'
         "draft: false\n"
         f'slug: "hot-papers-{day}"\n'
@@ -46,34 +60,19 @@ def _stamp(moment: datetime | None, fallback: datetime) -> str:
     return (moment or fallback).strftime("%m/%d/%Y %H:%M:%S")
 
 
-def _tweet(post: SocialPost) -> str:
-    """The standard tweet embed blockquote, as the blog embedded X posts."""
-    text = html.escape(strip_controls(post.text), quote=False).replace("\n", "<br>")
-    name = html.escape(strip_controls(post.author_name or post.author), quote=False)
-    handle = html.escape(post.author, quote=True)
-    when = post.created_at or post.observed_at
-    day = f"{when.strftime('%B')} {when.day}, {when.year}"
-    url = f"https://twitter.com/{handle}/status/{html.escape(post.post_id, quote=True)}"
-    lang = html.escape(post.lang or "en", quote=True)
-    return (
-        f'<blockquote class="twitter-tweet"><p lang="{lang}" dir="ltr">{text}</p>&mdash; '
-        f"{name} (@{html.escape(post.author, quote=False)}) "
-        f'<a href="{url}?ref_src=twsrc%5Etfw">{day}</a></blockquote>\n{_TWEET_SCRIPT}\n'
-    )
-
-
 def _quoted(post: SocialPost) -> str:
-    """A non-X post as a quoted line with its author, source and link."""
+    """A non-X post as a quoted line with its author, source and link (if it is a web link)."""
     label = SOURCE_LABELS.get(post.source, post.source)
     who = escape_markdown(one_line(post.author_name or post.author)) or label
     text = escape_markdown(one_line(post.text))
-    url = post.url.replace(")", "%29").replace(" ", "%20")
-    return f"> {text} — [{who} on {label}]({url})\n"
+    url = web_url(post.url)
+    credit = f"[{who} on {escape_markdown(label)}]({url})" if url else f"{who} on {label}"
+    return f"> {text} — {credit}\n"
 
 
 def _post(post: SocialPost) -> str:
     """One shown post followed by the blank line the blog left after each."""
-    return (_tweet(post) if post.source == "x" else _quoted(post)) + "\n"
+    return (x_embed(post) if post.source == "x" else _quoted(post)) + "\n"
 
 
 def _score_line(item: RankedPaper, digest: Digest) -> str:
@@ -84,23 +83,41 @@ def _score_line(item: RankedPaper, digest: Digest) -> str:
     return f"- score: {escape_markdown(item.explanation)} ({stamp})\n"
 
 
-def _paper(item: RankedPaper, digest: Digest) -> str:
-    """One paper's section, ending with the blog's blank lines."""
+def _links(item: RankedPaper) -> str:
+    """abs and pdf, then extra links (Hugging Face, code) that are web addresses."""
     paper = item.paper
     links = f"- links: [abs]({paper.abs_url}) | [pdf]({paper.pdf_url})"
     for label, url in item.links.items():
-        links += f" | [{escape_markdown(label)}]({url.replace(')', '%29')})"
-    cats = " | ".join(f"[{c}](https://arxiv.org/list/{c}/recent)" for c in paper.categories)
-    authors = ", ".join(escape_markdown(one_line(a)) for a in paper.authors)
+        safe = web_url(url)
+        if safe is not None:
+            links += f" | [{escape_markdown(label)}]({safe})"
+    return links + "\n"
+
+
+def _category(name: str, text: Callable[[str], str]) -> str:
+    """A category linking its arXiv listing; anything not spelled like one is plain text."""
+    if is_category(name):
+        return f"[{name}](https://arxiv.org/list/{name}/recent)"
+    return text(name)
+
+
+def _paper(item: RankedPaper, digest: Digest) -> str:
+    """One paper's section, ending with the blog's blank lines."""
+    paper = item.paper
+    seed = digest.ranking == "seed"
+    inline: Callable[[str], str] = (
+        (lambda t: inert_markdown(t, starts_line=False)) if seed else escape_markdown
+    )
+    block: Callable[[str], str] = inert_markdown if seed else escape_markdown
+    cats = " | ".join(_category(c, inline) for c in paper.categories)
+    authors = ", ".join(one_line(a) for a in paper.authors)
     return (
-        f"\n# {item.rank}. {escape_markdown(one_line(paper.title))}\n\n"
-        f"{authors}\n\n"
+        f"\n# {item.rank}. {inline(one_line(paper.title))}\n\n"
+        f"{block(authors)}\n\n"
         f"{_score_line(item, digest)}\n"
-        f"{links}\n"
+        f"{_links(item)}"
         f"- {cats}\n\n"
-        f"{escape_markdown(one_line(paper.abstract))}\n\n"
-        + "".join(_post(p) for p in item.posts)
-        + "\n\n"
+        f"{block(one_line(paper.abstract))}\n\n" + "".join(_post(p) for p in item.posts) + "\n\n"
     )
 
 

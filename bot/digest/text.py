@@ -23,8 +23,8 @@ def _paper(item: RankedPaper, width: int) -> str:
     lines = [
         f"{item.rank:>{width}}. {one_line(paper.title)}",
         f"{indent}{short_authors(paper.authors)}",
-        f"{indent}{', '.join(paper.categories)} · score {one_line(item.explanation)}",
-        f"{indent}{paper.abs_url}",
+        f"{indent}{one_line(', '.join(paper.categories))} · score {one_line(item.explanation)}",
+        f"{indent}{one_line(paper.abs_url)}",
     ]
     return "\n".join(lines)
 
@@ -34,7 +34,7 @@ def render_text(digest: Digest) -> str:
     count = len(digest.papers)
     head = f"Hot papers {digest.day.isoformat()} — {digest.ranking} ranking, {count} papers"
     if digest.missing_sources:
-        head += f" (missing: {', '.join(digest.missing_sources)})"
+        head += f" (missing: {one_line(', '.join(digest.missing_sources))})"
     if not digest.papers:
         return f"{head}\n\nNo paper qualifies yet.\n"
     width = len(str(digest.papers[-1].rank))

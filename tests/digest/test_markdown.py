@@ -1,83 +1,134 @@
-"""The Markdown channel reproduces the 2021 blog post and keeps hostile text inert."""
+"""The Markdown post: the 2021 blog's byte for byte with the seed ranking, inert whatever it has."""
 
 from __future__ import annotations
 
+import os
 import re
-from datetime import UTC, date, datetime
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from hypothesis import given
-from hypothesis import strategies as st
+import pytest
 
 from bot.config import MarkdownConfig
-from bot.digest.escape import escape_markdown
 from bot.digest.markdown import render_markdown
 from bot.models import Digest, RankedPaper
+from tests.digest.blogposts import parse_post, render_seed, round_trip
 from tests.factories import NOW, paper, post, ranked
 
 ROOT = Path(__file__).resolve().parents[2]
-TWEET = re.compile(
-    r'<p lang="(\w+)" dir="ltr">.*</p>&mdash; .* \(@(\w+)\) '
-    r'<a href="(https://twitter.com/\w+/status/\d+\?ref_src=twsrc%5Etfw)">(\w+ \d+, \d{4})</a>'
-    r"</blockquote>$"
-)
+DATA = ROOT / "tests/data"
+DAY = DATA / "hot-papers-2026-01-15.md"
+
+# Days of the public blog archive a snapshot cannot reproduce, measured on all 294 posts
+# (HOTPAPERS_BLOG_ARCHIVE below); every other day is identical to the byte.
+_TIE = "two papers tie; the blog ordered ties by arXiv's listing, which no input records"
+_TWICE = "the blog embedded one post twice (the post and a repost of it); a post is stored once"
+_LATE = "the run started 2 s before it stamped the first paper; a snapshot has only the stamps"
+KNOWN = {
+    "2020-06-29---Hot-Papers.md": "the first post, with a blank line the format later dropped",
+    "2020-08-18---Hot-Papers.md": _TIE,
+    "2020-09-17---Hot-Papers.md": _TWICE,
+    "2020-09-18---Hot-Papers.md": _TWICE,
+    "2020-10-26---Hot-Papers.md": _TIE,
+    "2020-12-07---Hot-Papers.md": "no paper that day, so no observation to date the post by",
+    "2020-12-18---Hot-Papers.md": _TIE,
+    "2021-04-20---Hot-Papers.md": _LATE,
+    "2021-06-08---Hot-Papers.md": _LATE,
+    "2021-08-17---Hot-Papers.md": _TIE,
+}
 
 
-def skeleton(text: str) -> str:
-    """The post with prose (abstracts, post texts, names, generation time) blanked out."""
-    lines = text.split("\n")
-    out = []
-    for i, line in enumerate(lines):
-        if line.startswith("date: "):
-            line = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.Z", "<ISO>.Z", line)
-        elif line.startswith('<blockquote class="twitter-tweet">'):
-            m = TWEET.search(line)
-            assert m, line
-            line = (
-                f'<blockquote class="twitter-tweet"><p lang="{m[1]}" dir="ltr">TEXT</p>&mdash; '
-                f'NAME (@{m[2]}) <a href="{m[3]}">{m[4]}</a></blockquote>'
-            )
-        elif i >= 2 and lines[i - 1] == "" and lines[i - 2].startswith("- [") and line:
-            line = "ABSTRACT"
-        out.append(line)
-    return "\n".join(out)
+def _seed_folder() -> Path | None:
+    """The shared folder holding the 2021-06-25 post, beside this checkout or above it."""
+    for ancestor in ROOT.parents:
+        if (ancestor / "shared/seed/hot-papers-2021-06-25.md").is_file():
+            return ancestor / "shared/seed"
+    return None
 
 
-def seed_digest(ranked: list[RankedPaper], day: date = date(2021, 6, 25)) -> Digest:
+def _real_posts() -> list[object]:
+    """Real blog posts available here: the shared 2021-06-25 post, and an archive if named."""
+    named = os.environ.get("HOTPAPERS_BLOG_ARCHIVE", "").split(os.pathsep)
+    folders = [_seed_folder(), *(Path(p) for p in named if p)]
+    paths = sorted(p for f in folders if f is not None for p in f.glob("*.md"))
+    if not paths:
+        reason = "no real blog post here (shared/seed, or HOTPAPERS_BLOG_ARCHIVE=DIR of posts)"
+        return [pytest.param(None, marks=pytest.mark.skip(reason=reason))]
+    return [
+        pytest.param(p, id=p.name, marks=[pytest.mark.xfail(strict=True, reason=KNOWN[p.name])])
+        if p.name in KNOWN
+        else pytest.param(p, id=p.name)
+        for p in paths
+    ]
+
+
+def test_a_day_of_the_blog_round_trips_to_the_byte(tmp_path: Path) -> None:
+    # A post written by hand in the blog's exact format: math, &, [11], quotes, a fold's
+    # double space, unicode names, media, mentions typed in another case, hashtags in
+    # Japanese and Arabic, a cashtag, bidi isolates, a post shared by two papers and a paper
+    # whose posts all scored under 25.
+    text = DAY.read_text(encoding="utf-8")
+    assert round_trip(text, tmp_path) == text
+
+
+def test_a_snapshot_with_x_api_v2_entities_renders_that_post_to_the_byte() -> None:
+    snapshot = DATA / "hot-papers-2026-01-15.json"
+    assert render_seed(snapshot, date(2026, 1, 15)) == DAY.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("path", _real_posts())
+def test_a_real_blog_day_is_reproduced_to_the_byte(path: Path, tmp_path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert round_trip(text, tmp_path) == text
+
+
+_ANCHOR = re.compile(r'<a href="[^"]*">[^<]*</a>')
+
+
+def _as_published(line: str) -> str:
+    """The shared copy's non-ASCII lines were once decoded as Mac Roman ('J√∂rn' for 'Jörn');
+    the blog published UTF-8, as the bundled example holds it."""
+    try:
+        return line.encode("mac_roman").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return line
+
+
+def test_the_bundled_example_is_the_2021_06_25_post_with_its_prose_left_out() -> None:
+    folder = _seed_folder()
+    if folder is None:
+        pytest.skip("the shared 2021-06-25 post is not here")
+    real = (folder / "hot-papers-2021-06-25.md").read_text(encoding="utf-8").split("\n")
+    example = render_seed(ROOT / "examples/hot-papers-2021-06-25.json", date(2021, 6, 25))
+    mine = example.split("\n")
+    assert len(mine) == len(real)
+    abstracts = {p.abstract for p in parse_post("\n".join(real)).papers}
+    for ours, shared in zip(mine, real, strict=True):
+        theirs = _as_published(shared)
+        if shared in abstracts:
+            continue  # the example's abstracts are stand-ins
+        if theirs.startswith("<blockquote"):  # stand-in words; the same links and the byline
+            assert _ANCHOR.findall(ours) == _ANCHOR.findall(theirs)
+            assert ours[ours.index("</p>") :] == theirs[theirs.index("</p>") :]
+        else:
+            assert ours == theirs
+
+
+def _seed(items: list[RankedPaper], **fields: object) -> Digest:
     """A seed digest generated at NOW."""
-    return Digest(day=day, ranking="seed", generated_at=NOW, papers=tuple(ranked))
+    return Digest(date(2021, 6, 25), "seed", NOW, tuple(items), **fields)  # type: ignore[arg-type]
 
 
-def test_reference_post_skeleton_is_the_one_stored_from_the_2021_blog() -> None:
-    # The skeleton was taken once from the real 2021-06-25 post: every line, blank line,
-    # heading, count, link and category, with abstracts and tweet texts blanked.
-    expected = (ROOT / "tests/data/hot-papers-2021-06-25.skeleton.md").read_text(encoding="utf-8")
-    assert expected.count("\n# ") == 16
-    assert "- retweets: 6903, favorites: 93 (06/26/2021 08:14:47)" in expected
-
-
-def test_hostile_titles_and_abstracts_cannot_inject_markup() -> None:
-    hostile = paper(
-        title="# <script>alert(1)</script> [click](javascript:x) *bold* @everyone",
-        abstract="- list\n> quote\n<img src=x onerror=y>",
-        authors=("<b>Mallory</b>",),
-    )
-    item = ranked(hostile, (post(reposts=40, likes=40, text="</p><script>x</script>"),))
-    text = render_markdown(seed_digest([item]), MarkdownConfig())
-    assert "<script>" not in text and "<img" not in text and "<b>" not in text
-    assert "[click](javascript" not in text
-    assert "# 1. \\# &lt;script&gt;" in text
-    assert "\\- list &gt; quote" in text
-
-
-def test_non_x_posts_are_quoted_lines_with_a_link() -> None:
-    p = paper()
-    hn = post("9", source="hackernews", url="https://news.ycombinator.com/item?id=9", author="pg",
-              author_name="", text="Show HN: *fast* thing", reposts=0, likes=80)  # fmt: skip
-    text = render_markdown(seed_digest([ranked(p, (hn,))]), MarkdownConfig())
-    assert (
-        "> Show HN: \\*fast\\* thing — [pg on HN](https://news.ycombinator.com/item?id=9)\n" in text
-    )
+def test_the_date_is_the_first_listed_papers_observation_and_a_live_run_its_start() -> None:
+    first, second = NOW - timedelta(hours=3), NOW - timedelta(hours=1)
+    items = [ranked(paper("2601.00001"), as_of=first), ranked(paper("2601.00002"), as_of=second)]
+    spelled = f"date: {first:%Y-%m-%dT%H:%M:%S}.Z\n"
+    assert spelled in render_markdown(_seed(items), MarkdownConfig())
+    started = datetime(2026, 11, 26, 8, 0, 1, tzinfo=UTC)
+    live = render_markdown(_seed(items, started_at=started), MarkdownConfig())
+    assert "date: 2026-11-26T08:00:01.Z\n" in live
+    assert f"date: {NOW:%Y-%m-%dT%H:%M:%S}.Z\n" in render_markdown(_seed([]), MarkdownConfig())
 
 
 def test_front_matter_uses_the_configured_fields_and_the_blog_date_spelling() -> None:
@@ -89,8 +140,24 @@ def test_front_matter_uses_the_configured_fields_and_the_blog_date_spelling() ->
     assert 'slug: "hot-papers-2026-11-26"' in text and 'category: "ML"' in text
 
 
-@given(st.text())
-def test_escaped_text_never_contains_raw_tags_or_link_syntax(text: str) -> None:
-    escaped = escape_markdown(text)
-    assert "<" not in escaped and ">" not in escaped
-    assert "](" not in escaped.replace("\\](", "")
+def test_non_x_posts_are_quoted_lines_linking_only_web_addresses() -> None:
+    hn = post("9", source="hackernews", url="https://news.ycombinator.com/item?id=9", author="pg",
+              author_name="", text="Show HN: *fast* thing", reposts=0, likes=80)  # fmt: skip
+    bad = replace(hn, post_id="10", url="javascript:alert(1)", author="mallory")
+    text = render_markdown(_seed([ranked(paper(), (hn, bad))]), MarkdownConfig())
+    assert (
+        "> Show HN: \\*fast\\* thing — [pg on HN](https://news.ycombinator.com/item?id=9)\n" in text
+    )
+    assert "> Show HN: \\*fast\\* thing — mallory on HN\n" in text
+
+
+def test_the_hot_format_escapes_every_field_and_links_only_web_addresses() -> None:
+    hostile = paper(title="*Big* [claim](https://x.test)", categories=("cs.LG", "x)<b>#"))
+    links = {"HF": "https://huggingface.co/papers/2611.00001", "code": "javascript:alert(1)"}
+    item = ranked(hostile, explanation="75 = X 75", links=links)
+    digest = Digest(date(2026, 11, 26), "hot", NOW, (item,))
+    text = render_markdown(digest, MarkdownConfig())
+    assert "# 1. \\*Big\\* \\[claim\\](https://x.test)\n" in text
+    assert "| [HF](https://huggingface.co/papers/2611.00001)\n" in text
+    assert "javascript" not in text
+    assert "- [cs.LG](https://arxiv.org/list/cs.LG/recent) | x)&lt;b&gt;#\n" in text

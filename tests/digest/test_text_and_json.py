@@ -44,3 +44,20 @@ def test_json_has_the_documented_shape() -> None:
     assert item["breakdown"] == {"x": 75}
     assert item["pdf_url"] == "https://arxiv.org/pdf/2611.00001"
     assert item["posts"][0]["id"] == "1"
+
+
+def test_text_strips_escape_sequences_and_bidi_overrides_from_categories_too() -> None:
+    p = paper(categories=("cs.LG\x1b[31m", "\u202egnp.exe\x9b2J"))
+    text = render_text(Digest(date(2026, 11, 26), "seed", NOW, (ranked(p, (post(reposts=60),)),)))
+    assert "cs.LG[31m, gnp.exe2J · score" in text
+
+
+def test_json_escapes_markup_and_controls_but_keeps_the_data() -> None:
+    p = paper(title="</script><b>R&D</b>\x9b\u2028")
+    bad = post(url="javascript:alert(1)", reposts=60)
+    text = render_json(Digest(date(2026, 11, 26), "seed", NOW, (ranked(p, (bad,)),)))
+    assert "<" not in text and "\x9b" not in text and "\u2028" not in text
+    assert "\\u003c/script\\u003e\\u003cb\\u003eR\\u0026D" in text
+    (item,) = json.loads(text)["papers"]
+    assert item["title"] == "</script><b>R&D</b>\x9b\u2028"
+    assert item["posts"][0]["url"] is None
