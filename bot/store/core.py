@@ -57,12 +57,13 @@ class Store(RankingReads):
             ]
             tx.executemany(q.POST_BASE_UPDATE, [{**k, "offset": self._offset} for k in keys])
             batch = json.dumps([[k["source"], k["post_id"]] for k in keys])
-            for sql in (q.TOTALS_ADD, q.GAINS_ADD):  # the links' old counts leave the totals
+            for sql in q.TOTALS:  # the links' old counts leave the running totals
                 tx.execute(sql, {"keys": batch, "sign": -1})
             tx.executemany(q.LINK_COUNTS_UPDATE, keys)
-            for sql in (q.TOTALS_ADD, q.GAINS_ADD):  # and their new counts come back in
+            for sql in q.TOTALS:  # and their new counts come back in
                 tx.execute(sql, {"keys": batch, "sign": 1})
-            tx.execute(q.GAINS_PRUNE)
+            for sql in q.PRUNE:
+                tx.execute(sql)
             signal_rows = [
                 (s.arxiv_id, s.source, s.metric, to_iso(s.observed_at), s.value, s.url)
                 for s in signal_list

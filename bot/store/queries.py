@@ -58,7 +58,9 @@ UPDATE post_links SET reposts = p.reposts, likes = p.likes,
     gain = CASE WHEN p.base_score IS NULL THEN NULL
                 ELSE max(p.reposts + p.likes - p.base_score, 0) END,
     observed = CAST(strftime('%s', p.observed_at) AS INTEGER),
-    created = CAST(strftime('%s', p.created_at) AS INTEGER)
+    -- No post is written after it was seen (a skewed clock says otherwise): growth relies on it.
+    created = min(CAST(strftime('%s', p.created_at) AS INTEGER),
+                  CAST(strftime('%s', p.observed_at) AS INTEGER))
 FROM posts p
 WHERE p.source = post_links.source AND p.post_id = post_links.post_id
   AND post_links.source = :source AND post_links.post_id = :post_id
@@ -126,14 +128,22 @@ CROSS JOIN papers p ON p.arxiv_id = s.arxiv_id
 WHERE s.arxiv_id IN ({cand}) AND s.metric IN (SELECT value FROM json_each(:metrics))
 """
 
-# Growth of one (paper, source) of paper_sources `t`: the gains of posts with a baseline whose
-# latest observation is recent, read per fetch from paper_gains, plus the full counts of
-# recently written posts without one (see _POST_GROWTH). Both are index range reads.
-_TOTAL_GROWTH = """(coalesce((SELECT sum(g.gain) FROM paper_gains g
+# Growth of one (paper, source) of paper_sources `t` (see _POST_GROWTH), from running totals:
+# the gains of posts with a baseline whose latest observation is recent, summed per fetch in
+# paper_gains; and the full counts of posts without one written since the cutoff, summed per
+# hour in paper_fresh, plus the links written in the cutoff's own hour. All are short index
+# range reads, however many posts the paper has, and none is needed when no post of the
+# paper was observed since the cutoff.
+_TOTAL_GROWTH = """(CASE WHEN t.observed < :cutoff THEN 0 ELSE
+    coalesce((SELECT sum(g.gain) FROM paper_gains g
             WHERE g.arxiv_id = t.arxiv_id AND g.source = t.source AND g.observed >= :cutoff), 0)
+  + coalesce((SELECT sum(h.score) FROM paper_fresh h
+            WHERE h.arxiv_id = t.arxiv_id AND h.source = t.source
+              AND h.hour > :cutoff / 3600), 0)
   + coalesce((SELECT sum(f.reposts + f.likes) FROM post_links f
             WHERE f.arxiv_id = t.arxiv_id AND f.source = t.source AND f.gain IS NULL
-              AND f.created >= :cutoff AND f.observed >= :cutoff), 0))"""
+              AND f.created >= :cutoff AND f.created < (:cutoff / 3600 + 1) * 3600), 0)
+    END)"""
 
 # One row per (paper, source): what a score's breakdown needs, from the totals kept at ingest.
 POST_TALLIES = f"""
@@ -211,7 +221,15 @@ SELECT l.arxiv_id, l.source, l.observed, :sign, :sign * l.gain
 ON CONFLICT (arxiv_id, source, observed) DO UPDATE SET
     posts = posts + excluded.posts, gain = gain + excluded.gain
 """
-GAINS_PRUNE = "DELETE FROM paper_gains WHERE posts = 0"
+FRESH_ADD = f"""
+INSERT INTO paper_fresh (arxiv_id, source, hour, posts, score)
+SELECT l.arxiv_id, l.source, l.created / 3600, :sign, :sign * (l.reposts + l.likes)
+{_BATCH_LINKS} AND l.gain IS NULL AND l.created IS NOT NULL
+ON CONFLICT (arxiv_id, source, hour) DO UPDATE SET
+    posts = posts + excluded.posts, score = score + excluded.score
+"""
+TOTALS = (TOTALS_ADD, GAINS_ADD, FRESH_ADD)
+PRUNE = ("DELETE FROM paper_gains WHERE posts = 0", "DELETE FROM paper_fresh WHERE posts = 0")
 
 SIGNAL_LINKS = """
 SELECT arxiv_id, source, metric, url FROM signals_latest

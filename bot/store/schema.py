@@ -217,3 +217,35 @@ def m006_paper_totals(db: Database) -> None:
         GROUP BY arxiv_id, source, observed
         """
     )
+
+
+@core_migrations()
+def m007_paper_fresh(db: Database) -> None:
+    """Per paper, source and hour: the counts of posts without a growth baseline yet.
+
+    Growth counts such posts in full when written since the cutoff; summed by the hour they
+    were written, today's most talked-about paper costs ranking 24 rows, not all its posts.
+    """
+    db.execute(
+        """
+        CREATE TABLE paper_fresh (
+            arxiv_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            hour INTEGER NOT NULL, -- created (Unix s) / 3600
+            posts INTEGER NOT NULL,
+            score INTEGER NOT NULL, -- reposts + likes
+            PRIMARY KEY (arxiv_id, source, hour)
+        ) WITHOUT ROWID
+        """
+    )
+    db.execute("CREATE INDEX paper_fresh_empty ON paper_fresh(posts) WHERE posts = 0")
+    # A post is never written after it was seen: ingest now clamps, older rows are clamped here.
+    db.execute("UPDATE post_links SET created = observed WHERE created > observed")
+    db.execute(
+        """
+        INSERT INTO paper_fresh (arxiv_id, source, hour, posts, score)
+        SELECT arxiv_id, source, created / 3600, count(*), sum(reposts + likes)
+        FROM post_links WHERE observed > 0 AND gain IS NULL AND created IS NOT NULL
+        GROUP BY arxiv_id, source, created / 3600
+        """
+    )

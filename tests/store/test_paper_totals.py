@@ -19,6 +19,11 @@ SELECT arxiv_id, source, count(*), sum(reposts), sum(likes), max(observed) FROM 
 GROUP BY arxiv_id, source
 """
 GAINS = "SELECT arxiv_id, source, observed, posts, gain FROM paper_gains"
+FRESH = "SELECT arxiv_id, source, hour, posts, score FROM paper_fresh"
+FRESH_SUMMED = """
+SELECT arxiv_id, source, created / 3600, count(*), sum(reposts + likes) FROM post_links
+WHERE gain IS NULL AND created IS NOT NULL GROUP BY arxiv_id, source, created / 3600
+"""
 GAINS_SUMMED = """
 SELECT arxiv_id, source, observed, count(*), sum(gain) FROM post_links WHERE gain IS NOT NULL
 GROUP BY arxiv_id, source, observed
@@ -37,7 +42,7 @@ def test_totals_follow_reobservations_late_history_and_new_links(tmp_path: Path,
     for step in range(30):
         batch = []
         for _ in range(rng.randint(1, 6)):  # the same post may come twice in one batch
-            n = rng.randrange(12)
+            n = rng.randrange(12 + step)  # new posts keep coming, without a baseline at first
             linked = tuple(rng.sample(IDS, rng.choice((1, 1, 2))))
             hours = rng.choice((step, step, step - 5))  # some observations arrive late
             batch.append(
@@ -50,4 +55,6 @@ def test_totals_follow_reobservations_late_history_and_new_links(tmp_path: Path,
     conn = sqlite3.connect(tmp_path / "h.db")
     assert _rows(conn, TOTALS) == _rows(conn, SUMMED)
     assert _rows(conn, GAINS) == _rows(conn, GAINS_SUMMED) != []
+    assert _rows(conn, FRESH) == _rows(conn, FRESH_SUMMED) != []
     assert conn.execute("SELECT count(*) FROM paper_gains WHERE posts = 0").fetchone() == (0,)
+    assert conn.execute("SELECT count(*) FROM paper_fresh WHERE posts = 0").fetchone() == (0,)

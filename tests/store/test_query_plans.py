@@ -21,7 +21,7 @@ from tests.factories import NOW, paper, post, signal
 
 # Tables that grow with the store: reading one whole is a full scan of production data.
 BIG = ("papers", "posts", "post_observations", "post_links", "signals", "signals_latest",
-       "paper_sources", "paper_gains", "shown")  # fmt: skip
+       "paper_sources", "paper_gains", "paper_fresh", "shown")  # fmt: skip
 WINDOW = {"since": "2026-11-20", "until": "2026-11-27", "bounded": True}
 CUTOFF = {"cutoff": int(NOW.timestamp()) - 86_400, "cutoff_iso": "2026-11-25T12:00:00Z"}
 IDS = {"ids": json.dumps(["2611.00001", "2611.00002"])}
@@ -63,7 +63,10 @@ HOT_PATHS: dict[str, tuple[str, dict[str, Any]]] = {
         q.TOTALS_ADD, {"keys": json.dumps([["x", "1"]]), "sign": 1}),
     "ingest: gains follow the batch": (
         q.GAINS_ADD, {"keys": json.dumps([["x", "1"]]), "sign": -1}),
-    "ingest: empty gain rows go": (q.GAINS_PRUNE, {}),
+    "ingest: hourly fresh counts follow the batch": (
+        q.FRESH_ADD, {"keys": json.dumps([["x", "1"]]), "sign": 1}),
+    "ingest: empty gain rows go": (q.PRUNE[0], {}),
+    "ingest: empty fresh rows go": (q.PRUNE[1], {}),
     "ingest: link counts": (q.LINK_COUNTS_UPDATE, {"source": "x", "post_id": "1"}),
     "ingest: post baseline": (
         q.POST_BASE_UPDATE, {"source": "x", "post_id": "1", "offset": "-86400 seconds"}),
