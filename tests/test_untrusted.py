@@ -11,8 +11,12 @@ from bot.untrusted import clean_text
 
 
 def test_controls_and_bidi_overrides_go_and_text_stays() -> None:
-    text = "Tab\tnew\nline\r \x1b[31mred\x07\x7f\x85 \u202eevil\u2066 日本語 😀 e\u0301"
+    text = "Tab\tnew\nline\r \x1b[31mred\x07\x7f\x85 \u202eevil 日本語 😀 e\u0301"
     assert clean_text(text) == "Tab\tnew\nline\r [31mred evil 日本語 😀 e\u0301"
+
+
+def test_bidi_isolates_around_a_mention_are_kept() -> None:
+    assert clean_text("by \u2066@ada\u2069's") == "by \u2066@ada\u2069's"
 
 
 def test_a_lone_surrogate_becomes_the_replacement_character() -> None:
