@@ -47,11 +47,15 @@ def _with_notes(text: str, digest: Digest) -> str:
     return f"{head}{sep}{notes}{body}" if sep else text + notes
 
 
+_PUBLIC = 0o644  # a post is for the web server to read; mkstemp would leave it 0600
+
+
 def _write_atomically(path: Path, content: str) -> None:
     """Write a file so readers see the old version or the whole new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, _PUBLIC)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(content)
             handle.flush()

@@ -33,7 +33,8 @@ async def test_a_digest_becomes_one_dated_post_in_the_blog_format(app: App, tmp_
     assert Path(path).name == "hot-papers-2026-11-26.md"
     assert text.startswith(message.payload["markdown"].rstrip("\n"))
     assert text.endswith(marker("hp-1") + "\n")
-    assert [p.name for p in (tmp_path / "blog").iterdir()] == ["hot-papers-2026-11-26.md"]
+    names = [(p.name, p.stat().st_mode & 0o777) for p in (tmp_path / "blog").iterdir()]
+    assert names == [("hot-papers-2026-11-26.md", 0o644)]  # a web server can read it
 
 
 async def test_find_sent_recognises_a_post_by_its_key_only(app: App, tmp_path: Path) -> None:
