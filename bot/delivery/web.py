@@ -2,14 +2,48 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestPayloadError
+
+from bot.logthrottle import LogThrottle
 
 __all__ = ["HealthReport", "health_app", "start_web"]
 
 HealthReport = Callable[[], tuple[bool, dict[str, Any]]]
+log = logging.getLogger("hotpapers.web")
+
+
+class ServerLog(logging.LoggerAdapter[logging.Logger]):
+    """aiohttp's server log, except that a request it cannot parse (bad header, bad length,
+    line too long, a broken body left unread) is one short rate-limited line instead of a
+    traceback quoting the request."""
+
+    def __init__(self, logger: logging.Logger, throttle: LogThrottle | None = None) -> None:
+        """Log through logger; throttle decides which malformed-request lines get through."""
+        super().__init__(logger)
+        self.throttle = throttle or LogThrottle()
+
+    def exception(self, msg: object, *args: object, **kwargs: Any) -> None:
+        """A request that failed to parse: one line; anything else: the full traceback."""
+        error = kwargs.get("exc_info")
+        if not isinstance(error, HttpProcessingError | RequestPayloadError):
+            super().exception(msg, *args, **kwargs)
+            return
+        dropped = self.throttle.allow()
+        if dropped is not None:
+            more = f" ({dropped} more not logged)" if dropped else ""
+            self.warning(
+                "malformed HTTP request from %s refused (HTTP %s, %s)%s",
+                args[0] if args else "?",  # aiohttp passes request.remote
+                getattr(error, "code", 400),
+                type(error).__name__,
+                more,
+            )
 
 
 def health_app(report: HealthReport) -> web.Application:
@@ -27,7 +61,8 @@ def health_app(report: HealthReport) -> web.Application:
 
 async def start_web(web_app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
     """Serve the application; return its runner and the port bound (port 0 picks one)."""
-    runner = web.AppRunner(web_app, access_log=None)
+    # Nothing we serve takes compressed bodies (Slack signs plain bytes): never inflate one.
+    runner = web.AppRunner(web_app, access_log=None, logger=ServerLog(log), auto_decompress=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

@@ -13,9 +13,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.adapter import Mode, SlackAdapter
+from bot.adapters.slack.deliveries import Deliveries
 from bot.adapters.slack.installations import SqliteInstallationStore
 from bot.adapters.slack.manifest import add_commands, api_base
 from bot.adapters.slack.oauth import oauth_settings
+from bot.adapters.slack.routes import SlackEndpoints
 from bot.app import App
 from bot.config import ConfigError, Settings
 
@@ -72,16 +74,22 @@ def build_slack(app: App) -> SlackAdapter:
         logger=logger,
         client=client,
         signing_secret=secret,
-        # Socket Mode traffic is authenticated by the app token, not signed.
-        request_verification_enabled=mode == "http",
+        # SlackEndpoints verifies every signature before Bolt parses the body (Bolt's own check
+        # comes after its parser, which a forged body can make raise); Socket Mode is not signed.
+        request_verification_enabled=False,
         user_facing_authorize_error_message=NOT_INSTALLED,
         **options,
+    )
+    http = mode == "http"
+    endpoints = SlackEndpoints(
+        bolt, signing_secret=secret, deliveries=Deliveries(app.store) if http else None, events=http
     )
     return SlackAdapter(
         app,
         bolt,
         mode=mode,
         base_url=base_url,
+        endpoints=endpoints,
         bot_token=None if oauth else bot_token,
         app_token=env.slack_app_token.get_secret_value() if env.slack_app_token else None,
         installations=installations,

@@ -18,7 +18,7 @@ from bot.adapters.slack.channel import PERMANENT, SlackChannel
 from bot.adapters.slack.events import ReactionAbstracts
 from bot.adapters.slack.installations import SqliteInstallationStore
 from bot.adapters.slack.oauth import WorkspaceTokens
-from bot.adapters.slack.routes import mount
+from bot.adapters.slack.routes import SlackEndpoints
 from bot.adapters.slack.slash import Handler, SlashCommands
 from bot.app import App
 from bot.config import ConfigError
@@ -41,6 +41,7 @@ class SlackAdapter(SlackChannel):
         *,
         mode: Mode,
         base_url: str,
+        endpoints: SlackEndpoints,
         bot_token: str | None = None,
         app_token: str | None = None,
         installations: SqliteInstallationStore | None = None,
@@ -55,6 +56,7 @@ class SlackAdapter(SlackChannel):
         self.bot_token = bot_token
         self.app_token = app_token
         self.installations = installations
+        self.endpoints = endpoints
         self.bot_user_id: str | None = None
         self.last_error = ""
         self._socket: AsyncSocketModeHandler | None = None
@@ -145,7 +147,7 @@ class SlackAdapter(SlackChannel):
 
     def attach(self, web_app: web.Application) -> None:
         """Mount /slack/events (HTTP mode) and the OAuth install routes on the runner's server."""
-        mount(web_app, self.bolt, events=self.mode == "http")
+        self.endpoints.mount(web_app)
 
     # -- helpers ---------------------------------------------------------------------------
 

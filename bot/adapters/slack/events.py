@@ -34,9 +34,11 @@ class ReactionAbstracts:
     async def on_reaction(self, args: AsyncArgs) -> None:
         """Answer a reaction that points at a paper of one of our messages."""
         event = args.event or {}
-        item = event.get("item") or {}
+        item = event.get("item")
         emoji = str(event.get("reaction", ""))
-        if item.get("type") != "message" or reaction_position(emoji) is None:
+        if not isinstance(item, dict) or item.get("type") != "message":
+            return
+        if reaction_position(emoji) is None:
             return
         # Bolt already drops events the bot caused; checking again costs nothing.
         if not event.get("user") or event.get("user") == args.context.bot_user_id:

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.adapters.slack import SlackAdapter, build_slack
 from bot.app import App, build_app
+from bot.delivery.web import health_app, start_web
 from bot.store import Store
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.support import NOW, SlackSim, seed, settings
@@ -69,19 +70,16 @@ async def make_app(fake: FakeSlack, store: Store) -> AsyncIterator[MakeApp]:
 
 @pytest.fixture
 async def serve() -> AsyncIterator[Callable[[SlackAdapter], Awaitable[str]]]:
-    """Start an adapter and serve it on 127.0.0.1:0 like the runner does; return the base URL."""
+    """Start an adapter and serve it on 127.0.0.1:0 as the runner does; return the base URL."""
     started: list[tuple[SlackAdapter, web.AppRunner]] = []
 
     async def run(adapter: SlackAdapter) -> str:
         await adapter.start()
-        web_app = web.Application()
+        web_app = health_app(lambda: (True, {}))
         adapter.attach(web_app)
-        runner = web.AppRunner(web_app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", 0).start()
+        runner, port = await start_web(web_app, "127.0.0.1", 0)
         started.append((adapter, runner))
-        host, port = runner.addresses[0][:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{port}"
 
     yield run
     for adapter, runner in started:

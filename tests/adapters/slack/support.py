@@ -116,6 +116,13 @@ class SlackSim:
         async with self.session.post(self.url, data=body.encode(), headers=headers) as response:
             return response.status, await response.text()
 
+    async def send(self, body: Any, headers: Any) -> tuple[int, str]:
+        """POST body (bytes, or an async iterator) with exactly these headers, nothing added."""
+        async with self.session.post(
+            self.url, data=body, headers=headers, skip_auto_headers=["Content-Type"]
+        ) as response:
+            return response.status, await response.text()
+
     def command_body(
         self, command: str, text: str, *, channel: str = "C1", user: str = "U1", team: str = "T1"
     ) -> tuple[str, str]:
