@@ -48,21 +48,20 @@ class Deliveries:
     def claim(self, key: str) -> bool:
         """True the first time a key is claimed (within keep seconds), False after."""
         now = self.clock()
-        with self.store.write() as conn:
-            conn.execute("DELETE FROM slack_deliveries WHERE expires_at <= ?", [now])
-            cursor = conn.execute(
+        with self.store.transaction() as tx:
+            tx.execute("DELETE FROM slack_deliveries WHERE expires_at <= ?", [now])
+            claimed = tx.execute(
                 "INSERT OR IGNORE INTO slack_deliveries (key, expires_at) VALUES (?, ?)",
                 [key, now + self.keep],
             )
-        return cursor.rowcount == 1
+        return claimed == 1
 
     def release(self, key: str) -> None:
         """Give a claim back (the delivery failed on our side, so Slack's retry should run)."""
-        with self.store.write() as conn:
-            conn.execute("DELETE FROM slack_deliveries WHERE key = ?", [key])
+        with self.store.transaction() as tx:
+            tx.execute("DELETE FROM slack_deliveries WHERE key = ?", [key])
 
     def count(self) -> int:
         """How many claims are kept (for tests and benchmarks)."""
-        with self.store.lock:
-            row = self.store.db.execute("SELECT count(*) FROM slack_deliveries").fetchone()
-        return int(row[0])
+        row = self.store.query_one("SELECT count(*) AS n FROM slack_deliveries")
+        return int(row["n"]) if row else 0
