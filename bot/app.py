@@ -6,17 +6,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from bot.commands import Commands
 from bot.config import Settings
-from bot.reactions import Reactions
 from bot.service import Clock, HotPapersService, utcnow
-from bot.sources.http import make_client
 from bot.store import Store
-from bot.subscriptions import Subscriptions
+
+# Commands that only open the store (digest, status...) do not pay for HTTP or the commands'
+# stack: build_app imports what it wires.
+if TYPE_CHECKING:
+    import httpx
+
+    from bot.commands import Commands
+    from bot.reactions import Reactions
+    from bot.subscriptions import Subscriptions
 
 __all__ = ["App", "build_app", "open_store"]
 
@@ -68,6 +71,11 @@ def build_app(
     store: Store | None = None,
 ) -> App:
     """Build the app from settings; tests inject a clock, an HTTP transport or a store."""
+    from bot.commands import Commands
+    from bot.reactions import Reactions
+    from bot.sources.http import make_client
+    from bot.subscriptions import Subscriptions
+
     store = store or open_store(settings)
     service = HotPapersService(
         store, settings.config, clock, failing_sources=failing_sources(store)

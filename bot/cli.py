@@ -3,26 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import __version__
-from bot.app import failing_sources, open_store
-from bot.config import ConfigError, Settings, load_settings
-from bot.digest import render_json, render_markdown, render_text
 from bot.errors import CommandError
-from bot.freshness import OfflineError, ensure_fresh
-from bot.models import Digest, Selection
-from bot.service import HotPapersService, utcnow
-from bot.snapshot import SnapshotError, dump_snapshot, load_snapshot
+from bot.models import Selection
+
+# A command imports only what it runs (bench/bench_start.py measures it): the store, ranking,
+# renderers, HTTP and the chat platforms are imported by the handlers that use them.
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.models import Digest
+    from bot.service import HotPapersService
 
 __all__ = ["main"]
 
 log = logging.getLogger("hotpapers")
-Handler = Callable[[argparse.Namespace, Settings], int]
+Handler = Callable[[argparse.Namespace, "Settings"], int]
 
 
 def _day(text: str) -> date:
@@ -47,6 +50,8 @@ def _selection(args: argparse.Namespace, service: HotPapersService, ranking: str
 
 def render(digest: Digest, fmt: str, settings: Settings) -> str:
     """Render a digest in one of the CLI's formats."""
+    from bot.digest import render_json, render_markdown, render_text
+
     if fmt == "markdown":
         return render_markdown(digest, settings.config.markdown)
     if fmt == "json":
@@ -56,6 +61,10 @@ def render(digest: Digest, fmt: str, settings: Settings) -> str:
 
 def _snapshot_service(path: Path, settings: Settings) -> HotPapersService:
     """A service over an in-memory store holding just the snapshot: the real store is untouched."""
+    from bot.app import open_store
+    from bot.service import HotPapersService, utcnow
+    from bot.snapshot import load_snapshot
+
     snap = load_snapshot(path)
     store = open_store(settings, ":memory:")
     seen = max((p.observed_at for p in snap.posts), default=None)
@@ -69,6 +78,10 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     if args.snapshot:
         service = _snapshot_service(args.snapshot, settings)
     else:
+        from bot.app import failing_sources, open_store
+        from bot.freshness import ensure_fresh
+        from bot.service import HotPapersService, utcnow
+
         store = open_store(settings)
         ensure_fresh(store, settings, utcnow(), args.date)
         service = HotPapersService(store, settings.config, failing_sources=failing_sources(store))
@@ -84,6 +97,9 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """Write the whole store to a snapshot file."""
+    from bot.app import open_store
+    from bot.snapshot import dump_snapshot
+
     store = open_store(settings)
     text = dump_snapshot(store.iter_papers(), store.iter_post_observations(), store.iter_signals())
     tmp = args.file.with_name(args.file.name + ".tmp")
@@ -95,6 +111,10 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """Load a snapshot file into the store, all or nothing."""
+    from bot.app import open_store
+    from bot.service import utcnow
+    from bot.snapshot import load_snapshot
+
     snap = load_snapshot(args.file)
     store = open_store(settings)
     store.ingest(snap.papers, snap.posts, snap.signals, seen_at=utcnow())
@@ -142,31 +162,54 @@ def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     return parser
 
 
-# Commands whose run needs no chat platform's command-line setup.
-_PLATFORM_FREE = {
-    "digest", "export", "import", "fetch", "sources", "subscribe", "unsubscribe", "channels",
-    "post", "status", "run",
-}  # fmt: skip
+# Which feature package adds which commands: a command line imports only the one it names.
+_FEATURES = {
+    "bot.sources.cli": ("fetch", "sources"),
+    "bot.delivery.cli": ("subscribe", "unsubscribe", "channels", "post", "status", "run"),
+    "bot.adapters.discord.cli": ("discord-sync", "discord-invite"),
+    "bot.adapters.slack.manifest": ("slack",),
+}
+_CORE = ("digest", "export", "import")
+_GLOBAL_WITH_VALUE = ("--config",)
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    """The subcommand argv names (the first word that is not a global option), if any."""
+    words = iter(argv)
+    for word in words:
+        if word in _GLOBAL_WITH_VALUE:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 def _feature_commands(
     argv: Sequence[str],
 ) -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
-    """Each feature package's add_commands, imported when the parser is built.
+    """The add_commands of the feature package argv's command belongs to (all for --help).
 
-    discord.py and slack-bolt take about a second to import, so their commands are only added
-    when the command line may name them (not for `digest`, `run`...; always for --help).
+    Feature packages import their whole stack (HTTP, aiohttp, discord.py and slack-bolt take
+    about a second together), so `digest` imports none and `status` only delivery's.
     """
-    from bot.delivery.cli import add_commands as delivery
-    from bot.sources.cli import add_commands as sources
+    command = _command(argv)
+    if command in _CORE:
+        return []
+    wanted = [m for m, names in _FEATURES.items() if command in names] or list(_FEATURES)
+    return [importlib.import_module(module).add_commands for module in wanted]
 
-    features = [sources, delivery]
-    if not _PLATFORM_FREE.intersection(argv):
-        from bot.adapters.discord.cli import add_commands as discord
-        from bot.adapters.slack.manifest import add_commands as slack
 
-        features += [discord, slack]
-    return features
+def _user_errors() -> tuple[type[Exception], ...]:
+    """The failures main() prints as one line.
+
+    Only a module already imported can have raised its error, so none is imported to check.
+    """
+    kinds: list[type[Exception]] = [CommandError]
+    for module, name in (("bot.config", "ConfigError"), ("bot.snapshot", "SnapshotError"),
+                         ("bot.freshness", "OfflineError")):  # fmt: skip
+        if module in sys.modules:
+            kinds.append(getattr(sys.modules[module], name))
+    return tuple(kinds)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -181,11 +224,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     handler: Handler = args.handler
     try:
+        from bot.config import load_settings
+
         settings = load_settings(args.config)
         logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.env.log_level)
         return handler(args, settings)
-    except (ConfigError, SnapshotError, CommandError, OfflineError) as error:
-        print(f"hotpapers: error: {error}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         return 130
+    except Exception as error:
+        if not isinstance(error, _user_errors()):
+            raise
+        print(f"hotpapers: error: {error}", file=sys.stderr)
+        return 1

@@ -9,16 +9,13 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from bot.app import App, build_app, open_store
+from bot.app import App, open_store
 from bot.config import Settings
 from bot.delivery.defaults import default_subscription
-from bot.delivery.deliver import Outcome
 from bot.delivery.health import Fetch, SourceStatus
 from bot.delivery.lease import SCHEDULER, Leases
 from bot.delivery.ledger import Ledger
-from bot.delivery.manual import post_once
-from bot.delivery.platforms import chat_platforms, open_platforms
-from bot.delivery.runner import run
+from bot.delivery.platforms import chat_platforms
 from bot.delivery.status import channel_status, source_lines
 from bot.errors import CommandError
 from bot.service import utcnow
@@ -33,7 +30,9 @@ from bot.subscriptions import (
 __all__ = ["add_commands", "cmd_channels", "cmd_post", "cmd_run", "cmd_status", "cmd_subscribe",
            "cmd_unsubscribe"]  # fmt: skip
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # post and run import the delivery stack (aiohttp, adapters) themselves
+    from bot.delivery.deliver import Outcome
+
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 
@@ -141,6 +140,10 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _post(settings: Settings, channel: str, day: date | None, wait: float) -> Outcome:
     """Build the app and the one adapter needed, post, close everything."""
+    from bot.app import build_app
+    from bot.delivery.manual import post_once
+    from bot.delivery.platforms import open_platforms
+
     app = build_app(settings)
     try:
         sub = app.subscriptions.get(channel)
@@ -190,6 +193,9 @@ def sources_fetch(app: App) -> Fetch:
 
 async def _run(settings: Settings, port: int | None) -> None:
     """Build the app, run until stopped, close."""
+    from bot.app import build_app
+    from bot.delivery.runner import run
+
     app = build_app(settings)
     try:
         fetch = app.extras.get("fetch") or sources_fetch(app)

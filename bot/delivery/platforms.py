@@ -6,14 +6,15 @@ import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol, cast
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from bot.adapters.markdown import MarkdownChannel
 from bot.app import App
 from bot.channels import Channel
 from bot.config import Settings
+
+if TYPE_CHECKING:  # `hotpapers status` asks chat_platforms without starting a web server
+    from aiohttp import web
 
 __all__ = ["Adapter", "Platforms", "chat_platforms", "open_platforms"]
 
