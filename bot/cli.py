@@ -5,15 +5,19 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from bot import __version__
-from bot.errors import CommandError
+from bot.argtypes import Parser, day, finite, whole
+from bot.errors import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, HotpapersError, UsageError
+from bot.files import write_atomically
+from bot.limits import MAX_DIGEST_TOP
 from bot.models import Selection
+from bot.validators import check_categories, check_keywords
 
 # A command imports only what it runs (bench/bench_start.py measures it): the store, ranking,
 # renderers, HTTP and the chat platforms are imported by the handlers that use them.
@@ -22,18 +26,21 @@ if TYPE_CHECKING:
     from bot.models import Digest
     from bot.service import HotPapersService
 
-__all__ = ["main"]
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+__all__ = ["build_parser", "main", "one_line"]
 
 log = logging.getLogger("hotpapers")
 Handler = Callable[[argparse.Namespace, "Settings"], int]
-
-
-def _day(text: str) -> date:
-    """argparse type for YYYY-MM-DD."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2021-06-25") from None
+EXIT_INTERRUPTED = 130
+EXIT_CODES = f"""\
+exit status:
+  {EXIT_OK}    done
+  {EXIT_FAILURE}    failed (one line on stderr says why; nothing was half-done)
+  {EXIT_USAGE}    usage or configuration error: the command line, the config file or the environment
+  {EXIT_PARTIAL}    done, but some sources failed (fetch, and digest when it fetched)
+  {EXIT_INTERRUPTED}  interrupted (Ctrl-C)
+"""
 
 
 def _selection(args: argparse.Namespace, service: HotPapersService, ranking: str) -> Selection:
@@ -41,9 +48,11 @@ def _selection(args: argparse.Namespace, service: HotPapersService, ranking: str
     base = service.default_selection("seed" if ranking == "seed" else "hot")
     return Selection(
         top=args.top if args.top is not None else base.top,
-        include_categories=tuple(args.category) or base.include_categories,
-        exclude_categories=tuple(args.exclude) or base.exclude_categories,
-        keywords=tuple(args.keyword) or base.keywords,
+        include_categories=check_categories(args.category, key="--category")
+        or base.include_categories,
+        exclude_categories=check_categories(args.exclude, key="--exclude")
+        or base.exclude_categories,
+        keywords=check_keywords(args.keyword, key="--keyword") or base.keywords,
         min_score=args.min_score if args.min_score is not None else base.min_score,
     )
 
@@ -72,9 +81,28 @@ def _snapshot_service(path: Path, settings: Settings) -> HotPapersService:
     return HotPapersService(store, settings.config, whole_store=True)
 
 
+def _explain_empty(selection: Selection, settings: Settings) -> None:
+    """Say why a filtered digest is empty when a category is outside what the sources follow."""
+    followed = settings.config.sources.categories
+    unfollowed = [
+        c
+        for c in selection.include_categories
+        if not any(f == c or f.startswith(f"{c}.") or c.startswith(f"{f}.") for f in followed)
+    ]
+    if unfollowed:
+        log.warning(
+            "no paper qualifies: %s %s not among the arXiv listings fetched ([sources] categories:"
+            " %s), so only papers linked from posts can match",
+            ", ".join(unfollowed),
+            "is" if len(unfollowed) == 1 else "are",
+            ", ".join(followed),
+        )
+
+
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    """Print a ranked digest to standard output."""
+    """Print a ranked digest to standard output (fetching first when nothing fresh is stored)."""
     ranking = args.ranking or settings.config.ranking.default
+    partial = False
     if args.snapshot:
         service = _snapshot_service(args.snapshot, settings)
     else:
@@ -83,79 +111,122 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         from bot.service import HotPapersService, utcnow
 
         store = open_store(settings)
-        ensure_fresh(store, settings, utcnow(), args.date)
+        partial = ensure_fresh(store, settings, utcnow(), args.date)
         service = HotPapersService(store, settings.config, failing_sources=failing_sources(store))
-    digest = service.digest(
-        day=args.date or service.today(),
-        ranking=ranking,
-        selection=_selection(args, service, ranking),
-    )
+    selection = _selection(args, service, ranking)
+    digest = service.digest(day=args.date or service.today(), ranking=ranking, selection=selection)
     sys.stdout.write(render(digest, args.format, settings))
+    if not digest.papers:
+        _explain_empty(selection, settings)
     log.info("digest: %d papers (%s ranking)", len(digest.papers), ranking)
-    return 0
+    return EXIT_PARTIAL if partial else EXIT_OK
+
+
+def _write_export(path: Path, text: str) -> None:
+    """Write the snapshot whole or not at all; '-' is standard output."""
+    if str(path) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder; name the file to write, e.g. {path}/hotpapers.json")
+    if not path.parent.is_dir():
+        raise UsageError(f"{path}: the folder {path.parent} does not exist; create it first")
+    try:
+        write_atomically(path, text)
+    except OSError as error:
+        raise HotpapersError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    """Write the whole store to a snapshot file."""
+    """Write the whole store to a snapshot file ('-': standard output)."""
     from bot.app import open_store
     from bot.snapshot import dump_snapshot
 
     store = open_store(settings)
-    text = dump_snapshot(store.iter_papers(), store.iter_post_observations(), store.iter_signals())
-    tmp = args.file.with_name(args.file.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(args.file)  # never leave a half-written snapshot behind
-    log.info("exported %s to %s", store.counts(), args.file)
-    return 0
+    try:
+        text = dump_snapshot(
+            store.iter_papers(), store.iter_post_observations(), store.iter_signals()
+        )
+        _write_export(args.file, text)
+        log.info("exported %s to %s", store.counts(), args.file)
+    finally:
+        store.close()
+    return EXIT_OK
 
 
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
-    """Load a snapshot file into the store, all or nothing."""
+    """Load a snapshot file ('-': standard input) into the store, all or nothing."""
     from bot.app import open_store
     from bot.service import utcnow
     from bot.snapshot import load_snapshot
 
     snap = load_snapshot(args.file)
     store = open_store(settings)
-    store.ingest(snap.papers, snap.posts, snap.signals, seen_at=utcnow())
+    try:
+        store.ingest(snap.papers, snap.posts, snap.signals, seen_at=utcnow())
+    finally:
+        store.close()
     log.info(
         "imported %d papers, %d post observations, %d signals into %s",
         len(snap.papers), len(snap.posts), len(snap.signals), settings.env.hotpapers_db,
     )  # fmt: skip
-    return 0
+    return EXIT_OK
 
 
-def _add_digest(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_digest(sub: Subparsers) -> None:
     """The digest subcommand and its filters."""
     p = sub.add_parser("digest", help="print a ranked digest", description=cmd_digest.__doc__)
-    p.add_argument("--top", type=int, help="how many papers (default: config; seed lists all)")
+    p.add_argument(
+        "--top", type=whole(1, MAX_DIGEST_TOP),
+        help=f"how many papers, 1-{MAX_DIGEST_TOP} (default: config; seed lists all)",
+    )  # fmt: skip
     p.add_argument("--ranking", choices=("hot", "seed"), help="ranking (default: config, hot)")
-    p.add_argument("--format", choices=("text", "markdown", "json"), default="text")
-    p.add_argument("--date", type=_day, help="digest day, YYYY-MM-DD (default: today, UTC)")
+    p.add_argument(
+        "--format", choices=("text", "markdown", "json"), default="text",
+        help="output format (default: text)",
+    )  # fmt: skip
+    p.add_argument("--date", type=day, help="digest day, YYYY-MM-DD (default: today, UTC)")
     p.add_argument("--snapshot", type=Path, help="rank this snapshot file instead of the store")
-    p.add_argument("--category", action="append", default=[], help="include (repeatable)")
-    p.add_argument("--exclude", action="append", default=[], help="exclude a category")
-    p.add_argument("--keyword", action="append", default=[], help="title/abstract keyword")
-    p.add_argument("--min-score", type=float, help="leave out papers scoring less")
+    p.add_argument(
+        "--category", action="append", default=[],
+        help="only papers in this arXiv category or archive, e.g. cs.LG (repeatable, or a,b)",
+    )  # fmt: skip
+    p.add_argument(
+        "--exclude", action="append", default=[],
+        help="leave out this arXiv category (repeatable, or a,b)",
+    )  # fmt: skip
+    p.add_argument(
+        "--keyword", action="append", default=[],
+        help="only papers mentioning this word in title or abstract (repeatable)",
+    )  # fmt: skip
+    p.add_argument("--min-score", type=finite, help="leave out papers scoring less")
     p.set_defaults(handler=cmd_digest)
 
 
 def build_parser(argv: Sequence[str] = ()) -> argparse.ArgumentParser:
     """The command line, with the feature commands argv may need (all of them for --help)."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="hotpapers",
         description="A daily digest of the arXiv papers people are talking about.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"hotpapers {__version__}")
     parser.add_argument("--config", type=Path, help="TOML file (default: config/hotpapers.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging on stderr")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = cast("Subparsers", commands)
     _add_digest(sub)
-    p = sub.add_parser("export", help="write the store to a snapshot JSON file")
-    p.add_argument("file", type=Path)
+    p = sub.add_parser(
+        "export", help="write the store to a snapshot JSON file", description=cmd_export.__doc__
+    )
+    p.add_argument("file", type=Path, help="the file to write, or - for standard output")
     p.set_defaults(handler=cmd_export)
-    p = sub.add_parser("import", help="load a snapshot JSON file into the store")
-    p.add_argument("file", type=Path)
+    p = sub.add_parser(
+        "import", help="load a snapshot JSON file into the store", description=cmd_import.__doc__
+    )
+    p.add_argument("file", type=Path, help="the file to read, or - for standard input")
     p.set_defaults(handler=cmd_import)
     for add_commands in _feature_commands(argv):
         add_commands(sub)
@@ -173,8 +244,8 @@ _CORE = ("digest", "export", "import")
 _GLOBAL_WITH_VALUE = ("--config",)
 
 
-def _command(argv: Sequence[str]) -> str | None:
-    """The subcommand argv names (the first word that is not a global option), if any."""
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand argv names: its first word that is neither an option nor an option's value."""
     words = iter(argv)
     for word in words:
         if word in _GLOBAL_WITH_VALUE:
@@ -184,55 +255,77 @@ def _command(argv: Sequence[str]) -> str | None:
     return None
 
 
-def _feature_commands(
-    argv: Sequence[str],
-) -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
+def _feature_commands(argv: Sequence[str]) -> list[Callable[[Subparsers], None]]:
     """The add_commands of the feature package argv's command belongs to (all for --help).
 
     Feature packages import their whole stack (HTTP, aiohttp, discord.py and slack-bolt take
     about a second together), so `digest` imports none and `status` only delivery's.
     """
-    command = _command(argv)
+    command = command_of(argv)
     if command in _CORE:
         return []
     wanted = [m for m, names in _FEATURES.items() if command in names] or list(_FEATURES)
     return [importlib.import_module(module).add_commands for module in wanted]
 
 
-def _user_errors() -> tuple[type[Exception], ...]:
-    """The failures main() prints as one line.
+def one_line(message: object) -> str:
+    """A message as one line: newlines folded, control characters shown escaped."""
+    text = " ".join(str(message).split("\n"))
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
-    Only a module already imported can have raised its error, so none is imported to check.
-    """
-    kinds: list[type[Exception]] = [CommandError]
-    for module, name in (("bot.config", "ConfigError"), ("bot.snapshot", "SnapshotError"),
-                         ("bot.freshness", "OfflineError")):  # fmt: skip
-        if module in sys.modules:
-            kinds.append(getattr(sys.modules[module], name))
-    return tuple(kinds)
+
+def _fail(message: object, code: int) -> int:
+    """Print the one error line; return the exit code."""
+    print(f"hotpapers: error: {one_line(message)}", file=sys.stderr)
+    return code
+
+
+def _run(argv: list[str]) -> int:
+    """Parse, load the settings, run the subcommand."""
+    from bot.config import load_settings
+
+    args = build_parser(argv).parse_args(argv)
+    settings = load_settings(args.config)
+    logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.env.level)
+    handler: Handler = args.handler
+    return handler(args, settings)
+
+
+def _unexpected(error: Exception) -> int:
+    """An error no edge expected: the store's, or a bug (-v logs its traceback)."""
+    log.debug("unexpected failure", exc_info=True)
+    sqlite3 = sys.modules.get("sqlite3")  # only a module already imported can have raised
+    if sqlite3 is not None and isinstance(error, sqlite3.Error):
+        return _fail(f"the store failed: {error}", EXIT_FAILURE)
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return _fail(f"{where}{error.strerror or error}", EXIT_FAILURE)
+    return _fail(
+        f"unexpected {type(error).__name__}: {error} (a bug: please report it with the"
+        " output of the same command run with -v)",
+        EXIT_FAILURE,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; user errors print one line and exit non-zero, never a traceback."""
+    """Run the CLI: every failure is one line on stderr and a documented exit code, never a
+    traceback (-v adds the traceback of an unexpected error to the log)."""
     argv = sys.argv[1:] if argv is None else list(argv)
-    args = build_parser(argv).parse_args(argv)
     logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
+        level=logging.DEBUG if "-v" in argv or "--verbose" in argv else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
         force=True,  # the CLI owns logging: stdout is for the digest alone
     )
-    handler: Handler = args.handler
     try:
-        from bot.config import load_settings
-
-        settings = load_settings(args.config)
-        logging.getLogger().setLevel(logging.DEBUG if args.verbose else settings.env.log_level)
-        return handler(args, settings)
+        return _run(argv)
+    except HotpapersError as error:
+        return _fail(error, error.exit_code)
     except KeyboardInterrupt:
-        return 130
+        return _fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        # The reader of our output went away (`hotpapers export - | head`): nothing to say to it.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILURE
     except Exception as error:
-        if not isinstance(error, _user_errors()):
-            raise
-        print(f"hotpapers: error: {error}", file=sys.stderr)
-        return 1
+        return _unexpected(error)

@@ -1,7 +1,13 @@
-"""Settings: behaviour from config/hotpapers.toml (env can override), secrets and URLs from env."""
+"""Settings: behaviour from config/hotpapers.toml (env can override), secrets and URLs from env.
+
+Everything is checked when it is loaded, so every command reports a bad setting the same way:
+one line naming the file and key, or the environment variable.
+"""
 
 from __future__ import annotations
 
+import difflib
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
@@ -10,30 +16,48 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from bot.config_env import describe, env_overrides, merge
+from bot.errors import ConfigError, UsageError
+from bot.limits import MAX_DIGEST_TOP, MAX_REPEAT_DAYS
+from bot.models import SOURCE_LABELS
+from bot.validators import check_categories, check_keywords, check_time, check_timezone
 
 __all__ = ["Config", "ConfigError", "Env", "Settings", "load_settings"]
 
 DEFAULT_CONFIG = Path("config/hotpapers.toml")
 DEFAULT_DB = Path("hotpapers.db")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
-class ConfigError(Exception):
-    """The configuration file or environment is invalid; the message says where."""
+def _plain(check: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run a shared validator inside pydantic: its message without the key (pydantic adds it)."""
+    try:
+        return check(*args, key="", **kwargs)
+    except UsageError as error:
+        raise ValueError(str(error).removeprefix(": ")) from None
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class SeedRanking(_Section):
     """The 2021 blog's ranking: reposts + likes summed over linking posts."""
 
-    min_score: int = 50
-    min_post_score: int = 25
-    max_posts: int = 10
-    window_days: int = 1
+    min_score: int = Field(50, ge=0)
+    min_post_score: int = Field(25, ge=0)
+    max_posts: int = Field(10, ge=0)
+    window_days: int = Field(1, ge=1)
 
 
 class HotRanking(_Section):
@@ -56,6 +80,21 @@ class HotRanking(_Section):
     min_score: float = Field(0.0, ge=0)
     max_posts: int = Field(3, ge=0)
 
+    @field_validator("weights")
+    @classmethod
+    def _known_sources(cls, weights: dict[str, float]) -> dict[str, float]:
+        """Every key is a source that has engagement, with a weight of zero or more."""
+        for name, weight in weights.items():
+            if name not in SOURCE_LABELS:
+                close = difflib.get_close_matches(name.lower(), list(SOURCE_LABELS), n=1)
+                hint = f"did you mean {close[0]}? " if close else ""
+                raise ValueError(
+                    f"{name!r} is not a source ({hint}sources: {', '.join(sorted(SOURCE_LABELS))})"
+                )
+            if weight < 0:
+                raise ValueError(f"{name}: a weight cannot be negative, not {weight}")
+        return weights
+
 
 class RankingConfig(_Section):
     """Which ranking digests use by default, and each ranking's parameters."""
@@ -68,12 +107,24 @@ class RankingConfig(_Section):
 class DigestConfig(_Section):
     """The default selection of a digest."""
 
-    top: int = Field(10, ge=1, le=100)
+    top: int = Field(10, ge=1, le=MAX_DIGEST_TOP)
     categories: tuple[str, ...] = ()
     exclude_categories: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     min_score: float | None = None
-    repeat_days: int = Field(7, ge=0)
+    repeat_days: int = Field(7, ge=0, le=MAX_REPEAT_DAYS)
+
+    @field_validator("categories", "exclude_categories")
+    @classmethod
+    def _categories(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        """arXiv categories, in arXiv's spelling."""
+        return tuple(_plain(check_categories, values))
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        """Bounded keywords."""
+        return tuple(_plain(check_keywords, values))
 
 
 class MarkdownConfig(_Section):
@@ -86,6 +137,18 @@ class MarkdownConfig(_Section):
     category: str = "arXiv"
     tags: tuple[str, ...] = ("arXiv", "Twitter", "Machine Learning", "Computer Science")
     social_image: str = "/media/flying-marine.jpg"
+
+    @field_validator("time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        """HH:MM."""
+        return str(_plain(check_time, value))
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        """An IANA zone."""
+        return str(_plain(check_timezone, value))
 
 
 # Megabytes per response, per source: a big day's arXiv feed in many categories is the largest.
@@ -151,6 +214,15 @@ class SourcesConfig(_Section):
                 raise ValueError(f"not a host name: {host!r} (write e.g. export.arxiv.org)")
         return tuple(h.lower() for h in value)
 
+    @field_validator("categories")
+    @classmethod
+    def _categories(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        """arXiv listings to follow, in arXiv's spelling."""
+        found = tuple(_plain(check_categories, values))
+        if not found:
+            raise ValueError("give at least one arXiv category to follow, e.g. ['cs.LG']")
+        return found
+
 
 class DeliveryConfig(_Section):
     """Scheduled delivery to subscribed channels."""
@@ -169,7 +241,7 @@ class DiscordConfig(_Section):
     """The Discord adapter."""
 
     auto_shard: bool = False
-    shard_count: int | None = None
+    shard_count: int | None = Field(None, ge=1)
     # With auto_shard and shard_count, the shards this process runs (all when empty), so several
     # processes can share the gateway load; see docs/operations.md.
     shard_ids: tuple[int, ...] = ()
@@ -181,6 +253,18 @@ class DiscordConfig(_Section):
     # discord.py refuses values under 30 s.
     max_ratelimit_wait_seconds: float = Field(30.0, ge=30)
 
+    @model_validator(mode="after")
+    def _shards(self) -> DiscordConfig:
+        """shard_ids need auto_shard and shard_count, and must be below shard_count."""
+        if not self.shard_ids:
+            return self
+        if not self.auto_shard or self.shard_count is None:
+            raise ValueError("shard_ids needs auto_shard = true and shard_count")
+        wrong = [i for i in self.shard_ids if not 0 <= i < self.shard_count]
+        if wrong:
+            raise ValueError(f"shard_ids: {wrong[0]} is not between 0 and shard_count - 1")
+        return self
+
 
 class SlackConfig(_Section):
     """The Slack adapter."""
@@ -188,12 +272,8 @@ class SlackConfig(_Section):
     admin_user_ids: tuple[str, ...] = ()
 
 
-class Config(BaseSettings):
+class Config(_Section):
     """Behaviour: read from the TOML file, each key overridable as HOTPAPERS_SECTION__KEY."""
-
-    model_config = SettingsConfigDict(
-        env_prefix="HOTPAPERS_", env_nested_delimiter="__", extra="forbid", frozen=True
-    )
 
     ranking: RankingConfig = RankingConfig()
     digest: DigestConfig = DigestConfig()
@@ -203,27 +283,22 @@ class Config(BaseSettings):
     discord: DiscordConfig = DiscordConfig()
     slack: SlackConfig = SlackConfig()
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Environment first, then the TOML file (passed as init arguments)."""
-        return (env_settings, init_settings)
+
+def _url(value: str | None, scheme: str = "http") -> str | None:
+    """An absolute URL whose scheme is scheme or its secure form (None stays None)."""
+    if value is not None and not value.startswith((f"{scheme}://", f"{scheme}s://")):
+        raise ValueError(f"{value[:80]!r} is not a URL starting {scheme}s:// or {scheme}://")
+    return value
 
 
-class Env(BaseSettings):
+class Env(BaseModel):
     """Secrets and endpoints, from the environment only (field name = variable name)."""
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
     hotpapers_db: Path = DEFAULT_DB
     hotpapers_config: Path | None = None
-    port: int | None = None
+    port: int | None = Field(None, ge=0, le=65535)
     log_level: str = "INFO"
 
     discord_token: SecretStr | None = None
@@ -253,17 +328,53 @@ class Env(BaseSettings):
     reddit_api_url: str = "https://oauth.reddit.com"
     reddit_auth_url: str = "https://www.reddit.com/api/v1/access_token"
 
+    @field_validator("log_level")
     @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Only the mapping load_settings passes in (os.environ by default), so tests can inject."""
-        return (init_settings,)
+    def _log_level(cls, value: str) -> str:
+        """A logging level name, in any case."""
+        level = value.strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"{value[:40]!r} is not a log level ({', '.join(LOG_LEVELS)})")
+        return level
+
+    @field_validator("hotpapers_db")
+    @classmethod
+    def _db(cls, path: Path) -> Path:
+        """A file in a folder that exists: a typo must not start a new, empty store elsewhere."""
+        if str(path) == ":memory:":
+            return path
+        if path.is_dir():
+            raise ValueError(
+                f"{path} is a folder; name the database file, e.g. {path}/hotpapers.db"
+            )
+        parent = path.parent
+        if not parent.is_dir():
+            raise ValueError(
+                f"the folder {parent} does not exist; create it first, or fix the path"
+                " (hotpapers does not create folders for its store)"
+            )
+        return path
+
+    @field_validator(
+        "discord_api_base", "slack_api_url", "arxiv_rss_url", "arxiv_api_url", "arxiv_oai_url",
+        "hf_api_url", "hn_api_url", "bluesky_api_url", "x_api_url", "reddit_api_url",
+        "reddit_auth_url",
+    )  # fmt: skip
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        """An http(s) URL."""
+        return _url(value)
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _ws_url(cls, value: str | None) -> str | None:
+        """A websocket URL."""
+        return _url(value, "ws")
+
+    @property
+    def level(self) -> int:
+        """log_level as a logging constant."""
+        return int(logging.getLevelName(self.log_level))
 
 
 @dataclass(frozen=True)
@@ -274,11 +385,36 @@ class Settings:
     env: Env
 
 
-def _describe(error: ValidationError, origin: str) -> str:
-    """Turn a pydantic error into one readable line naming the key."""
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    return f"{origin}: {where}: {first['msg']}"
+def _read_env(environ: Mapping[str, str]) -> Env:
+    """The Env variables set (empty ones count as unset, as `docker run --env-file` gives them)."""
+    values = {k.lower(): v for k, v in environ.items() if k.lower() in Env.model_fields and v}
+    try:
+        return Env.model_validate(values)
+    except ValidationError as error:
+        raise ConfigError(describe(error, env=lambda loc: str(loc[0]).upper())) from None
+
+
+def _read_toml(path: Path, named: str | None) -> dict[str, Any]:
+    """The TOML file's contents ({} when the default file is absent)."""
+    where = f"{named} {path}" if named == "--config" else f"{named}={path}" if named else str(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        if named is None and path == DEFAULT_CONFIG:
+            return {}
+        raise ConfigError(f"{where}: no such configuration file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{where}: is a folder, not a configuration file") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{where}: not UTF-8 text (byte {error.start}); save it as UTF-8"
+        ) from None
+    except OSError as error:
+        raise ConfigError(f"{where}: cannot read it ({error.strerror or error})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{where}: not valid TOML: {error}") from None
 
 
 def load_settings(
@@ -286,23 +422,15 @@ def load_settings(
 ) -> Settings:
     """Read the environment and the TOML file; raise ConfigError with one clear line if invalid."""
     environ = os.environ if environ is None else environ
-    try:
-        env = Env.model_validate(
-            {k.lower(): v for k, v in environ.items() if k.lower() in Env.model_fields}
-        )
-    except ValidationError as error:
-        raise ConfigError(_describe(error, "environment")) from None
+    env = _read_env(environ)
+    overrides = env_overrides(Config, environ)
+    named = "--config" if config_path else ("HOTPAPERS_CONFIG" if env.hotpapers_config else None)
     path = config_path or env.hotpapers_config or DEFAULT_CONFIG
-    data: dict[str, Any] = {}
-    if path.exists():
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as error:
-            raise ConfigError(f"{path}: not valid TOML: {error}") from None
-    elif config_path or env.hotpapers_config:
-        raise ConfigError(f"{path}: no such configuration file")
+    data = _read_toml(path, named)
     try:
-        config = Config(**data)
+        config = Config.model_validate(merge(data, overrides.data))
     except ValidationError as error:
-        raise ConfigError(_describe(error, str(path))) from None
+        raise ConfigError(
+            describe(error, env=overrides.variable, file=str(path), model=Config)
+        ) from None
     return Settings(config=config, env=env)

@@ -6,18 +6,20 @@ its message as one line; the kind decides the CLI's exit status (see docs/cli.md
 
 from __future__ import annotations
 
+import os
+
 __all__ = [
     "EXIT_FAILURE",
     "EXIT_OK",
     "EXIT_PARTIAL",
     "EXIT_USAGE",
-    "CommandError",
     "ConfigError",
     "HotpapersError",
     "NetworkError",
     "PlatformError",
     "StoreError",
     "UsageError",
+    "network_reason",
 ]
 
 EXIT_OK = 0
@@ -42,10 +44,6 @@ class ConfigError(UsageError):
     """The config file or an environment variable is wrong (the message names which)."""
 
 
-class CommandError(HotpapersError):
-    """A command could not do what was asked (no such subscription, a paused channel...)."""
-
-
 class StoreError(HotpapersError):
     """The SQLite store cannot be opened, read or written (locked, read-only, not ours, full)."""
 
@@ -56,3 +54,14 @@ class NetworkError(HotpapersError):
 
 class PlatformError(HotpapersError):
     """Discord or Slack refused or failed a request (a token, a permission, an outage)."""
+
+
+def network_reason(error: BaseException) -> str:
+    """Why a connection failed, in a few words: 'connection refused', 'timed out'."""
+    cause: BaseException | None = getattr(error, "os_error", None) or error
+    errno = getattr(cause, "errno", None)
+    if isinstance(errno, int) and errno > 0:
+        return os.strerror(errno).lower()
+    if isinstance(error, TimeoutError):
+        return "timed out"
+    return str(error) or type(error).__name__

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from bot.config import Settings
+from bot.errors import NetworkError
 from bot.sources import Sessions, fetch_sources
 from bot.sources.http import make_client
 from bot.store import Store
@@ -22,7 +23,7 @@ FRESH_FOR = timedelta(hours=6)
 EXAMPLE = "examples/hot-papers-2021-06-25.json"
 
 
-class OfflineError(Exception):
+class OfflineError(NetworkError):
     """The sources cannot be reached and the store has nothing to rank."""
 
 
@@ -46,8 +47,8 @@ async def _reachable(client: httpx.AsyncClient, url: str) -> str | None:
 
 async def _fetch(
     store: Store, settings: Settings, day: date | None, transport: httpx.AsyncBaseTransport | None
-) -> None:
-    """Check arXiv answers, then run every enabled source once."""
+) -> bool:
+    """Check arXiv answers, then run every enabled source once; True if every source worked."""
     url = settings.env.arxiv_rss_url
     host = urlsplit(url).hostname or url
     async with make_client(settings.config.sources, transport) as client:
@@ -61,6 +62,7 @@ async def _fetch(
         log.info("the store has nothing fresh: fetching the sources first")
         report = await fetch_sources(store, settings, client, day=day, sessions=Sessions())
     log.log(logging.WARNING if report.failed else logging.INFO, "%s", report.headline())
+    return report.ok
 
 
 def ensure_fresh(
@@ -70,14 +72,19 @@ def ensure_fresh(
     day: date | None,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> None:
-    """Fetch first unless the store is fresh or a past day was asked for (history is kept)."""
+) -> bool:
+    """Fetch first unless the store is fresh or a past day was asked for (history is kept).
+
+    True when it fetched and some source failed (or none could be reached): the digest is
+    then made from partial data, which `hotpapers digest` reports with its exit status.
+    """
     target = day or now.date()
     if target < now.date() or is_fresh(store, now, target):
-        return
+        return False
     try:
-        asyncio.run(_fetch(store, settings, day, transport))
+        return not asyncio.run(_fetch(store, settings, day, transport))
     except OfflineError:
         if store.latest_observation() is None:
             raise
         log.warning("sources unreachable: ranking what the store already has")
+        return True

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO, Literal
 
 from pydantic import (
     BaseModel,
@@ -20,17 +21,21 @@ from pydantic import (
 )
 
 from bot.entities import Entities, entities_from_json, entities_to_json
+from bot.errors import UsageError
 from bot.ids import InvalidArxivIdError, normalize_arxiv_id
 from bot.models import Paper, Signal, SocialPost
 from bot.timeutil import to_iso, utc
 from bot.untrusted import clean_text
 
-__all__ = ["Snapshot", "SnapshotError", "dump_snapshot", "load_snapshot"]
+__all__ = ["FORMAT_VERSION", "Snapshot", "SnapshotError", "dump_snapshot", "load_snapshot"]
 
 NonNegative = Annotated[StrictInt, Field(ge=0)]
 
 
-class SnapshotError(ValueError):
+FORMAT_VERSION = 1  # the document's "version"; files without one are read as version 1
+
+
+class SnapshotError(UsageError):
     """The snapshot file cannot be used; the message names the entry and field."""
 
 
@@ -138,6 +143,7 @@ class SignalEntry(_Entry):
 class _Document(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
+    version: Literal[1] = 1  # FORMAT_VERSION
     papers: list[PaperEntry] = []
     posts: list[PostEntry] = []
     signals: list[SignalEntry] = []
@@ -168,7 +174,7 @@ def _where(error: ValidationError, raw: Any) -> str:
     else:
         text = str(loc.pop(0)) if loc else "(document)"
     rest = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
-    return f"{text}{rest}: {first['msg']}"
+    return f"{text}{rest}: {str(first['msg']).removeprefix('Value error, ')}"
 
 
 def _to_models(doc: _Document) -> Snapshot:
@@ -214,16 +220,38 @@ def _to_models(doc: _Document) -> Snapshot:
     return Snapshot(papers, posts, signals)
 
 
-def load_snapshot(path: Path) -> Snapshot:
-    """Read and validate a snapshot file; SnapshotError with the entry and field if invalid."""
+def _read(path: Path, stdin: BinaryIO | None) -> bytes:
+    """The file's bytes ('-' is standard input)."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        if str(path) == "-":
+            return (stdin or sys.stdin.buffer).read()
+        return path.read_bytes()
     except FileNotFoundError:
         raise SnapshotError(f"{path}: no such file") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+    except IsADirectoryError:
+        raise SnapshotError(f"{path}: is a folder, not a snapshot file") from None
+    except OSError as error:
+        raise SnapshotError(f"{path}: cannot read it ({error.strerror or error})") from None
+
+
+def load_snapshot(path: Path, *, stdin: BinaryIO | None = None) -> Snapshot:
+    """Read and validate a snapshot file ('-': stdin); SnapshotError naming the entry and field."""
+    data = _read(path, stdin)
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise SnapshotError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    except json.JSONDecodeError as error:
         raise SnapshotError(f"{path}: not valid JSON: {error}") from None
+    except RecursionError:
+        raise SnapshotError(f"{path}: not valid JSON: nested too deeply") from None
     if not isinstance(raw, dict):
         raise SnapshotError(f"{path}: expected an object with papers, posts and signals")
+    if raw.get("version", FORMAT_VERSION) != FORMAT_VERSION:
+        raise SnapshotError(
+            f"{path}: snapshot format version {json.dumps(raw['version'])[:20]} is not one this"
+            f" hotpapers reads ({FORMAT_VERSION}); export it again, or upgrade hotpapers"
+        )
     try:
         doc = _Document.model_validate(raw)
     except ValidationError as error:
@@ -241,6 +269,7 @@ def dump_snapshot(
 ) -> str:
     """The snapshot JSON document for these objects (posts: one entry per observation)."""
     document = {
+        "version": FORMAT_VERSION,
         "papers": [
             {
                 "arxiv_id": p.arxiv_id,

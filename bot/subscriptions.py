@@ -4,27 +4,37 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
-from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Any, Literal, TypeVar
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.ids import is_category
+from bot.errors import UsageError
+from bot.limits import MAX_COUNT, MAX_REPEAT_DAYS, MAX_SETTINGS_CHARS
 from bot.models import Selection
 from bot.store import Store
 from bot.timeutil import parse_time, to_iso
+from bot.validators import (
+    check_categories,
+    check_finite,
+    check_keywords,
+    check_time,
+    check_timezone,
+    shown,
+)
 
 __all__ = [
     "WEEKDAYS",
     "InvalidSettingError",
     "Subscription",
     "Subscriptions",
+    "convert_settings",
     "parse_settings",
     "parse_weekdays",
+    "settings_pairs",
     "validate",
 ]
 
@@ -32,7 +42,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # arXiv announces Sunday to Thursday evenings (US Eastern), so new lists appear Mon-Fri mornings.
 DEFAULT_DAYS = ("mon", "tue", "wed", "thu", "fri")
 _CHANNEL = re.compile(r"^(discord|slack|markdown):\S+$")
-_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+T = TypeVar("T")
 
 migrations = Migrations("hotpapers-subscriptions")
 
@@ -65,7 +75,7 @@ def m001_subscriptions(db: Database) -> None:
     )
 
 
-class InvalidSettingError(ValueError):
+class InvalidSettingError(UsageError):
     """A subscription setting a user gave is not valid; the message says which and why."""
 
 
@@ -122,6 +132,8 @@ class Subscription:
             text += f", excluding {' '.join(self.exclude_categories)}"
         if self.keywords:
             text += f", keywords {' '.join(self.keywords)}"
+        if self.min_score is not None:
+            text += f", min score {self.min_score:g}"
         if self.paused:
             text += f" — paused: {self.paused_reason or 'by request'}"
         return text
@@ -142,62 +154,61 @@ def parse_weekdays(text: str) -> tuple[str, ...]:
             last = WEEKDAYS.index(end[:3]) if end else first
         except ValueError:
             raise InvalidSettingError(
-                f"days: {part!r} is not a weekday range like mon-fri or mon,wed,fri"
+                f"days: {shown(part)} is not a weekday range like mon-fri or mon,wed,fri"
             ) from None
         span = (last - first) % 7
         chosen.update((first + i) % 7 for i in range(span + 1))
+        if len(chosen) == len(WEEKDAYS):
+            break  # every day already: the rest cannot add any
     if not chosen:
         raise InvalidSettingError("days: give at least one weekday, e.g. mon-fri")
     return tuple(WEEKDAYS[i] for i in sorted(chosen))
 
 
-def _check_time(value: str) -> str:
-    """Validate HH:MM and normalise to two-digit hours."""
-    match = _TIME.match(value.strip())
-    if not match:
-        raise InvalidSettingError(f"time: {value!r} is not a time like 09:00")
-    return f"{int(match[1]):02d}:{match[2]}"
-
-
-def _check_timezone(value: str) -> str:
-    """Validate an IANA timezone name such as Europe/Berlin."""
+def _checked(check: Callable[[], T]) -> T:
+    """Run a shared validator, turning its UsageError into this module's InvalidSettingError."""
     try:
-        ZoneInfo(value.strip())
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidSettingError(
-            f"timezone: {value!r} is not an IANA timezone like Europe/Berlin"
-        ) from None
-    return value.strip()
-
-
-def _check_categories(values: tuple[str, ...], key: str) -> tuple[str, ...]:
-    """Validate arXiv category names such as cs.LG (an archive like 'cs' means all of it)."""
-    for value in values:
-        if not is_category(value):
-            raise InvalidSettingError(f"{key}: {value!r} is not an arXiv category like cs.LG")
-    return values
+        return check()
+    except InvalidSettingError:
+        raise
+    except UsageError as error:
+        raise InvalidSettingError(str(error)) from None
 
 
 def validate(sub: Subscription) -> Subscription:
-    """Check every field and return the normalised subscription, or raise InvalidSettingError."""
+    """Check every field and return the normalised subscription, or raise InvalidSettingError.
+
+    The channel's shape is checked loosely here (platform:target); the platform's own id shape
+    is checked where a channel name enters (bot.validators.check_channel).
+    """
     if not _CHANNEL.match(sub.channel):
         raise InvalidSettingError(
-            f"channel: {sub.channel!r} must look like discord:<id>, slack:<id> or markdown:<folder>"
+            f"channel: {shown(sub.channel)} must look like discord:<id>, slack:<id> or"
+            " markdown:<folder>"
         )
-    if not 1 <= sub.top <= 25:
-        raise InvalidSettingError(f"top: {sub.top} must be between 1 and 25")
+    if not 1 <= sub.top <= MAX_COUNT:
+        raise InvalidSettingError(f"top: {sub.top} must be between 1 and {MAX_COUNT}")
     if sub.ranking not in ("hot", "seed"):
-        raise InvalidSettingError(f"ranking: {sub.ranking!r} must be hot or seed")
+        raise InvalidSettingError(f"ranking: {shown(sub.ranking)} must be hot or seed")
     if sub.empty_day not in ("skip", "note"):
-        raise InvalidSettingError(f"empty_day: {sub.empty_day!r} must be skip or note")
-    if not 0 <= sub.repeat_days <= 365:
-        raise InvalidSettingError(f"repeat_days: {sub.repeat_days} must be between 0 and 365")
+        raise InvalidSettingError(f"empty_day: {shown(sub.empty_day)} must be skip or note")
+    if not 0 <= sub.repeat_days <= MAX_REPEAT_DAYS:
+        raise InvalidSettingError(
+            f"repeat_days: {sub.repeat_days} must be between 0 and {MAX_REPEAT_DAYS}"
+        )
+    if not sub.days or any(day not in WEEKDAYS for day in sub.days):
+        raise InvalidSettingError("days: give weekdays such as mon-fri")
+    if sub.min_score is not None:
+        _checked(lambda: check_finite(sub.min_score or 0.0, key="min_score"))
     return replace(
         sub,
-        time=_check_time(sub.time),
-        timezone=_check_timezone(sub.timezone),
-        categories=_check_categories(sub.categories, "categories"),
-        exclude_categories=_check_categories(sub.exclude_categories, "exclude_categories"),
+        time=_checked(lambda: check_time(sub.time)),
+        timezone=_checked(lambda: check_timezone(sub.timezone)),
+        categories=_checked(lambda: check_categories(sub.categories, key="categories")),
+        exclude_categories=_checked(
+            lambda: check_categories(sub.exclude_categories, key="exclude_categories")
+        ),
+        keywords=_checked(lambda: check_keywords(sub.keywords)),
     )
 
 
@@ -217,41 +228,123 @@ _SETTABLE = {
     "time", "timezone", "days", "top", "ranking", "categories", "exclude_categories",
     "keywords", "min_score", "repeat_days", "empty_day",
 }  # fmt: skip
+_INTEGER = re.compile(r"[+-]?[0-9]{1,9}")  # ASCII digits: int() also reads other scripts' digits
+_NONE = ("", "none", "off")
 
 
-def _convert(key: str, raw: str) -> Any:
-    """Turn one textual setting into its typed value."""
-    if key == "days":
-        return parse_weekdays(raw)
+def _integer(key: str, raw: object) -> int:
+    """A whole number given as an int or as ASCII digits."""
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        return raw
+    text = str(raw).strip()
+    if not _INTEGER.fullmatch(text):
+        raise InvalidSettingError(f"{key}: {shown(text)} is not a whole number")
+    return int(text)
+
+
+def _score(raw: object) -> float | None:
+    """A finite minimum score, or None for none."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return _checked(lambda: check_finite(float(raw), key="min_score"))
+    text = str(raw).strip()
+    if text.lower() in _NONE:
+        return None
     try:
-        if key in ("top", "repeat_days"):
-            return int(raw)
-        if key == "min_score":
-            return None if raw.lower() in ("", "none", "off") else float(raw)
-        if key in ("categories", "exclude_categories", "keywords"):
-            items = (p.strip() for p in re.split(r"[,\s]+", raw))
-            return tuple(p for p in items if p and p.lower() != "none")
+        value = float(text)
     except ValueError:
-        raise InvalidSettingError(f"{key}: {raw!r} is not a number") from None
-    return raw.strip()
+        raise InvalidSettingError(f"min_score: {shown(text)} is not a number") from None
+    return _checked(lambda: check_finite(value, key="min_score"))
+
+
+def _items(raw: object) -> list[str]:
+    """A list setting's items: comma or space separated; 'none' clears the list."""
+    values = raw if isinstance(raw, list | tuple) else [str(raw)]
+    items = [part for value in values for part in _LIST_SPLIT.split(str(value)) if part]
+    return [] if [i.lower() for i in items] == ["none"] else items
+
+
+_LIST_SPLIT = re.compile(r"[,\s]+")
+
+
+def _convert(key: str, raw: object) -> Any:
+    """Turn one setting as typed (text, or a typed chat option) into its checked value."""
+    if key == "days":
+        return parse_weekdays(str(raw))
+    if key in ("top", "repeat_days"):
+        return _integer(key, raw)
+    if key == "min_score":
+        return _score(raw)
+    if key in ("categories", "exclude_categories"):
+        return _checked(lambda: check_categories(_items(raw), key=key))
+    if key == "keywords":
+        return _checked(lambda: check_keywords(_items(raw)))
+    if key == "time":
+        return _checked(lambda: check_time(str(raw)))
+    if key == "timezone":
+        return _checked(lambda: check_timezone(str(raw)))
+    return str(raw).strip().lower()  # ranking, empty_day: checked with the whole subscription
+
+
+def _key(name: str) -> str:
+    """The setting a name (or its alias) stands for; unknown names are refused."""
+    key = _ALIASES.get(name.lower(), name.lower())
+    if key not in _SETTABLE:
+        raise InvalidSettingError(
+            f"unknown setting {shown(name)}; known: {', '.join(sorted(_SETTABLE))}"
+        )
+    return key
+
+
+def convert_settings(values: Mapping[str, object]) -> dict[str, Any]:
+    """Typed, checked settings from names (aliases allowed) and values as given."""
+    return {_key(name): _convert(_key(name), raw) for name, raw in values.items()}
+
+
+def _tokens(text: str) -> list[str]:
+    """Split on spaces outside double quotes, dropping the quotes: one pass, linear time."""
+    tokens: list[str] = []
+    current: list[str] = []
+    quoted = started = False
+    for char in text:
+        if char == '"':
+            quoted, started = not quoted, True
+        elif char.isspace() and not quoted:
+            if started:
+                tokens.append("".join(current))
+            current, started = [], False
+        else:
+            current.append(char)
+            started = True
+    if quoted:
+        raise InvalidSettingError('a quote (") is not closed')
+    if started:
+        tokens.append("".join(current))
+    return tokens
+
+
+def settings_pairs(text: str) -> dict[str, str]:
+    """'time=09:00 tz="Europe/Berlin"' to {'time': '09:00', 'tz': 'Europe/Berlin'}, unchecked."""
+    if len(text) > MAX_SETTINGS_CHARS:
+        raise InvalidSettingError(
+            f"settings are at most {MAX_SETTINGS_CHARS:,} characters, not {len(text):,}"
+        )
+    pairs: dict[str, str] = {}
+    for token in _tokens(text):
+        name, sep, value = token.partition("=")
+        if not sep or not _NAME.fullmatch(name):
+            raise InvalidSettingError(
+                f"expected key=value pairs such as time=09:00 tz=Europe/Berlin, got {shown(token)}"
+            )
+        pairs[name] = value
+    return pairs
+
+
+_NAME = re.compile(r"[A-Za-z_]{1,30}")
 
 
 def parse_settings(text: str) -> dict[str, Any]:
     """Parse 'time=09:00 tz=Europe/Berlin days=mon-fri top=5 categories=cs.LG,cs.CL'."""
-    changes: dict[str, Any] = {}
-    for token in re.findall(r'(\w+)=("[^"]*"|\S*)', text):
-        key, raw = _ALIASES.get(token[0].lower(), token[0].lower()), token[1].strip('"')
-        if key not in _SETTABLE:
-            raise InvalidSettingError(
-                f"unknown setting {token[0]!r}; known: {', '.join(sorted(_SETTABLE))}"
-            )
-        changes[key] = _convert(key, raw)
-    leftover = re.sub(r'(\w+)=("[^"]*"|\S*)', "", text).strip()
-    if leftover:
-        raise InvalidSettingError(
-            f"expected key=value pairs such as time=09:00 tz=Europe/Berlin, got {leftover!r}"
-        )
-    return changes
+    return convert_settings(settings_pairs(text))
 
 
 _JSON_FIELDS = ("days", "categories", "exclude_categories", "keywords")

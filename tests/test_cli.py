@@ -72,7 +72,7 @@ def test_a_bad_snapshot_is_one_line_on_stderr_and_a_nonzero_exit(
 ) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"papers": [{"arxiv_id": "2106.12627"}]}')
-    assert main(["import", str(bad)]) == 1
+    assert main(["import", str(bad)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == [
         f"hotpapers: error: {bad}: papers[0] (arxiv_id '2106.12627').title: Field required"
@@ -84,7 +84,7 @@ def test_import_is_all_or_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[
     doc["posts"][-1]["likes"] = -1
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(doc))
-    assert main(["import", str(bad)]) == 1
+    assert main(["import", str(bad)]) == 2
     main(["export", str(tmp_path / "after.json")])
     assert json.loads((tmp_path / "after.json").read_text())["papers"] == []
 
@@ -99,7 +99,7 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_bad_config_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     cfg = tmp_path / "bad.toml"
     cfg.write_text("[ranking]\ndefault = 'coolest'\n")
-    assert main(["--config", str(cfg), "digest", "--snapshot", str(EXAMPLE)]) == 1
+    assert main(["--config", str(cfg), "digest", "--snapshot", str(EXAMPLE)]) == 2
     err = capsys.readouterr().err
     assert "ranking.default" in err and "Traceback" not in err
 

@@ -26,18 +26,17 @@ def test_secrets_come_from_the_environment_and_never_print() -> None:
     assert "s3cret" not in repr(settings) and settings.env.port == 9000
 
 
-def test_toml_keys_can_be_overridden_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOTPAPERS_RANKING__DEFAULT", "seed")
-    assert (
-        load_settings(ROOT / "config/hotpapers.toml", environ={}).config.ranking.default == "seed"
-    )
+def test_toml_keys_can_be_overridden_from_the_environment() -> None:
+    environ = {"HOTPAPERS_RANKING__DEFAULT": "seed"}
+    settings = load_settings(ROOT / "config/hotpapers.toml", environ=environ)
+    assert settings.config.ranking.default == "seed"
 
 
 @pytest.mark.parametrize(
     ("toml", "message"),
     [
         ("[ranking]\ndefault = 'coolest'\n", "ranking.default"),
-        ("[digest]\ntopp = 3\n", "digest.topp: Extra inputs are not permitted"),
+        ("[digest]\ntopp = 3\n", r"digest.topp: no such key \(did you mean top\?\)"),
         ("[digest\n", "not valid TOML"),
     ],
 )
@@ -79,3 +78,184 @@ def test_every_environment_variable_is_documented_in_the_example() -> None:
     text = (ROOT / "config/.env.example").read_text()
     missing = [name.upper() for name in Env.model_fields if name.upper() not in text]
     assert missing == []
+
+
+LOAD = ROOT / "config/hotpapers.toml"
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"HOTPAPERS_DIGEST__CATEGORIES": "cs.LG"}, ("cs.LG",)),
+        ({"HOTPAPERS_DIGEST__CATEGORIES": "cs.lg, cs.CV"}, ("cs.LG", "cs.CV")),
+        ({"HOTPAPERS_DIGEST__CATEGORIES": '["cs.LG", "math.co"]'}, ("cs.LG", "math.CO")),
+        ({"HOTPAPERS_DIGEST__CATEGORIES": ""}, ()),  # empty: unset, as --env-file gives it
+    ],
+)
+def test_list_settings_from_the_environment_take_json_or_commas(
+    environ: dict[str, str], expected: tuple[str, ...]
+) -> None:
+    assert load_settings(LOAD, environ=environ).config.digest.categories == expected
+
+
+def test_one_weight_can_be_set_from_the_environment() -> None:
+    weights = load_settings(
+        LOAD, environ={"HOTPAPERS_RANKING__HOT__WEIGHTS__X": "0.2"}
+    ).config.ranking.hot.weights
+    assert weights["x"] == 0.2 and weights["huggingface"] == 1.0
+
+
+def test_log_level_is_case_insensitive() -> None:
+    assert load_settings(LOAD, environ={"LOG_LEVEL": "debug"}).env.log_level == "DEBUG"
+
+
+@pytest.mark.parametrize(
+    ("environ", "message"),
+    [
+        (
+            {"HOTPAPERS_DIGEST__TOPP": "3"},
+            "HOTPAPERS_DIGEST__TOPP: no such setting (did you mean HOTPAPERS_DIGEST__TOP",
+        ),
+        ({"HOTPAPERS_RANKING": "seed"}, "HOTPAPERS_RANKING: no such setting"),
+        (
+            {"HOTPAPERS_DIGEST__TOP": "0"},
+            "HOTPAPERS_DIGEST__TOP: Input should be greater than or equal to 1 (got '0')",
+        ),
+        (
+            {"HOTPAPERS_DIGEST__MIN_SCORE": "nan"},
+            "HOTPAPERS_DIGEST__MIN_SCORE: Input should be a finite number",
+        ),
+        (
+            {"HOTPAPERS_DIGEST__CATEGORIES": "cs.XX"},
+            "HOTPAPERS_DIGEST__CATEGORIES: 'cs.XX' is not an arXiv category (did you mean",
+        ),
+        (
+            {"HOTPAPERS_DIGEST__CATEGORIES": '["cs.LG"'},
+            "HOTPAPERS_DIGEST__CATEGORIES: not a JSON list",
+        ),
+        (
+            {"HOTPAPERS_RANKING__HOT__WEIGHTS__HN": "1"},
+            "HOTPAPERS_RANKING__HOT__WEIGHTS__HN: 'hn' is not a source",
+        ),
+        (
+            {"HOTPAPERS_RANKING__HOT__WEIGHTS": '{"hackrnews": 1}'},
+            "HOTPAPERS_RANKING__HOT__WEIGHTS: 'hackrnews' is not a source (did you mean hackern",
+        ),
+        (
+            {"HOTPAPERS_MARKDOWN__TIMEZONE": "America"},
+            "HOTPAPERS_MARKDOWN__TIMEZONE: 'America' is not an IANA timezone",
+        ),
+        ({"HOTPAPERS_MARKDOWN__TIME": "25:00"}, "HOTPAPERS_MARKDOWN__TIME: '25:00' is not a time"),
+        (
+            {"HOTPAPERS_DISCORD__SHARD_IDS": "0,1"},
+            "HOTPAPERS_DISCORD__SHARD_IDS: shard_ids needs auto_shard",
+        ),
+        (
+            {"LOG_LEVEL": "loud"},
+            "LOG_LEVEL: 'loud' is not a log level (DEBUG, INFO, WARNING, ERROR, CRITICAL)",
+        ),
+        ({"PORT": "70000"}, "PORT: Input should be less than or equal to 65535"),
+        ({"PORT": "http"}, "PORT: Input should be a valid integer"),
+        (
+            {"HOTPAPERS_DB": "no/such/dir/x.db"},
+            "HOTPAPERS_DB: the folder no/such/dir does not exist",
+        ),
+        ({"ARXIV_RSS_URL": "rss.arxiv.org/rss"}, "ARXIV_RSS_URL: 'rss.arxiv.org/rss' is not a URL"),
+        (
+            {"DISCORD_GATEWAY_URL": "https://gateway"},
+            "DISCORD_GATEWAY_URL: 'https://gateway' is not a URL starting wss://",
+        ),
+        (
+            {"HOTPAPERS_CONFIG": "/no/such.toml"},
+            "HOTPAPERS_CONFIG=/no/such.toml: no such configuration file",
+        ),
+    ],
+)  # fmt: skip
+def test_environment_mistakes_name_the_variable(environ: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(None if "HOTPAPERS_CONFIG" in environ else LOAD, environ=environ)
+    assert str(caught.value).startswith(message)
+    assert str(LOAD) not in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_secret_is_never_echoed_in_an_error() -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(LOAD, environ={"DISCORD_TOKEN": "s3cret", "PORT": "no"})
+    assert "s3cret" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (
+            "[ranking.hot.weights]\nhackrnews = 1.0\n",
+            "ranking.hot.weights: 'hackrnews' is not a source (did you mean hackernews?",
+        ),
+        (
+            "[ranking.hot.weights]\nx = -1.0\n",
+            "ranking.hot.weights: x: a weight cannot be negative",
+        ),
+        ("[digest]\nmin_score = nan\n", "digest.min_score: Input should be a finite number"),
+        (
+            "[digest]\ncategories = ['cs.lg', 'physic']\n",
+            "digest.categories: 'physic' is not an arXiv category (did you mean physics",
+        ),
+        ("[digest]\nkeywords = ['" + "x" * 200 + "']\n", "digest.keywords: 'xxx"),
+        (
+            "[markdown]\ntimezone = 'Europe/Berln'\n",
+            "markdown.timezone: 'Europe/Berln' is not an IANA timezone",
+        ),
+        ("[markdown]\ntime = '8am'\n", "markdown.time: '8am' is not a time like 09:00"),
+        ("[sources]\ncategories = []\n", "sources.categories: give at least one arXiv category"),
+        (
+            "[discord]\nauto_shard = true\nshard_count = 2\nshard_ids = [2]\n",
+            "discord: shard_ids: 2 is not between 0",
+        ),
+        ("[rankings]\n", "rankings: no such key (did you mean ranking?)"),
+    ],
+)  # fmt: skip
+def test_config_file_mistakes_name_the_file_and_key(
+    tmp_path: Path, toml: str, message: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(toml)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert str(caught.value).startswith(f"{path}: {message}")
+
+
+def test_config_file_keys_are_normalised_when_valid(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        "[digest]\ncategories = ['CS.lg,cs.cv']\n[markdown]\ntimezone = 'europe/paris'\n"
+    )
+    config = load_settings(path, environ={}).config
+    assert config.digest.categories == ("cs.LG", "cs.CV")
+    assert config.markdown.timezone == "Europe/Paris"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"[digest]\ntop = 3 # caf\xe9\n", "not UTF-8 text (byte 22)"),
+        (b"[digest\n", "not valid TOML"),
+    ],
+)
+def test_unreadable_config_files_are_one_line(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "c.toml"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match=re.escape(f"--config {path}: {message}")):
+        load_settings(path, environ={})
+    with pytest.raises(ConfigError, match="is a folder, not a configuration file"):
+        load_settings(tmp_path, environ={})
+
+
+def test_the_env_example_is_safe_for_docker_env_file() -> None:
+    """Docker's --env-file keeps everything after `=`: no inline comments, no quotes."""
+    environ = {}
+    for line in (ROOT / "config/.env.example").read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            assert "#" not in value and not value.startswith(("'", '"')), line
+            environ[name] = value
+    load_settings(ROOT / "config/hotpapers.toml", environ=environ)

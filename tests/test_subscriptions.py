@@ -34,7 +34,7 @@ def test_settings_text_parses_aliases_and_lists() -> None:
     assert parse_settings(
         'time=9:30 tz=Europe/Berlin days=mon-fri top=3 cats=cs.LG,cs.CL keywords="llm agents"'
     ) == {
-        "time": "9:30",
+        "time": "09:30",
         "timezone": "Europe/Berlin",
         "days": ("mon", "tue", "wed", "thu", "fri"),
         "top": 3,
@@ -47,7 +47,7 @@ def test_settings_text_parses_aliases_and_lists() -> None:
     ("text", "message"),
     [
         ("colour=blue", "unknown setting 'colour'"),
-        ("top=many", "top: 'many' is not a number"),
+        ("top=many", "top: 'many' is not a whole number"),
         ("days=someday", "days: 'someday' is not a weekday range"),
         ("just words", "expected key=value pairs"),
     ],

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
@@ -13,6 +12,7 @@ from typing import ClassVar
 from bot.channels import DeliveryError, OutboundMessage
 from bot.config import MarkdownConfig
 from bot.digest.markdown import post_filename, render_markdown
+from bot.files import write_atomically
 from bot.models import SOURCE_LABELS, Digest
 
 __all__ = ["MarkdownChannel", "marker"]
@@ -47,38 +47,10 @@ def _with_notes(text: str, digest: Digest) -> str:
     return f"{head}{sep}{notes}{body}" if sep else text + notes
 
 
-_PUBLIC = 0o644  # a post is for the web server to read; mkstemp would leave it 0600
-
-
 def _write_atomically(path: Path, content: str) -> None:
-    """Write a file so readers see the old version or the whole new one, never a part."""
+    """Write a post whole or not at all, creating its folder on the first post."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, _PUBLIC)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    _sync_dir(path.parent)
-
-
-def _sync_dir(folder: Path) -> None:
-    """Make the rename durable (not every platform can open a directory)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    write_atomically(path, content)
 
 
 class MarkdownChannel:

@@ -10,6 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bot.app import App, open_store
+from bot.argtypes import day, finite, port, whole
 from bot.config import Settings
 from bot.delivery.defaults import default_subscription
 from bot.delivery.health import Fetch, SourceStatus
@@ -17,15 +18,11 @@ from bot.delivery.lease import SCHEDULER, Leases
 from bot.delivery.ledger import Ledger
 from bot.delivery.platforms import chat_platforms
 from bot.delivery.status import channel_status, source_lines
-from bot.errors import CommandError
+from bot.errors import ConfigError, HotpapersError, PlatformError, UsageError
+from bot.limits import MAX_COUNT, MAX_REPEAT_DAYS
 from bot.service import utcnow
-from bot.subscriptions import (
-    InvalidSettingError,
-    Subscription,
-    Subscriptions,
-    parse_weekdays,
-    validate,
-)
+from bot.subscriptions import Subscription, Subscriptions, parse_weekdays, validate
+from bot.validators import check_channel, check_folder
 
 __all__ = ["add_commands", "cmd_channels", "cmd_post", "cmd_run", "cmd_status", "cmd_subscribe",
            "cmd_unsubscribe"]  # fmt: skip
@@ -35,13 +32,18 @@ if TYPE_CHECKING:  # post and run import the delivery stack (aiohttp, adapters) 
 
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
+CHANNEL_HELP = "discord:<channel id>, slack:<channel id> or markdown:<folder>"
 
-def _day(text: str) -> date:
-    """argparse type for YYYY-MM-DD."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-05-06") from None
+
+def _entering(channel: str) -> str:
+    """A channel name given on the command line: the platform's id shape, a usable folder."""
+    return check_folder(check_channel(channel))
+
+
+def _known(channel: str) -> UsageError:
+    """The error for a channel with no subscription: its shape is wrong, or it is not subscribed."""
+    check_channel(channel)
+    return UsageError(f"{channel} has no subscription (see `hotpapers channels`)")
 
 
 def _changes(args: argparse.Namespace) -> dict[str, Any]:
@@ -63,16 +65,14 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
 
 def cmd_subscribe(args: argparse.Namespace, settings: Settings) -> int:
     """Subscribe a channel, or change its settings (this also resumes a paused one)."""
+    channel = _entering(args.channel)
+    changes = _changes(args)
     store = open_store(settings)
     try:
         subs = Subscriptions(store)
         now = utcnow()
-        base = subs.get(args.channel) or default_subscription(args.channel, settings.config)
-        try:
-            changes = _changes(args)
-            sub = subs.save(replace(base, paused=False, paused_reason="", **changes), now)
-        except InvalidSettingError as error:
-            raise CommandError(str(error)) from None
+        base = subs.get(channel) or default_subscription(channel, settings.config)
+        sub = subs.save(replace(base, paused=False, paused_reason="", **changes), now)
         print(f"Subscribed: {sub.describe()}")
         print(channel_status(sub, Ledger(store, utcnow), now, waiting_for=_waiting(sub, settings)))
     finally:
@@ -85,7 +85,7 @@ def cmd_unsubscribe(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     try:
         if not Subscriptions(store).remove(args.channel):
-            raise CommandError(f"{args.channel} has no subscription (see `hotpapers channels`)")
+            raise _known(args.channel)
     finally:
         store.close()
     print(f"Unsubscribed {args.channel}.")
@@ -118,14 +118,14 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     try:
         now = utcnow()
-        holder = Leases(store).holder(SCHEDULER)
-        print(f"Runner: {'running as ' + holder if holder else 'not running'}")
-        ledger = Ledger(store, utcnow)
         subs = Subscriptions(store).all()
         if args.channel:
             subs = [s for s in subs if s.channel == args.channel]
             if not subs:
-                raise CommandError(f"{args.channel} has no digest subscription")
+                raise _known(args.channel)
+        holder = Leases(store).holder(SCHEDULER)
+        print(f"Runner: {'running as ' + holder if holder else 'not running'}")
+        ledger = Ledger(store, utcnow)
         for sub in subs:
             print(f"\n{sub.describe()}")
             text = channel_status(sub, ledger, now, waiting_for=_waiting(sub, settings))
@@ -144,24 +144,24 @@ async def _post(settings: Settings, channel: str, day: date | None, wait: float)
     from bot.delivery.manual import post_once
     from bot.delivery.platforms import open_platforms
 
+    check_channel(channel)  # before building anything
     app = build_app(settings)
     try:
         sub = app.subscriptions.get(channel)
-        if sub is None:
-            try:  # a one-off post to a channel with no subscription uses the defaults
-                sub = validate(default_subscription(channel, settings.config))
-            except InvalidSettingError as error:
-                raise CommandError(str(error)) from None
+        if sub is None:  # a one-off post to a channel with no subscription uses the defaults
+            sub = validate(default_subscription(_entering(channel), settings.config))
         if sub.paused:
-            raise CommandError(
+            raise UsageError(
                 f"{channel} is paused ({sub.paused_reason or 'by request'});"
                 f" `hotpapers subscribe {channel}` resumes it"
             )
         platforms = open_platforms(app, only=[sub.platform])
         try:
             why = platforms.waiting_for(sub.platform)
+            if why and sub.platform not in chat_platforms(settings):
+                raise ConfigError(f"cannot post to {channel}: {why}")
             if why:
-                raise CommandError(f"cannot post to {channel}: {why}")
+                raise PlatformError(f"cannot post to {channel}: {why}")
             return await post_once(app, sub, day, platforms.channels, wait_seconds=wait)
         finally:
             await platforms.close()
@@ -178,10 +178,10 @@ def cmd_post(args: argparse.Namespace, settings: Settings) -> int:
         print(f"{verb}: {text}")
         return 0
     if outcome.status == "failed":
-        raise CommandError(f"{text}; the subscription is paused")
+        raise PlatformError(f"{text}; the subscription is paused")
     if outcome.status == "busy":
-        raise CommandError(f"{text}; try again when it is done")
-    raise CommandError(f"{text}; `hotpapers run` will retry it")
+        raise HotpapersError(f"{text}; try again when it is done")
+    raise PlatformError(f"{text}; `hotpapers run` will retry it")
 
 
 def sources_fetch(app: App) -> Fetch:
@@ -219,18 +219,30 @@ def _parser(sub: Subparsers, name: str, handler: Callable[..., int], help_: str)
 
 def _subscribe_options(p: argparse.ArgumentParser) -> None:
     """subscribe's settings."""
-    p.add_argument("channel", help="discord:<channel id>, slack:<channel id> or markdown:<folder>")
+    p.add_argument("channel", help=CHANNEL_HELP)
     p.add_argument("--time", help="local time of the digest, HH:MM (default 09:00)")
     p.add_argument("--tz", help="IANA timezone such as Europe/Berlin (default UTC)")
     p.add_argument("--days", help="mon-fri (default), daily, or e.g. mon,wed,fri")
-    p.add_argument("--top", type=int, help="how many papers, 1-25")
-    p.add_argument("--category", action="append", default=[], help="include (repeatable)")
-    p.add_argument("--exclude", action="append", default=[], help="exclude a category")
-    p.add_argument("--keyword", action="append", default=[], help="title/abstract keyword")
-    p.add_argument("--ranking", choices=("hot", "seed"))
+    p.add_argument("--top", type=whole(1, MAX_COUNT), help=f"how many papers, 1-{MAX_COUNT}")
+    p.add_argument(
+        "--category", action="append", default=[],
+        help="only papers in this arXiv category or archive, e.g. cs.LG (repeatable, or a,b)",
+    )  # fmt: skip
+    p.add_argument(
+        "--exclude", action="append", default=[],
+        help="leave out this arXiv category (repeatable, or a,b)",
+    )  # fmt: skip
+    p.add_argument(
+        "--keyword", action="append", default=[],
+        help="only papers mentioning this word in title or abstract (repeatable)",
+    )  # fmt: skip
+    p.add_argument("--ranking", choices=("hot", "seed"), help="ranking (default: config, hot)")
     p.add_argument("--empty", choices=("skip", "note"), help="on a day with no papers")
-    p.add_argument("--min-score", type=float, help="leave out papers scoring less")
-    p.add_argument("--repeat-days", type=int, help="days before a paper may be shown again")
+    p.add_argument("--min-score", type=finite, help="leave out papers scoring less")
+    p.add_argument(
+        "--repeat-days", type=whole(0, MAX_REPEAT_DAYS),
+        help=f"days before a paper may be shown again, 0-{MAX_REPEAT_DAYS}",
+    )  # fmt: skip
     p.add_argument("--workspace", help="Slack workspace (team) id")
 
 
@@ -238,13 +250,18 @@ def add_commands(sub: Subparsers) -> None:
     """Add the delivery commands to the `hotpapers` parser."""
     _subscribe_options(_parser(sub, "subscribe", cmd_subscribe, "subscribe a channel"))
     p = _parser(sub, "unsubscribe", cmd_unsubscribe, "stop a channel's digest")
-    p.add_argument("channel")
+    p.add_argument("channel", help=CHANNEL_HELP)
     _parser(sub, "channels", cmd_channels, "list subscribed channels")
     p = _parser(sub, "post", cmd_post, "post a channel's digest now (exactly once)")
-    p.add_argument("--channel", required=True)
-    p.add_argument("--date", type=_day, help="digest day (default: today in its timezone)")
-    p.add_argument("--wait", type=float, default=60.0, help="seconds to wait if being posted")
+    p.add_argument("--channel", required=True, help=CHANNEL_HELP)
+    p.add_argument("--date", type=day, help="digest day, YYYY-MM-DD (default: today there)")
+    p.add_argument(
+        "--wait", type=finite, default=60.0,
+        help="seconds to wait while another process posts it (default: 60)",
+    )  # fmt: skip
     p = _parser(sub, "status", cmd_status, "last and next digest per channel, source health")
     p.add_argument("--channel", help="only this channel")
     p = _parser(sub, "run", cmd_run, "run the bot (scheduler, adapters, /healthz)")
-    p.add_argument("--port", type=int, help="web server port (default: $PORT; none if unset)")
+    p.add_argument(
+        "--port", type=port, help="web server port, 0-65535 (default: $PORT; none if unset)"
+    )

@@ -10,6 +10,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 
+from bot.errors import NetworkError, network_reason
 from bot.logthrottle import LogThrottle
 
 __all__ = ["HealthReport", "health_app", "start_web"]
@@ -65,7 +66,14 @@ async def start_web(web_app: web.Application, host: str, port: int) -> tuple[web
     runner = web.AppRunner(web_app, access_log=None, logger=ServerLog(log), auto_decompress=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        raise NetworkError(
+            f"cannot listen on {host}:{port} ({network_reason(error)});"
+            " choose another with --port or PORT"
+        ) from None
     bound = port
     for address in runner.addresses:
         if isinstance(address, tuple):

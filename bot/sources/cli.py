@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from typing import TextIO
 
 import httpx
@@ -14,7 +14,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from bot.app import open_store
+from bot.argtypes import day
 from bot.config import Settings
+from bot.errors import EXIT_OK, EXIT_PARTIAL
 from bot.sources.base import Sessions
 from bot.sources.health import (
     Refreshes,
@@ -24,7 +26,7 @@ from bot.sources.health import (
     source_migrations,
 )
 from bot.sources.http import make_client
-from bot.sources.orchestrator import UnknownSourceError, fetch_sources
+from bot.sources.orchestrator import fetch_sources
 from bot.sources.progress import listener_for
 from bot.sources.registry import LOOKUP, registered, source_names
 from bot.sources.report import FetchReport
@@ -32,14 +34,6 @@ from bot.store import Store
 from bot.timeutil import to_iso
 
 __all__ = ["add_commands", "format_health", "run_fetch", "run_sources"]
-
-
-def _day(text: str) -> date:
-    """An argparse type for YYYY-MM-DD."""
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,7 +45,7 @@ def add_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]
         "what each delivered. One source failing never stops the others.",
     )
     fetch.add_argument(
-        "--date", type=_day, help="the arXiv listing day to fetch (default: the latest)"
+        "--date", type=day, help="the arXiv listing day to fetch (default: the latest)"
     )
     fetch.add_argument(
         "--source",
@@ -97,19 +91,16 @@ def run_fetch(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
-    """`hotpapers fetch`: 0 when every source succeeded or was skipped, 1 when one failed."""
+    """`hotpapers fetch`: 0 when every source succeeded or was skipped, 3 when one failed."""
     store = open_store(settings)
     try:
         report = asyncio.run(_fetch(store, settings, args, transport))
-    except UnknownSourceError as error:
-        print(f"hotpapers fetch: {error}", file=sys.stderr)
-        return 2
     finally:
         store.close()
     stream = out or sys.stdout
     for line in report.lines():
         print(line, file=stream)
-    return 0 if report.ok else 1
+    return EXIT_OK if report.ok else EXIT_PARTIAL
 
 
 def _when(moment: datetime | None) -> str:

@@ -13,6 +13,7 @@ from datetime import date, datetime
 import httpx
 
 from bot.config import Settings
+from bot.errors import UsageError
 from bot.retry import RetryPolicy
 from bot.sources.base import Batch, FetchContext, FetchResult, Listener, Sessions, Source
 from bot.sources.errors import DeadlineError
@@ -38,7 +39,7 @@ ARXIV = "arxiv"  # the lookup follows this source, and shares its single spaced 
 _ARXIV_HOSTS = ("arxiv.org", "export.arxiv.org", "rss.arxiv.org", "oaipmh.arxiv.org")
 
 
-class UnknownSourceError(ValueError):
+class UnknownSourceError(UsageError):
     """A source name that is not registered."""
 
 

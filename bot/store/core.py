@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from bot.errors import StoreError
 from bot.models import Paper, Signal, SocialPost
 from bot.store import queries as q
 from bot.store.ranking import RankingReads
@@ -30,7 +32,11 @@ class Store(RankingReads):
         self.query("PRAGMA cache_size = -65536")
         # Growth baselines are kept at ingest, one window before each newest observation.
         self._offset = f"-{int(growth_window.total_seconds())} seconds"
-        self.migrate(core_migrations)
+        try:
+            self.migrate(core_migrations)
+        except sqlite3.DatabaseError as error:
+            self.close()
+            raise StoreError(f"cannot open the store {self.path}: {error}") from None
 
     # -- writing ---------------------------------------------------------------------------
 

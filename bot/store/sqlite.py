@@ -19,6 +19,9 @@ from typing import Any
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from bot.errors import StoreError
+from bot.store.guard import check_store_file
+
 __all__ = ["Params", "Row", "SqliteStore", "Transaction"]
 
 log = logging.getLogger(__name__)
@@ -38,10 +41,13 @@ def _create_private(path: Path) -> None:
     """Create the database file readable by its owner only: it holds Slack bot tokens.
 
     SQLite gives the -wal and -shm files the database file's mode, so they are private too.
-    An existing file keeps the mode its owner gave it.
+    An existing file keeps the mode its owner gave it. The folder is never created: a typo in
+    HOTPAPERS_DB must not look like a new, empty store.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError as error:
+        raise StoreError(f"cannot create the store {path}: {error.strerror or error}") from None
 
 
 class Transaction:
@@ -76,15 +82,23 @@ class SqliteStore:
         """Open (creating it owner-only if needed) the database at path, in WAL mode."""
         self.path = str(path)
         if self.path != MEMORY:
+            check_store_file(path)  # never touches a file that is not a hotpapers store
             _create_private(Path(path))
         # One connection shared with worker threads, serialised by the lock below.
-        self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        try:
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+        except sqlite3.Error as error:
+            raise StoreError(f"cannot open the store {self.path}: {error}") from None
         self._lock = threading.RLock()
         self._depth = 0  # open transaction() blocks of the thread holding the lock
         self._db = Database(self._conn)  # for sqlite-utils migrations and full-text search
-        if self.path != MEMORY:
-            self._db.enable_wal()
-        self._conn.execute("PRAGMA foreign_keys = ON")
+        try:
+            if self.path != MEMORY:
+                self._db.enable_wal()
+            self._conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.DatabaseError as error:
+            self._conn.close()
+            raise StoreError(f"cannot open the store {self.path}: {error}") from None
 
     def close(self) -> None:
         """Close the connection."""

@@ -9,10 +9,14 @@ import pytest
 
 from bot.config import Settings
 from bot.delivery.cli import add_commands
-from bot.errors import CommandError
+from bot.errors import HotpapersError
 from bot.store import Store
 from bot.subscriptions import Subscriptions
 from tests.delivery.support import LONG_AGO, make_settings, seed
+
+DISCORD = "discord:424242424242424242"  # channel ids as the platforms shape them
+MISSING = "discord:404404404404404404"
+SLACK = "slack:C0123456789"
 
 
 def cli(settings: Settings, *argv: str) -> int:
@@ -38,37 +42,56 @@ def subscriptions(settings: Settings) -> Subscriptions:
 def test_subscribe_then_change_one_setting_keeps_the_others(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli(settings, "subscribe", "discord:42", "--time", "07:30", "--tz", "Europe/Berlin",
+    assert cli(settings, "subscribe", DISCORD, "--time", "07:30", "--tz", "Europe/Berlin",
                "--days", "mon-fri", "--top", "3", "--category", "cs.LG", "--category",
                "cs.CL", "--empty", "skip") == 0  # fmt: skip
-    assert "Subscribed: discord:42: 07:30 Europe/Berlin" in capsys.readouterr().out
-    assert cli(settings, "subscribe", "discord:42", "--top", "8") == 0
-    sub = subscriptions(settings).get("discord:42")
+    assert f"Subscribed: {DISCORD}: 07:30 Europe/Berlin" in capsys.readouterr().out
+    assert cli(settings, "subscribe", DISCORD, "--top", "8") == 0
+    sub = subscriptions(settings).get(DISCORD)
     assert (sub.time, sub.timezone, sub.top, sub.categories, sub.empty_day) == (
         "07:30", "Europe/Berlin", 8, ("cs.LG", "cs.CL"), "skip",
     )  # fmt: skip
 
 
 def test_subscribing_again_resumes_a_paused_channel(settings: Settings) -> None:
-    cli(settings, "subscribe", "discord:42")
-    subscriptions(settings).pause("discord:42", "403: missing access", LONG_AGO)
-    cli(settings, "subscribe", "discord:42")
-    assert not subscriptions(settings).get("discord:42").paused
+    cli(settings, "subscribe", DISCORD)
+    subscriptions(settings).pause(DISCORD, "403: missing access", LONG_AGO)
+    cli(settings, "subscribe", DISCORD)
+    assert not subscriptions(settings).get(DISCORD).paused
 
 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["subscribe", "discord:42", "--tz", "Mars/Olympus"], "timezone: 'Mars/Olympus' is not"),
-        (["subscribe", "discord:42", "--days", "someday"], "days: 'someday' is not a weekday"),
-        (["subscribe", "telegram:1"], "channel: 'telegram:1' must look like"),
-        (["unsubscribe", "discord:404"], "discord:404 has no subscription"),
-        (["status", "--channel", "discord:404"], "discord:404 has no digest subscription"),
-        (["post", "--channel", "discord:42"], "cannot post to discord:42: no discord adapter"),
+        (
+            ["subscribe", DISCORD, "--tz", "Mars/Olympus"],
+            "timezone: 'Mars/Olympus' is not",
+        ),
+        (
+            ["subscribe", DISCORD, "--days", "someday"],
+            "days: 'someday' is not a weekday",
+        ),
+        (["subscribe", "telegram:1"], "channel: 'telegram:1': use discord:<channel id>"),
+        (["subscribe", "discord:abc"], "a Discord channel id is 17 to 20 digits"),
+        (["subscribe", "slack:#general"], "a Slack channel id looks like C0123456789"),
+        (["subscribe", "markdown:/etc/passwd"], "/etc/passwd is a file, not a folder"),
+        (["subscribe", DISCORD, "--category", "cs.XX"], "did you mean"),
+        (
+            ["unsubscribe", MISSING],
+            f"{MISSING} has no subscription",
+        ),
+        (
+            ["status", "--channel", MISSING],
+            f"{MISSING} has no subscription",
+        ),
+        (
+            ["post", "--channel", DISCORD],
+            f"cannot post to {DISCORD}: no discord adapter",
+        ),
     ],
 )
 def test_user_errors_are_one_clear_line(settings: Settings, argv: list[str], message: str) -> None:
-    with pytest.raises(CommandError) as caught:
+    with pytest.raises(HotpapersError) as caught:
         cli(settings, *argv)
     assert message in str(caught.value) and "\n" not in str(caught.value)
 
@@ -78,13 +101,13 @@ def test_channels_and_status_show_settings_last_and_next_digest(
 ) -> None:
     cli(settings, "channels")
     assert "No subscriptions" in capsys.readouterr().out
-    cli(settings, "subscribe", "discord:42", "--time", "09:00")
-    cli(settings, "subscribe", "slack:C1")
-    subscriptions(settings).pause("slack:C1", "channel_not_found", LONG_AGO)
+    cli(settings, "subscribe", DISCORD, "--time", "09:00")
+    cli(settings, "subscribe", SLACK)
+    subscriptions(settings).pause(SLACK, "channel_not_found", LONG_AGO)
     capsys.readouterr()
     cli(settings, "channels")
     out = capsys.readouterr().out.splitlines()
-    assert out[0].startswith("discord:42: 09:00 UTC") and "paused: channel_not_found" in out[1]
+    assert out[0].startswith(f"{DISCORD}: 09:00 UTC") and "paused: channel_not_found" in out[1]
     cli(settings, "status")
     out = capsys.readouterr().out
     assert "Runner: not running" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -34,7 +35,10 @@ async def test_a_digest_becomes_one_dated_post_in_the_blog_format(app: App, tmp_
     assert text.startswith(message.payload["markdown"].rstrip("\n"))
     assert text.endswith(marker("hp-1") + "\n")
     names = [(p.name, p.stat().st_mode & 0o777) for p in (tmp_path / "blog").iterdir()]
-    assert names == [("hot-papers-2026-11-26.md", 0o644)]  # a web server can read it
+    umask = os.umask(0o022)
+    os.umask(umask)
+    # Any new file's mode (0644 under umask 022): a web server can read it.
+    assert names == [("hot-papers-2026-11-26.md", 0o666 & ~umask)]
 
 
 async def test_find_sent_recognises_a_post_by_its_key_only(app: App, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from bot.config import Settings
+from bot.errors import EXIT_PARTIAL, UsageError
 from bot.sources.cli import add_commands, run_fetch, run_sources
 from bot.sources.health import (
     record_failure,
@@ -77,7 +78,7 @@ def test_a_bad_date_or_source_is_one_clear_line(capsys: pytest.CaptureFixture[st
     with pytest.raises(SystemExit) as caught:
         parser().parse_args(["fetch", "--date", "05/02/2024"])
     assert caught.value.code == 2
-    assert "not a date (YYYY-MM-DD): '05/02/2024'" in capsys.readouterr().err
+    assert "'05/02/2024' is not a date: use YYYY-MM-DD" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         parser().parse_args(["fetch", "--source", "mastodon"])
     assert "invalid choice: 'mastodon'" in capsys.readouterr().err
@@ -103,14 +104,14 @@ def test_fetch_prints_the_report_and_logs_plain_lines_off_a_terminal(
     assert "hotpapers fetch: x: skipped: not configured: set X_BEARER_TOKEN" in log
 
 
-def test_fetch_exits_1_when_a_source_failed(tmp_path: Path, transport: httpx.MockTransport) -> None:
+def test_fetch_exits_3_when_a_source_failed(tmp_path: Path, transport: httpx.MockTransport) -> None:
     router: Router = transport.handler  # type: ignore[assignment]
     router.add("hn.test", "/api/v1/search_by_date", respond(502))
     out = io.StringIO()
     code = run_fetch(
         parser().parse_args(["fetch"]), settings_for(tmp_path), out, transport=transport
     )
-    assert code == 1
+    assert code == EXIT_PARTIAL
     assert "hackernews: failed: HTTP 502 from hn.test after 1 attempts" in out.getvalue()
 
 
@@ -169,13 +170,12 @@ def test_a_pipe_gets_plain_lines() -> None:
         assert isinstance(listener, LineListener)
 
 
-def test_an_unknown_enabled_source_is_one_clear_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_an_unknown_enabled_source_is_a_usage_error(tmp_path: Path) -> None:
     settings = make_settings(env={"hotpapers_db": str(tmp_path / "h.db")}, enabled=("arxv",))
-    assert run_fetch(parser().parse_args(["fetch"]), settings, io.StringIO()) == 2
-    assert capsys.readouterr().err.strip() == (
-        "hotpapers fetch: [sources] enabled: unknown source 'arxv'; "
+    with pytest.raises(UsageError) as caught:
+        run_fetch(parser().parse_args(["fetch"]), settings, io.StringIO())
+    assert str(caught.value) == (
+        "[sources] enabled: unknown source 'arxv'; "
         "known sources: arxiv, huggingface, hackernews, bluesky, x, reddit"
     )
 

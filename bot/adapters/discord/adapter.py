@@ -176,6 +176,9 @@ def build_discord(app: App) -> DiscordAdapter:
         raise ValueError("DISCORD_TOKEN is not set")
     if config.shard_ids and (not config.auto_shard or config.shard_count is None):
         raise ValueError("discord.shard_ids needs auto_shard = true and shard_count")
+    for flag in ("warn_nacl", "warn_dave"):  # the bot has no voice: no warning about its libraries
+        if hasattr(discord.VoiceClient, flag):
+            setattr(discord.VoiceClient, flag, False)
     client: discord.Client
     if config.auto_shard:
         # discord.py runs every shard unless given the ids this process should run.

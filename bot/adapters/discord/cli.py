@@ -8,15 +8,16 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import discord
 
 from bot.adapters.discord.adapter import DiscordAdapter, build_discord
 from bot.app import build_app
 from bot.config import Settings
+from bot.errors import ConfigError, NetworkError, PlatformError, network_reason
 
 __all__ = ["PERMISSIONS", "add_commands", "discord_invite", "discord_sync"]
 
-log = logging.getLogger(__name__)
 SCOPES = ("bot", "applications.commands")
 # What the bot does in a channel: see it, post digests and abstracts with embeds (also in
 # threads), and read recent history to find a digest it posted before a crash.
@@ -31,13 +32,19 @@ PERMISSIONS = discord.Permissions(
 
 def add_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
     """Add the Discord commands; each sets `handler(args, settings) -> exit code`."""
-    sync = subparsers.add_parser("discord-sync", help="upload the Discord slash commands now")
+    sync = subparsers.add_parser(
+        "discord-sync",
+        help="upload the Discord slash commands now",
+        description=discord_sync.__doc__,
+    )
     sync.add_argument(
         "--if-changed", action="store_true", help="only if they changed since the last sync"
     )
     sync.set_defaults(handler=discord_sync)
     invite = subparsers.add_parser(
-        "discord-invite", help="print the link that adds the bot to a server"
+        "discord-invite",
+        help="print the link that adds the bot to a server",
+        description=discord_invite.__doc__,
     )
     invite.set_defaults(handler=discord_invite)
 
@@ -45,25 +52,32 @@ def add_commands(subparsers: argparse._SubParsersAction[Any]) -> None:
 def _with_adapter(settings: Settings, job: Callable[[DiscordAdapter], Awaitable[int]]) -> int:
     """Run job with a logged-out adapter over a fresh app, closing both afterwards."""
     if settings.env.discord_token is None:
-        log.error("DISCORD_TOKEN is not set")
-        return 2
+        raise ConfigError("DISCORD_TOKEN is not set: copy the bot token from the Developer Portal")
 
     async def run() -> int:
         app = build_app(settings)
-        adapter = build_discord(app)
         try:
-            return await job(adapter)
-        except discord.LoginFailure:
-            log.error("Discord refused DISCORD_TOKEN")
-            return 2
-        except discord.HTTPException as error:
-            log.error("Discord answered %s: %s", error.status, error.text)
-            return 1
+            adapter = build_discord(app)
+            try:
+                return await job(adapter)
+            finally:
+                await adapter.close()
         finally:
-            await adapter.close()
             await app.aclose()
 
-    return asyncio.run(run())
+    if not logging.getLogger().isEnabledFor(logging.DEBUG):
+        logging.getLogger("discord").setLevel(logging.WARNING)  # a one-off command, not the bot
+    try:
+        return asyncio.run(run())
+    except discord.LoginFailure:
+        raise ConfigError(
+            "Discord refused DISCORD_TOKEN: copy it again from the Developer Portal"
+        ) from None
+    except discord.HTTPException as error:
+        raise PlatformError(f"Discord answered {error.status}: {error.text or error}") from None
+    except (aiohttp.ClientError, OSError, TimeoutError) as error:
+        where = settings.env.discord_api_base or "discord.com"
+        raise NetworkError(f"cannot reach {where} ({network_reason(error)})") from None
 
 
 def discord_sync(args: argparse.Namespace, settings: Settings) -> int:
@@ -84,8 +98,7 @@ def discord_invite(args: argparse.Namespace, settings: Settings) -> int:
         await adapter.login()
         application_id = adapter.client.application_id
         if application_id is None:
-            log.error("Discord did not tell us the application id")
-            return 1
+            raise PlatformError("Discord did not tell us the application id; try again")
         print(discord.utils.oauth_url(application_id, permissions=PERMISSIONS, scopes=SCOPES))
         return 0
 

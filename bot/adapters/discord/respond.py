@@ -13,7 +13,7 @@ import discord
 
 from bot.adapters.discord.embeds import text_message
 from bot.channels import OutboundMessage
-from bot.commands import UsageError
+from bot.errors import HotpapersError
 from bot.reactions import Reactions
 
 __all__ = ["NO_MENTIONS", "Inflight", "Reply", "Responder", "send_kwargs"]
@@ -55,7 +55,7 @@ def _run(work: Callable[[], Reply]) -> Reply:
     """Do the work (in a worker thread); a user's mistake becomes a private explanation."""
     try:
         return work()
-    except UsageError as error:
+    except HotpapersError as error:
         return Reply.text(str(error))
     except Exception:
         log.exception("A Discord command failed")

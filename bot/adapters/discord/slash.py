@@ -13,7 +13,8 @@ from discord import app_commands
 
 from bot.adapters.discord.embeds import digest_messages, paper_message, search_message
 from bot.adapters.discord.respond import Interaction, Reply, Responder, send_kwargs
-from bot.commands import DEFAULT_COUNT, MAX_COUNT, Commands
+from bot.commands import DEFAULT_COUNT, Commands, DigestRequest
+from bot.limits import MAX_COUNT, MAX_REPEAT_DAYS
 
 __all__ = ["build_tree"]
 
@@ -33,15 +34,6 @@ def _choices(options: Sequence[str], current: str) -> list[app_commands.Choice[s
     wanted = current.casefold().strip()
     hits = [o for o in options if wanted in o.casefold()][:_CHOICES_MAX]
     return [app_commands.Choice(name=o, value=o) for o in hits]
-
-
-def _settings(**values: object) -> str:
-    """Options as the key="value" text Commands.digest parses (quotes stripped from values)."""
-    parts = []
-    for key, value in values.items():
-        if value is not None and str(value).strip():
-            parts.append(f'{key}="{str(value).replace(chr(34), "").strip()}"')
-    return " ".join(parts)
 
 
 class Handlers:
@@ -76,8 +68,8 @@ class Handlers:
             lambda: Reply((search_message(words, self.commands.search(words, SEARCH_LIMIT)),)),
         )
 
-    async def digest(self, interaction: Interaction, action: str, settings: str = "") -> None:
-        """This channel's daily digest; changes need Manage Channels, checked here too."""
+    async def digest(self, interaction: Interaction, request: DigestRequest) -> None:
+        """This channel's daily digest, as Commands decides (Manage Channels lets you change it)."""
         if interaction.guild_id is None or interaction.channel_id is None:
             await interaction.response.send_message(
                 **send_kwargs(Reply.text("Use /digest in a server channel.").messages[0]),
@@ -86,21 +78,17 @@ class Handlers:
             return
         channel = f"discord:{interaction.channel_id}"
         can_manage = interaction.permissions.manage_channels
-        private = action in ("status", "preview") or (action == "settings" and not settings)
 
         def work() -> Reply:
             reply = self.commands.digest(
-                channel,
-                f"{action} {settings}",
-                can_manage=can_manage,
-                workspace=str(interaction.guild_id),
+                channel, request, can_manage=can_manage, workspace=str(interaction.guild_id)
             )
             if reply.digest is not None and reply.digest.papers:
                 title = "Preview of this channel's digest"
                 return Reply(tuple(digest_messages(reply.digest, title=title)), ephemeral=True)
-            return Reply.text(reply.text, ephemeral=private)
+            return Reply.text(reply.text, ephemeral=reply.private)
 
-        await self.responder.answer(interaction, work, private=private)
+        await self.responder.answer(interaction, work, private=request.private)
 
     async def complete_category(
         self, interaction: Interaction, current: str
@@ -160,16 +148,16 @@ def _digest_group(h: Handlers) -> app_commands.Group:
 def _settings_command(
     h: Handlers, name: str, description: str, parent: app_commands.Group
 ) -> app_commands.Command[app_commands.Group, ..., None]:
-    """/digest subscribe or settings: every option optional, sent as key=value settings."""
+    """/digest subscribe or settings: every option optional, passed typed to Commands."""
 
     @app_commands.describe(
         time="Local time, e.g. 09:00", timezone="IANA timezone, e.g. Europe/Berlin",
-        days="Weekdays, e.g. mon-fri or mon,wed,fri", top="How many papers, 1 to 25",
+        days="Weekdays, e.g. mon-fri or mon,wed,fri", top=f"How many papers, 1 to {MAX_COUNT}",
         categories="arXiv categories, e.g. cs.LG,cs.CL (none: all)", ranking="hot or seed",
         keywords="Only papers mentioning one of these words (none: no filter)",
         exclude="arXiv categories to leave out, e.g. math.CO (none: nothing)",
         min_score="Leave out papers scoring less (none: no minimum)",
-        repeat_days="Days before a paper may be shown here again, 0 to 365",
+        repeat_days=f"Days before a paper may be shown here again, 0 to {MAX_REPEAT_DAYS}",
         empty_day="On a day with no papers: skip, or post a short note",
     )  # fmt: skip
     @app_commands.autocomplete(timezone=h.complete_timezone)
@@ -178,15 +166,16 @@ def _settings_command(
         days: str | None = None, top: app_commands.Range[int, 1, MAX_COUNT] | None = None,
         categories: str | None = None, ranking: Ranking | None = None,
         keywords: str | None = None, exclude: str | None = None, min_score: str | None = None,
-        repeat_days: app_commands.Range[int, 0, 365] | None = None,
+        repeat_days: app_commands.Range[int, 0, MAX_REPEAT_DAYS] | None = None,
         empty_day: Literal["skip", "note"] | None = None,
     ) -> None:  # fmt: skip
-        text = _settings(
-            time=time, timezone=timezone, days=days, top=top, categories=categories,
-            ranking=ranking, keywords=keywords, exclude_categories=exclude,
-            min_score=min_score, repeat_days=repeat_days, empty_day=empty_day,
-        )  # fmt: skip
-        await h.digest(interaction, name, text)
+        options = {
+            "time": time, "timezone": timezone, "days": days, "top": top,
+            "categories": categories, "ranking": ranking, "keywords": keywords,
+            "exclude_categories": exclude, "min_score": min_score, "repeat_days": repeat_days,
+            "empty_day": empty_day,
+        }  # fmt: skip
+        await h.digest(interaction, DigestRequest(name, options=options))
 
     return app_commands.Command(
         name=name, description=description, callback=callback, parent=parent
@@ -199,7 +188,7 @@ def _action(
     """A /digest subcommand without options."""
 
     async def callback(interaction: Interaction) -> None:
-        await h.digest(interaction, name)
+        await h.digest(interaction, DigestRequest(name))
 
     return app_commands.Command(
         name=name, description=description, callback=callback, parent=parent
@@ -214,7 +203,7 @@ def build_tree(
 
     @tree.command(name="hot", description="The arXiv papers people are talking about right now")
     @app_commands.describe(
-        count="How many papers, 1 to 25", category="An arXiv category, e.g. cs.LG"
+        count=f"How many papers, 1 to {MAX_COUNT}", category="An arXiv category, e.g. cs.LG"
     )
     @app_commands.autocomplete(category=handlers.complete_category)
     async def hot(

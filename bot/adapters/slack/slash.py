@@ -21,7 +21,17 @@ from bot.adapters.slack.blocks import (
 from bot.adapters.slack.channel import remember
 from bot.app import App
 from bot.channels import OutboundMessage
-from bot.commands import UsageError, parse_hot_args
+from bot.commands import (
+    DIGEST_HINT,
+    HOT_HINT,
+    PAPER_HINT,
+    PAPER_USAGE,
+    SEARCH_HINT,
+    DigestRequest,
+    parse_hot_args,
+    search_terms,
+)
+from bot.errors import HotpapersError
 
 __all__ = ["COMMANDS", "Handler", "SlashCommands"]
 
@@ -29,17 +39,11 @@ log = logging.getLogger("hotpapers.slack")
 Handler = Callable[[AsyncArgs], Awaitable[None]]
 T = TypeVar("T")
 COMMANDS = {
-    "/hot": ("The papers people talk about now", "[count] [category], e.g. 5 cs.LG"),
-    "/paper": ("One paper with its score", "<arXiv id or URL>"),
-    "/search": ("Search stored papers", "<words>"),
-    "/digest": (
-        "This channel's daily digest",
-        "subscribe [time=09:00 tz=UTC top=5 categories=cs.LG] | unsubscribe | settings | preview"
-        " | status | pause | resume",
-    ),
+    "/hot": ("The papers people talk about now", HOT_HINT),
+    "/paper": ("One paper with its score", PAPER_HINT),
+    "/search": ("Search stored papers", SEARCH_HINT),
+    "/digest": ("This channel's daily digest", DIGEST_HINT),
 }
-PAPER_USAGE = "Usage: /paper <arXiv id or URL>, e.g. /paper 2106.12627"
-SEARCH_USAGE = "Usage: /search <words>, e.g. /search diffusion transformers"
 NOT_ALLOWED = (
     "Only workspace admins and owners (or users in the [slack] admin_user_ids setting) can change"
     " this channel's digest."
@@ -47,16 +51,8 @@ NOT_ALLOWED = (
 INVITE_HINT = (
     "Invite me to this channel (/invite @hotpapers) so reactions on my posts bring abstracts."
 )
-_CHANGES = ("subscribe", "unsubscribe", "pause", "resume")
 # Where the bot cannot post itself, the answer goes through the command's response_url instead.
 _CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
-
-
-def is_change(text: str) -> bool:
-    """Whether a /digest command changes the subscription (and so needs an admin)."""
-    action, _, rest = text.strip().partition(" ")
-    action = action.lower()
-    return action in _CHANGES or (action == "settings" and bool(rest.strip()))
 
 
 def _error_code(error: SlackApiError) -> str:
@@ -87,7 +83,7 @@ class SlashCommands:
         command = args.command or {}
         try:
             count, category = parse_hot_args(str(command.get("text", "")))
-        except UsageError as error:
+        except HotpapersError as error:
             await args.ack(response_type="ephemeral", **text_payload(str(error)))
             return
         await args.ack()
@@ -112,8 +108,10 @@ class SlashCommands:
     async def search(self, args: AsyncArgs) -> None:
         """/search <words>: matching stored papers, shown only to the person who asked."""
         words = str((args.command or {}).get("text", "")).strip()
-        if not words:
-            await args.ack(response_type="ephemeral", **text_payload(SEARCH_USAGE))
+        try:
+            search_terms(words)
+        except HotpapersError as error:
+            await args.ack(response_type="ephemeral", **text_payload(str(error)))
             return
         await args.ack()
         found = await self._work(args, lambda: self.commands.search(words))
@@ -123,9 +121,9 @@ class SlashCommands:
     async def digest(self, args: AsyncArgs) -> None:
         """/digest <action> [settings]: this channel's daily digest."""
         command = args.command or {}
-        text = str(command.get("text", ""))
+        request = DigestRequest.parse(str(command.get("text", "")))
         await args.ack()
-        change = is_change(text)
+        change = request.changes_state
         allowed = change and await self._can_manage(args.client, str(command.get("user_id", "")))
         if change and not allowed:
             await args.respond(response_type="ephemeral", **text_payload(NOT_ALLOWED))
@@ -133,21 +131,21 @@ class SlashCommands:
         channel, team = f"slack:{command.get('channel_id', '')}", str(command.get("team_id", ""))
         reply = await self._work(
             args,
-            lambda: self.commands.digest(channel, text, can_manage=allowed, workspace=team),
+            lambda: self.commands.digest(channel, request, can_manage=allowed, workspace=team),
         )
         if reply is None:
             return
-        kind = "in_channel" if change else "ephemeral"
+        kind = "ephemeral" if reply.private else "in_channel"
         await args.respond(response_type=kind, **text_payload(reply.text))
         if reply.digest is not None and reply.digest.papers:
             for message in render_digest(reply.digest, title="Preview of this channel's digest"):
                 await args.respond(response_type="ephemeral", **message.payload)
 
     async def _work(self, args: AsyncArgs, job: Callable[[], T]) -> T | None:
-        """Run a blocking command off the event loop; a UsageError goes to the user privately."""
+        """Run a blocking command off the event loop; our errors go to the user privately."""
         try:
             return await asyncio.to_thread(job)
-        except UsageError as error:
+        except HotpapersError as error:
             await args.respond(response_type="ephemeral", **text_payload(str(error)))
             return None
 

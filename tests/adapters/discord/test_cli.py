@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +15,7 @@ import pytest
 
 from bot.adapters.discord import add_commands
 from bot.adapters.discord.cli import PERMISSIONS, discord_invite, discord_sync
+from bot.errors import ConfigError, NetworkError
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.discord.support import settings
 
@@ -69,9 +72,22 @@ def test_discord_invite_prints_the_oauth_link_with_scopes_and_permissions(
     assert PERMISSIONS.value == 274877991936  # view, send, send in threads, embed, history
 
 
-def test_a_refused_token_exits_2_with_one_line(
+def test_a_refused_token_is_a_configuration_error(
     fake: FakeDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("tests.adapters.discord.fake_discord.TOKEN", "another-token")
     args = parse("discord-sync")
-    assert args.handler(args, settings(fake, db=tmp_path / "hotpapers.db")) == 2
+    with pytest.raises(ConfigError, match="Discord refused DISCORD_TOKEN") as caught:
+        args.handler(args, settings(fake, db=tmp_path / "hotpapers.db"))
+    assert caught.value.exit_code == 2
+
+
+def test_an_unreachable_discord_is_a_network_error(tmp_path: Path) -> None:
+    with socket.socket() as closed:  # a port nobody listens on once this socket is closed
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    config = settings(FakeDiscord(), db=tmp_path / "hotpapers.db")
+    env = config.env.model_copy(update={"discord_api_base": f"http://127.0.0.1:{port}/api/v10"})
+    args = parse("discord-invite")
+    with pytest.raises(NetworkError, match=f"cannot reach http://127.0.0.1:{port}"):
+        args.handler(args, replace(config, env=env))

@@ -1,0 +1,66 @@
+"""The command line's parser and argument types, shared by every subcommand: one message each."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable
+from datetime import date
+from typing import NoReturn
+
+from bot.errors import UsageError
+
+__all__ = ["Parser", "day", "finite", "port", "whole"]
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with mistakes raised as UsageError, so main prints them as its one line."""
+
+    def error(self, message: str) -> NoReturn:
+        """Raise instead of printing usage and exiting."""
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def day(text: str) -> date:
+    """YYYY-MM-DD."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text[:40]!r} is not a date: use YYYY-MM-DD, e.g. 2021-06-25"
+        ) from None
+
+
+def finite(text: str) -> float:
+    """A real number (not nan, not infinite)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number like 10 or 2.5")
+    return value
+
+
+def whole(low: int, high: int) -> Callable[[str], int]:
+    """A whole number from low to high."""
+
+    def parse(text: str) -> int:
+        if not _digits(text) or not low <= int(text) <= high:
+            raise argparse.ArgumentTypeError(
+                f"{text[:40]!r} is not a whole number from {low} to {high}"
+            )
+        return int(text)
+
+    parse.__name__ = f"whole number {low}-{high}"
+    return parse
+
+
+def _digits(text: str) -> bool:
+    """Whether text is an optionally signed run of at most 9 ASCII digits."""
+    body = text.strip().removeprefix("-").removeprefix("+")
+    return 0 < len(body) <= 9 and body.isascii() and body.isdigit()
+
+
+port = whole(0, 65535)
+port.__doc__ = "A TCP port, 0 to 65535 (0: any free port)."
