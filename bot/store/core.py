@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.errors import StoreError
 from bot.models import Paper, Signal, SocialPost
 from bot.store import queries as q
+from bot.store.guard import check_store_file
 from bot.store.ranking import RankingReads
 from bot.store.rows import birth, paper_row, post_row, row_paper, row_post, row_signal
 from bot.store.schema import core_migrations
@@ -27,6 +28,7 @@ class Store(RankingReads):
         self, path: str | Path = MEMORY, *, growth_window: timedelta = timedelta(hours=24)
     ) -> None:
         """Open (creating if needed) the database at path and apply the core migrations."""
+        check_store_file(path)  # never touches a file that is not a hotpapers store
         super().__init__(path)
         # Ranking scans a week of post links: a 64 MiB page cache keeps that in memory.
         self.query("PRAGMA cache_size = -65536")

@@ -20,7 +20,6 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.errors import StoreError
-from bot.store.guard import check_store_file
 
 __all__ = ["Params", "Row", "SqliteStore", "Transaction"]
 
@@ -41,11 +40,14 @@ def _create_private(path: Path) -> None:
     """Create the database file readable by its owner only: it holds Slack bot tokens.
 
     SQLite gives the -wal and -shm files the database file's mode, so they are private too.
-    An existing file keeps the mode its owner gave it. The folder is never created: a typo in
-    HOTPAPERS_DB must not look like a new, empty store.
+    An existing file keeps the mode its owner gave it, and is not opened here: closing another
+    descriptor on it would drop the POSIX locks this process's connections hold. The folder is
+    never created: a typo in HOTPAPERS_DB must not look like a new, empty store.
     """
     try:
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return
     except OSError as error:
         raise StoreError(f"cannot create the store {path}: {error.strerror or error}") from None
 
@@ -82,7 +84,6 @@ class SqliteStore:
         """Open (creating it owner-only if needed) the database at path, in WAL mode."""
         self.path = str(path)
         if self.path != MEMORY:
-            check_store_file(path)  # never touches a file that is not a hotpapers store
             _create_private(Path(path))
         # One connection shared with worker threads, serialised by the lock below.
         try:

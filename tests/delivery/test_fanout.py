@@ -55,7 +55,9 @@ async def test_discord_fan_out_stays_within_the_global_and_channel_limits(
     summary = fake.summary()
     assert {o.status for o in outcomes} == {"sent"}
     assert (summary["posted"], summary["duplicates"], summary["rate_limited"]) == (120, 0, 0)
-    assert 1.9 < elapsed < 4.0  # the floor is 2.0 s (the first 50 may go at once: 1.4 s)
+    # The pacing floor (the first 50 may go at once: 120 at 50/s take about 2 s). No ceiling:
+    # a loaded machine is slower, never faster; the fake counted no request over its limits.
+    assert elapsed >= 1.9
 
 
 async def test_slack_fan_out_posts_one_message_per_second_per_channel(
@@ -69,7 +71,7 @@ async def test_slack_fan_out_posts_one_message_per_second_per_channel(
     summary = fake.summary()
     assert {o.status for o in outcomes} == {"sent"}
     assert (summary["posted"], summary["duplicates"], summary["rate_limited"]) == (60, 0, 0)
-    assert 1.0 <= elapsed < 3.0  # 2 messages a channel, 1 s apart; channels in parallel
+    assert elapsed >= 1.0  # 2 messages a channel, 1 s apart (floor only: load only slows it)
 
 
 async def test_a_429_storm_is_waited_out_without_hammering_the_platform(

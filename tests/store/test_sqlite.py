@@ -11,6 +11,7 @@ import pytest
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
+from bot.errors import StoreError
 from bot.store import SqliteStore, Store
 
 notes = Migrations("test-notes")
@@ -130,7 +131,7 @@ def test_data_version_changes_when_another_connection_commits(tmp_path: Path) ->
 
 
 def test_the_database_and_its_wal_are_readable_by_their_owner_only(tmp_path: Path) -> None:
-    path = tmp_path / "new" / "h.db"  # a missing folder is created too
+    path = tmp_path / "h.db"
     store = opened(path)
     with store.transaction() as tx:
         tx.execute("INSERT INTO notes (text) VALUES ('token')")
@@ -138,6 +139,13 @@ def test_the_database_and_its_wal_are_readable_by_their_owner_only(tmp_path: Pat
     assert all(f.exists() for f in files)
     for file in files:
         assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name
+
+
+def test_a_missing_folder_is_not_created(tmp_path: Path) -> None:
+    # A typo in HOTPAPERS_DB must not look like a new, empty store in a new folder.
+    with pytest.raises(StoreError, match="cannot create the store"):
+        SqliteStore(tmp_path / "new" / "h.db")
+    assert not (tmp_path / "new").exists()
 
 
 def test_an_existing_database_keeps_the_mode_its_owner_chose(tmp_path: Path) -> None:
