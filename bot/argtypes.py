@@ -10,7 +10,7 @@ from typing import NoReturn
 
 from bot.errors import UsageError
 
-__all__ = ["Parser", "day", "finite", "port", "whole"]
+__all__ = ["Parser", "add_filters", "day", "finite", "port", "whole"]
 
 
 class Parser(argparse.ArgumentParser):
@@ -60,6 +60,23 @@ def _digits(text: str) -> bool:
     """Whether text is an optionally signed run of at most 9 ASCII digits."""
     body = text.strip().removeprefix("-").removeprefix("+")
     return 0 < len(body) <= 9 and body.isascii() and body.isdigit()
+
+
+def add_filters(parser: argparse.ArgumentParser) -> None:
+    """The paper filters `digest` and `subscribe` share: categories, keywords, a minimum score."""
+    parser.add_argument(
+        "--category", action="append", default=[],
+        help="only papers in this arXiv category or archive, e.g. cs.LG (repeatable, or a,b)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--exclude", action="append", default=[],
+        help="leave out this arXiv category (repeatable, or a,b)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--keyword", action="append", default=[],
+        help="only papers mentioning this word in title or abstract (repeatable)",
+    )  # fmt: skip
+    parser.add_argument("--min-score", type=finite, help="leave out papers scoring less")
 
 
 port = whole(0, 65535)

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from bot import __version__
-from bot.argtypes import Parser, day, finite, whole
+from bot.argtypes import Parser, add_filters, day, whole
 from bot.errors import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, HotpapersError, UsageError
 from bot.files import write_atomically
 from bot.limits import MAX_DIGEST_TOP
@@ -188,19 +188,7 @@ def _add_digest(sub: Subparsers) -> None:
     )  # fmt: skip
     p.add_argument("--date", type=day, help="digest day, YYYY-MM-DD (default: today, UTC)")
     p.add_argument("--snapshot", type=Path, help="rank this snapshot file instead of the store")
-    p.add_argument(
-        "--category", action="append", default=[],
-        help="only papers in this arXiv category or archive, e.g. cs.LG (repeatable, or a,b)",
-    )  # fmt: skip
-    p.add_argument(
-        "--exclude", action="append", default=[],
-        help="leave out this arXiv category (repeatable, or a,b)",
-    )  # fmt: skip
-    p.add_argument(
-        "--keyword", action="append", default=[],
-        help="only papers mentioning this word in title or abstract (repeatable)",
-    )  # fmt: skip
-    p.add_argument("--min-score", type=finite, help="leave out papers scoring less")
+    add_filters(p)
     p.set_defaults(handler=cmd_digest)
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import build_parser, main
 from tests.digest.blogposts import parse_post
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,11 +91,41 @@ def test_import_is_all_or_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert json.loads((tmp_path / "after.json").read_text())["papers"] == []
 
 
-def test_every_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+def _commands(
+    parser: argparse.ArgumentParser, prefix: str = ""
+) -> Iterator[tuple[str, argparse.ArgumentParser, str | None]]:
+    """Every (sub)command under parser: its name, its parser, and its one-line help."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {a.dest: a.help for a in action._choices_actions}
+            for name, sub in action.choices.items():
+                yield f"{prefix}{name}", sub, helps.get(name)
+                yield from _commands(sub, f"{prefix}{name} ")
+
+
+def test_every_command_and_option_has_help() -> None:
+    commands = list(_commands(build_parser()))
+    assert {name for name, _, _ in commands} >= {
+        "digest", "export", "import", "fetch", "sources", "subscribe", "unsubscribe", "channels",
+        "post", "status", "run", "discord-sync", "discord-invite", "slack manifest", "slack check",
+    }  # fmt: skip
+    missing = [name for name, sub, help_ in commands if not help_ or not sub.description]
+    missing += [
+        f"{name} {action.option_strings or action.dest}"
+        for name, sub, _ in commands
+        for action in sub._actions
+        if not isinstance(action, argparse._HelpAction | argparse._SubParsersAction)
+        and not action.help
+    ]
+    assert missing == []
+
+
+def test_help_shows_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
-        main(["digest", "--help"])
+        main(["--help"])
     assert exit_.value.code == 0
-    assert "--snapshot" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "exit status:" in out and "3    done, but some sources failed" in out
 
 
 def test_bad_config_is_one_clear_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

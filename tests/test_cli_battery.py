@@ -426,3 +426,36 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["fetch", "--source", "hackernews"], "hackernews: failed"),
+        (["digest"], "sources unreachable: ranking what the store already has"),
+    ],
+)
+def test_done_but_some_sources_failed_is_status_3(
+    runner: Runner, work: Path, argv: list[str], says: str
+) -> None:
+    env = {**_environment(), "HOTPAPERS_SOURCES__MAX_RETRIES": "0"}
+    code = runner.run(work, argv, env, None)
+    out, err = (work.parent / "out").read_text(), (work.parent / "err").read_text()
+    assert code == 3, err
+    assert says in out + err
+    assert "Traceback" not in err and "hotpapers: error:" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["slack", "manifest"], "placeholder URL https://hotpapers.example.org: pass --url"),
+        ([*SNAPSHOT, "--category", "physics"], "physics is not among the arXiv listings fetched"),
+    ],
+)
+def test_what_was_assumed_or_why_nothing_came_out_is_said(
+    runner: Runner, work: Path, argv: list[str], says: str
+) -> None:
+    code = runner.run(work, argv, _environment(), None)
+    err = (work.parent / "err").read_text()
+    assert code == 0 and says in err, err

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.store import Store
 from bot.subscriptions import (
@@ -12,7 +14,9 @@ from bot.subscriptions import (
     Subscriptions,
     parse_settings,
     parse_weekdays,
+    settings_pairs,
 )
+from bot.subscriptions import _tokens as settings_tokens
 from tests.factories import NOW
 
 
@@ -87,3 +91,53 @@ def test_subscriptions_persist_update_pause_and_remove() -> None:
     assert subs.resume("slack:C1", NOW).paused is False
     assert subs.remove("slack:C1") and not subs.remove("slack:C1")
     assert subs.all() == []
+
+
+def test_a_32000_character_settings_text_is_refused_at_once() -> None:
+    with pytest.raises(InvalidSettingError, match="at most 2,000 characters, not 32,000"):
+        parse_settings("a" * 32_000)
+
+
+def test_quoted_values_keep_their_spaces_and_an_open_quote_is_an_error() -> None:
+    assert settings_pairs('keywords="large language" tz=UTC') == {
+        "keywords": "large language", "tz": "UTC",
+    }  # fmt: skip
+    with pytest.raises(InvalidSettingError, match="not closed"):
+        settings_pairs('keywords="open')
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tz=America", "'America' is not an IANA timezone"),
+        ("tz=posixrules", "'posixrules' is not an IANA timezone"),
+        ("min_score=nan", "min_score: nan is not a number"),
+        ("top=²", "top: '²' is not a whole number"),
+        ("categories=cs.lgg", "did you mean cs.LG"),
+        ("=5", "expected key=value pairs"),
+    ],
+)
+def test_chat_settings_are_checked_where_they_enter(text: str, message: str) -> None:
+    with pytest.raises(InvalidSettingError, match=message):
+        parse_settings(text)
+
+
+def test_categories_from_chat_are_spelled_as_arxiv_does() -> None:
+    assert parse_settings("categories=cs.lg,STAT.ML exclude=none") == {
+        "categories": ("cs.LG", "stat.ML"), "exclude_categories": (),
+    }  # fmt: skip
+
+
+@given(st.text(max_size=500))
+@settings(max_examples=300)
+def test_any_settings_text_parses_or_says_what_is_wrong(text: str) -> None:
+    try:
+        parse_settings(text)
+    except InvalidSettingError as error:
+        assert str(error) and "\n" not in str(error)
+
+
+@given(st.lists(st.text(alphabet="abc= \t", max_size=20), max_size=30))
+def test_tokens_split_on_spaces_outside_quotes(words: list[str]) -> None:
+    text = " ".join(words)
+    assert settings_tokens(text) == text.split()

@@ -10,7 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bot.app import App, open_store
-from bot.argtypes import day, finite, port, whole
+from bot.argtypes import add_filters, day, finite, port, whole
 from bot.config import Settings
 from bot.delivery.defaults import default_subscription
 from bot.delivery.health import Fetch, SourceStatus
@@ -224,21 +224,9 @@ def _subscribe_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tz", help="IANA timezone such as Europe/Berlin (default UTC)")
     p.add_argument("--days", help="mon-fri (default), daily, or e.g. mon,wed,fri")
     p.add_argument("--top", type=whole(1, MAX_COUNT), help=f"how many papers, 1-{MAX_COUNT}")
-    p.add_argument(
-        "--category", action="append", default=[],
-        help="only papers in this arXiv category or archive, e.g. cs.LG (repeatable, or a,b)",
-    )  # fmt: skip
-    p.add_argument(
-        "--exclude", action="append", default=[],
-        help="leave out this arXiv category (repeatable, or a,b)",
-    )  # fmt: skip
-    p.add_argument(
-        "--keyword", action="append", default=[],
-        help="only papers mentioning this word in title or abstract (repeatable)",
-    )  # fmt: skip
+    add_filters(p)
     p.add_argument("--ranking", choices=("hot", "seed"), help="ranking (default: config, hot)")
     p.add_argument("--empty", choices=("skip", "note"), help="on a day with no papers")
-    p.add_argument("--min-score", type=finite, help="leave out papers scoring less")
     p.add_argument(
         "--repeat-days", type=whole(0, MAX_REPEAT_DAYS),
         help=f"days before a paper may be shown again, 0-{MAX_REPEAT_DAYS}",

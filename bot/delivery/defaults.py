@@ -7,12 +7,12 @@ from dataclasses import replace
 
 from bot.app import App
 from bot.config import Config
+from bot.limits import MAX_COUNT
 from bot.subscriptions import Subscription
 
 __all__ = ["default_subscription", "ensure_markdown_default", "markdown_channel"]
 
 log = logging.getLogger(__name__)
-MAX_TOP = 25  # the subscription table's limit
 
 
 def markdown_channel(config: Config) -> str:
@@ -25,7 +25,7 @@ def default_subscription(channel: str, config: Config) -> Subscription:
     digest = config.digest
     sub = Subscription(
         channel,
-        top=min(digest.top, MAX_TOP),
+        top=min(digest.top, MAX_COUNT),  # a channel shows at most MAX_COUNT papers
         ranking=config.ranking.default,
         categories=digest.categories,
         exclude_categories=digest.exclude_categories,

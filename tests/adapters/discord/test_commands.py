@@ -172,6 +172,47 @@ async def test_digest_changes_need_manage_channels_checked_by_the_bot_too(
     )  # fmt: skip
 
 
+async def test_typed_options_reach_the_commands_as_given_quotes_and_case_included(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    channel = f"discord:{fake.channel_id}"
+    options = sub("subscribe", option("keywords", 'say "hi"'), option("categories", "CS.lg"),
+                  option("timezone", "europe/berlin"))  # fmt: skip
+    await answered(fake, await fake.slash("digest", options, permissions=MANAGE_CHANNELS))
+    sub_ = adapter.app.subscriptions.get(channel)
+    assert sub_ is not None
+    assert (sub_.keywords, sub_.categories, sub_.timezone) == (
+        ("say", '"hi"'), ("cs.LG",), "Europe/Berlin",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("timezone", "America", "is not an IANA timezone"),
+        ("timezone", "x" * 6000, "is not an IANA timezone"),
+        ("min_score", "nan", "is not a number"),
+        ("categories", ",".join(["cs.LG"] * 1000), "at most 50"),
+    ],
+)
+async def test_a_bad_option_is_answered_privately_and_stores_nothing(
+    adapter: DiscordAdapter, fake: FakeDiscord, name: str, value: str, said: str
+) -> None:
+    options = sub("subscribe", option(name, value))
+    message = await answered(fake, await fake.slash("digest", options, permissions=MANAGE_CHANNELS))
+    assert message["flags"] & EPHEMERAL and said in message["content"]
+    assert adapter.app.subscriptions.get(f"discord:{fake.channel_id}") is None
+
+
+@pytest.mark.parametrize("words", ['"', "a\x00b", "NEAR(", "\ud800"])
+async def test_search_takes_any_text(
+    adapter: DiscordAdapter, fake: FakeDiscord, ranked_ids: list[str], words: str
+) -> None:
+    message = await answered(fake, await fake.slash("search", [option("words", words)]))
+    assert message["flags"] & EPHEMERAL
+    assert "Sorry" not in message["content"]
+
+
 async def test_digest_status_and_preview_are_shown_only_to_the_user(
     adapter: DiscordAdapter, fake: FakeDiscord, ranked_ids: list[str]
 ) -> None:

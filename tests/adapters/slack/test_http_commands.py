@@ -76,6 +76,8 @@ async def test_hot_accepts_count_and_category_in_either_order(
         ("5 6", "Usage: /hot"),
         ("cs.LG cs.CL", "Usage: /hot"),
         ("<!channel>", "Usage: /hot"),
+        ("²", "Usage: /hot"),
+        ("cs.lgg", "did you mean cs.LG"),
         ("100", "between 1 and 25"),
     ],
 )
