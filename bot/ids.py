@@ -1,10 +1,13 @@
-"""The one arXiv identifier normaliser used everywhere: text, URLs and DOIs to version-less ids."""
+"""The one arXiv id reader: every spelling of a reference to a paper in, its version-less id out.
+
+parse_arxiv_id reads a text that is one reference; find_arxiv_ids finds every reference in free
+text. Both match one grammar (one host list, one path list), so they agree on every spelling.
+"""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 __all__ = [
     "ArxivId",
@@ -12,35 +15,39 @@ __all__ = [
     "find_arxiv_ids",
     "normalize_arxiv_id",
     "parse_arxiv_id",
+    "references",
 ]
 
 # New-style ids: YYMM.NNNN from 2007-04 to 2014-12, YYMM.NNNNN from 2015-01 on.
 _NEW = r"(?P<yymm>\d{4})\.(?P<num>\d{4,5})"
 # Old-style ids: archive(.SUBJECT-CLASS)/YYMMNNN, e.g. hep-th/9901001 or math.CA/0611800.
-_OLD = r"(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[A-Za-z]{2})?/(?P<old>\d{7})"
+_OLD = r"(?P<archive>[a-z]+(?:-[a-z]+)*)(?:\.[a-z]{2})?/(?P<old>\d{7})"
 _VERSION = r"(?:v(?P<version>[1-9]\d{0,3}))?"
-_BARE = re.compile(rf"^(?:{_NEW}|{_OLD}){_VERSION}$")
-_DOI = re.compile(r"^10\.48550/arxiv\.(?P<rest>.+)$", re.IGNORECASE)
-_PREFIX = re.compile(r"^arxiv:\s*", re.IGNORECASE)
-_HOSTS = {
-    "arxiv.org",
-    "www.arxiv.org",
-    "export.arxiv.org",
-    "alphaxiv.org",
-    "www.alphaxiv.org",
-    "huggingface.co",
-    "doi.org",
-    "dx.doi.org",
-}
-_PATHS = ("abs", "pdf", "html", "format", "papers", "overview", "e-print")
-# Finds candidate URLs and bare ids in free text (posts, comments); each is then validated.
-_IN_TEXT = re.compile(
-    r"(?:https?://)?(?:www\.|export\.)?(?:arxiv\.org|alphaxiv\.org|huggingface\.co/papers)"
-    r"/[^\s<>\"')\]]+"
-    r"|\barxiv:\s*[\w./-]+"
-    r"|10\.48550/arxiv\.[\w./-]+",
+_ID = rf"(?:{_NEW}|{_OLD}){_VERSION}"
+_BARE = re.compile(rf"^{_ID}$", re.IGNORECASE)
+
+# Every site that names a paper by its arXiv id, with the paths it serves one under. arXiv's
+# own hosts are arxiv.org, every *.arxiv.org mirror (export, browse, lanl, ar5iv.labs, de ...)
+# and its first home, xxx.lanl.gov.
+_SITES = (
+    (r"(?:[a-z0-9-]+\.)*arxiv\.org|xxx\.lanl\.gov", "abs|pdf|html|format|src|e-print|ps|dvi"),
+    (r"(?:www\.)?ar5iv\.org", "abs|html|papers"),
+    (r"(?:www\.)?alphaxiv\.org", "abs|overview|paper|pdf|resources"),
+    (r"(?:www\.)?(?:huggingface|hf)\.co", "papers"),
+)
+_URL = "|".join(
+    rf"(?:https?://)?(?:{hosts})(?::\d{{1,5}})?/(?:{paths})/" for hosts, paths in _SITES
+)
+_DOI = r"(?:(?:https?://)?(?:dx\.)?doi\.org/|doi:\s*)?10\.48550/arxiv\."
+_PREFIX = r"oai:arxiv\.org:|arxiv(?:\s*:\s*|\s+)"  # "arXiv:ID", "arXiv: ID", "arXiv ID", OAI
+# A reference: where the id is, the id, a file suffix, then the rest of a URL. It may not start
+# inside another token (another site's URL, an e-mail, a word) nor run on into one.
+_REFERENCE = re.compile(
+    rf"(?<![\w./@=&%+~#?-])(?:{_URL}|{_DOI}|{_PREFIX}){_ID}(?:\.pdf|\.md)?"
+    r"(?![\w]|[.-]\w)(?:[/?#][^\s<>\"'`)\]|]*)?",
     re.IGNORECASE,
 )
+_TRAILING = ".,;:!?"  # sentence punctuation after a link is not part of it
 
 
 # arXiv's archives; a category is an archive, optionally with a subject class (cs.LG, math.CO).
@@ -110,49 +117,23 @@ def _check_old_style(old: str) -> None:
         raise InvalidArxivIdError(f"no old-style arXiv id has the month {old[:4]}")
 
 
-def _parse_bare(text: str) -> ArxivId:
-    """Parse an id with no URL around it, such as 2106.12627v2 or hep-th/9901001."""
-    match = _BARE.match(text)
-    if match is None:
-        raise InvalidArxivIdError(f"not an arXiv id: {text!r}")
+def _checked(match: re.Match[str]) -> ArxivId:
+    """The id a match of _BARE or _REFERENCE names, if such an id can exist."""
     version = int(match["version"]) if match["version"] else None
     if match["yymm"]:
         _check_new_style(match["yymm"], match["num"])
         return ArxivId(f"{match['yymm']}.{match['num']}", version)
     _check_old_style(match["old"])
-    return ArxivId(f"{match['archive']}/{match['old']}", version)
-
-
-def _strip_url(text: str) -> str:
-    """Reduce an arXiv, alphaXiv, Hugging Face or DOI URL to the id part of its path."""
-    try:
-        parts = urlsplit(text if "://" in text else f"https://{text}")
-        host = (parts.hostname or "").lower()
-    except ValueError:  # e.g. an unbalanced "[" that urlsplit reads as a broken IPv6 host
-        raise InvalidArxivIdError(f"not an arXiv URL: {text!r}") from None
-    if host not in _HOSTS:
-        raise InvalidArxivIdError(f"not an arXiv URL: {text!r}")
-    path = parts.path.strip("/")
-    if host.endswith("doi.org"):
-        return path
-    head, _, rest = path.partition("/")
-    if head not in _PATHS or not rest:
-        raise InvalidArxivIdError(f"no arXiv id in the URL {text!r}")
-    if host == "huggingface.co" and head != "papers":
-        raise InvalidArxivIdError(f"not a Hugging Face paper URL: {text!r}")
-    return rest.removesuffix(".pdf").removesuffix("/")
+    return ArxivId(f"{match['archive'].lower()}/{match['old']}", version)
 
 
 def parse_arxiv_id(text: str) -> ArxivId:
-    """Parse any accepted spelling of an arXiv id into its version-less id and version."""
-    candidate = _PREFIX.sub("", text.strip())
-    if "/" in candidate and _BARE.match(candidate) is None:
-        doi = _DOI.match(candidate)
-        candidate = doi["rest"] if doi else _strip_url(candidate)
-        # doi.org URLs carry the DOI in their path.
-        doi = _DOI.match(candidate)
-        candidate = _PREFIX.sub("", doi["rest"] if doi else candidate)
-    return _parse_bare(candidate)
+    """Read a text that is one reference: an id, an arXiv-like URL, a DOI, 'arXiv:ID', 'oai:'."""
+    candidate = text.strip()
+    match = _BARE.match(candidate) or _REFERENCE.fullmatch(candidate.rstrip(_TRAILING))
+    if match is None:
+        raise InvalidArxivIdError(f"not an arXiv id or arXiv URL: {text[:80]!r}")
+    return _checked(match)
 
 
 def normalize_arxiv_id(text: str) -> str:
@@ -160,15 +141,20 @@ def normalize_arxiv_id(text: str) -> str:
     return parse_arxiv_id(text).id
 
 
-def find_arxiv_ids(text: str) -> list[str]:
-    """Return the distinct arXiv ids linked or cited in free text, in order of appearance."""
-    found: list[str] = []
-    for match in _IN_TEXT.finditer(text or ""):
-        token = match.group(0).rstrip(".,;:!?")
+def references(text: str) -> list[tuple[str, ArxivId]]:
+    """Every reference in free text, as (the text that makes it, its id), in order.
+
+    Bare ids ('2106.12627') are not references in free text: numbers like that are too common.
+    """
+    found: list[tuple[str, ArxivId]] = []
+    for match in _REFERENCE.finditer(text or ""):
         try:
-            arxiv_id = normalize_arxiv_id(token)
+            found.append((match.group(0), _checked(match)))
         except InvalidArxivIdError:
             continue
-        if arxiv_id not in found:
-            found.append(arxiv_id)
     return found
+
+
+def find_arxiv_ids(text: str) -> list[str]:
+    """Return the distinct arXiv ids linked or cited in free text, in order of appearance."""
+    return list(dict.fromkeys(arxiv_id.id for _, arxiv_id in references(text)))
