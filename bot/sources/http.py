@@ -32,6 +32,7 @@ from bot.sources.body import (
     BodyTooLargeError,
     UnsupportedEncodingError,
     bounded,
+    megabytes,
 )
 from bot.sources.errors import (
     DeadlineError,
@@ -182,6 +183,13 @@ async def _buffer(response: httpx.Response, body: Body) -> httpx.Response:
     return httpx.Response(
         response.status_code, headers=headers, content=content, request=response.request
     )
+
+
+def _check_announced(response: httpx.Response, limit: int) -> None:
+    """Refuse, before reading it, a body whose Content-Length is over the limit."""
+    length = response.headers.get("content-length", "").strip()
+    if length.isdigit() and int(length) > limit:
+        raise BodyTooLargeError(limit, f"on the wire (it announces {megabytes(int(length))})")
 
 
 def _raw(response: httpx.Response) -> tuple[AsyncIterator[bytes], str]:
@@ -437,6 +445,7 @@ class PoliteHttp:
                         delay = retry_after(response.headers, self._clock.now())
                         problem = f"HTTP {response.status_code} from {host}"
                         raise _Again(problem, delay, Fault.TRANSIENT)
+                    _check_announced(response, self.limit(source))
                     body = bounded(*_raw(response), self.limit(source))
                     return await read(response, Body(body))
                 finally:
