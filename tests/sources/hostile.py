@@ -203,6 +203,8 @@ class HostileServer:
             await self.routes.get(request.path, _not_found)(request, writer)
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass  # the client went away: what a slow loris is waiting for
+        except asyncio.CancelledError:
+            pass  # the server is stopping; ending quietly keeps asyncio from logging it
         finally:
             self._tasks.discard(task)  # type: ignore[arg-type]
             writer.close()
