@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from itertools import islice
 
 from bot.config import HotRanking, SeedRanking
 from bot.models import SOURCE_LABELS, Paper, RankedPaper, Selection, Tally
@@ -21,9 +22,11 @@ __all__ = [
     "growth_cutoff",
     "link_labels",
     "matches",
+    "renumber",
     "score_hot",
     "score_seed",
     "score_totals",
+    "select",
 ]
 
 # What one unit of each source's level is called in an explanation.
@@ -227,7 +230,7 @@ def _in_any(categories: Iterable[str], wanted: Iterable[str]) -> bool:
 
 
 def matches(item: RankedPaper, selection: Selection) -> bool:
-    """Whether a ranked paper passes the selection's filters (top N is applied by the caller)."""
+    """Whether a ranked paper passes the selection's filters (`select` also applies top N)."""
     paper = item.paper
     if selection.include_categories and not _in_any(paper.categories, selection.include_categories):
         return False
@@ -241,6 +244,14 @@ def matches(item: RankedPaper, selection: Selection) -> bool:
         haystack = f"{paper.title}\n{paper.abstract}".casefold()
         return any(k.casefold() in haystack for k in selection.keywords)
     return True
+
+
+def select(items: Iterable[RankedPaper], selection: Selection) -> list[RankedPaper]:
+    """The first `top` items that pass the selection (all when top is None), numbered from 1.
+
+    Items are read lazily and no further than needed, so callers may load them as they go.
+    """
+    return renumber(islice((item for item in items if matches(item, selection)), selection.top))
 
 
 def renumber(items: Iterable[RankedPaper]) -> list[RankedPaper]:

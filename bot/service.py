@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -15,11 +15,10 @@ from bot.rank import (
     explain,
     growth_cutoff,
     link_labels,
-    matches,
-    renumber,
     score_hot,
     score_seed,
     score_totals,
+    select,
 )
 from bot.store import Store
 
@@ -149,10 +148,14 @@ class HotPapersService:
         return {s.arxiv_id: s for s in score_hot(tallies, born, hot, now)}
 
     def _pick(self, scored: list[Scored], selection: Selection, now: datetime) -> list[RankedPaper]:
-        """The top N scored papers that pass the filter, loading papers a chunk at a time."""
-        chosen: list[RankedPaper] = []
-        limit = len(scored) if selection.top is None else selection.top
-        step = max(limit, 1) * 2
+        """The top N scored papers that pass the filter."""
+        return select(self._explained(scored, selection, now), selection)
+
+    def _explained(
+        self, scored: list[Scored], selection: Selection, now: datetime
+    ) -> Iterator[RankedPaper]:
+        """Scored papers explained in order, loading papers a chunk at a time as they are read."""
+        step = max(len(scored) if selection.top is None else selection.top, 1) * 2
         for start in range(0, len(scored), step):
             window = scored[start : start + step]
             chunk = [s for s in window if s.arxiv_id not in selection.exclude_ids]
@@ -160,12 +163,8 @@ class HotPapersService:
             detailed = self._detailed(chunk, now) if chunk and not chunk[0].breakdown else {}
             for item in chunk:
                 paper = papers.get(item.arxiv_id)
-                ranked = explain(detailed.get(item.arxiv_id, item), paper) if paper else None
-                if ranked is not None and matches(ranked, selection):
-                    chosen.append(ranked)
-                if len(chosen) >= limit:
-                    return renumber(chosen)
-        return renumber(chosen)
+                if paper is not None:
+                    yield explain(detailed.get(item.arxiv_id, item), paper)
 
     def hydrate(self, ranked: list[RankedPaper], ranking: Ranking) -> list[RankedPaper]:
         """Attach the posts to show and extra links, for the few papers actually shown."""

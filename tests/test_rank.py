@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,10 +15,10 @@ from bot.rank import (
     explain,
     format_score,
     link_labels,
-    matches,
     renumber,
     score_hot,
     score_seed,
+    select,
 )
 from tests.factories import NOW, paper
 
@@ -43,12 +44,6 @@ def rank_hot(
         for a, p in papers.items()
     }
     return renumber(explain(s, papers[s.arxiv_id]) for s in score_hot(tallies, born, config, now))
-
-
-def select(ranked: list[RankedPaper], selection: Selection) -> list[RankedPaper]:
-    """Filter, cut at top and renumber, as the service does."""
-    chosen = [r for r in ranked if matches(r, selection)]
-    return renumber(chosen if selection.top is None else chosen[: selection.top])
 
 
 def posts(arxiv_id: str, source: str = "x", reposts: int = 0, likes: int = 0, **kw: Any) -> Tally:
@@ -223,6 +218,20 @@ def test_selection_filters_by_keyword_min_score_exclusions_and_top() -> None:
         for r in select(ranked, Selection(exclude_ids=frozenset({"2611.00001"}), top=1))
     ] == ["2611.00002"]
     assert len(select(ranked, Selection(top=None))) == 3
+
+
+def test_selection_reads_no_further_than_the_top_it_needs() -> None:
+    ranked = _ranked_three()
+    read: list[str] = []
+
+    def lazily() -> Iterator[RankedPaper]:
+        for item in ranked:
+            read.append(item.paper.arxiv_id)
+            yield item
+
+    chosen = select(lazily(), Selection(include_categories=("cs.LG",), top=1))
+    assert [(r.rank, r.paper.arxiv_id) for r in chosen] == [(1, "2611.00001")]
+    assert read == ["2611.00001"]
 
 
 def test_format_score_reads_like_a_person_would_write_it() -> None:
