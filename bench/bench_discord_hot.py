@@ -28,8 +28,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synthetic import fill
-from bot.adapters.discord import DiscordAdapter, build_discord
-from bot.app import build_app
+from bot.adapters.discord import DiscordAdapter
+from bot.app import build_app, discord_adapter
 from bot.models import Signal
 from bot.store import Store
 from tests.adapters.discord.fake_discord import FakeDiscord, Sent
@@ -86,7 +86,7 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
     await fake.start()
     unused = httpx.MockTransport(lambda request: httpx.Response(599))  # no source is fetched
     app = build_app(settings(fake), clock=lambda: NOW, store=store, transport=unused)
-    adapter: DiscordAdapter = build_discord(app)
+    adapter: DiscordAdapter = discord_adapter(app)
     try:
         await adapter.start()
         report("first /hot 5 (cold ranking)", [await one(fake, None)])

@@ -24,10 +24,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the fake platform and test channel live under tests/
 
-from bot.app import build_app  # noqa: E402
-from bot.delivery.deliver import Deliverer  # noqa: E402
+from bot.app import build_app, build_deliverer  # noqa: E402
 from bot.delivery.lease import Leases  # noqa: E402
-from bot.delivery.ledger import Ledger  # noqa: E402
 from bot.delivery.queue import LIMITS, OutboundQueue  # noqa: E402
 from bot.delivery.schedule import run_on  # noqa: E402
 from bot.store import Store  # noqa: E402
@@ -62,9 +60,7 @@ async def fan_out(platform: str, channels: int, parts: int) -> dict[str, Any]:
     kind = SlackHttpChannel if platform == "slack" else HttpChannel
     channel = kind(url, per_message=1)
     queue = OutboundQueue(LIMITS)
-    deliverer = Deliverer(
-        app, Ledger(app.store, app.clock), Leases(app.store), queue, {platform: channel}
-    )
+    deliverer = build_deliverer(app, {platform: channel}, leases=Leases(app.store), queue=queue)
     try:
         start = time.monotonic()
         outcomes = await asyncio.gather(

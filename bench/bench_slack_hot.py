@@ -28,8 +28,7 @@ from pydantic import SecretStr
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.synthetic import fill
-from bot.adapters.slack import build_slack
-from bot.app import build_app
+from bot.app import build_app, slack_adapter
 from bot.config import Config, Env, Settings
 from bot.store import Store
 
@@ -141,7 +140,7 @@ async def main(papers: int, commands: int, concurrency: int) -> None:
         app = build_app(
             Settings(Config(), env), store=store, transport=httpx.MockTransport(no_http)
         )
-        adapter = build_slack(app)
+        adapter = slack_adapter(app)
         await adapter.start()
         bot_app = web.Application()
         adapter.attach(bot_app)

@@ -1,27 +1,64 @@
-"""The composition root: builds the HTTP client, store, service and features, and passes them in."""
+"""The composition root: builds every part of a process and hands each part what it uses.
+
+Nothing else builds parts or wires them together, and nothing is assigned onto a part once it
+is built. Parts that need each other in a circle (the scheduler hears of changes the commands
+make, while the adapters that run the commands feed the scheduler) share a small object built
+first instead: `SubscriptionEvents`, and `PlatformState` for which platforms run here. The
+chat adapters are imported only when configured, so platform-free commands start fast.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from bot.config import Settings
-from bot.service import Clock, HotPapersService, utcnow
 from bot.store import Store
+from bot.timeutil import Clock, utcnow
 
-# Commands that only open the store (digest, status...) do not pay for HTTP or the commands'
-# stack: build_app imports what it wires.
+# Each builder imports what it wires: `hotpapers digest` or `status` only opens the store, and
+# must not pay for HTTP, the scheduler or a chat platform (tests/test_startup.py).
 if TYPE_CHECKING:
     import httpx
 
+    from bot.adapters.discord.adapter import DiscordAdapter
+    from bot.adapters.slack.adapter import SlackAdapter
+    from bot.channels import Channel
     from bot.commands import Commands
+    from bot.delivery.deliver import Deliverer
+    from bot.delivery.events import SubscriptionEvents
+    from bot.delivery.health import Fetch, SourceStatus
+    from bot.delivery.lease import Leases
+    from bot.delivery.ledger import Ledger
+    from bot.delivery.platforms import Adapter, Platforms, PlatformState
+    from bot.delivery.queue import OutboundQueue
+    from bot.delivery.runner import Runner
+    from bot.delivery.scheduler import DeliveryScheduler
     from bot.reactions import Reactions
+    from bot.retry import RetryPolicy
+    from bot.service import HotPapersService
     from bot.subscriptions import Subscriptions
 
-__all__ = ["App", "build_app", "open_store"]
+__all__ = [
+    "App",
+    "build_app",
+    "build_deliverer",
+    "build_platforms",
+    "build_runner",
+    "build_scheduler",
+    "discord_adapter",
+    "failing_sources",
+    "open_store",
+    "slack_adapter",
+    "sources_fetch",
+]
+
+log = logging.getLogger(__name__)
 
 
 def open_store(settings: Settings, path: str | Path | None = None) -> Store:
@@ -30,22 +67,16 @@ def open_store(settings: Settings, path: str | Path | None = None) -> Store:
     return Store(settings.env.hotpapers_db if path is None else path, growth_window=window)
 
 
-def failing_sources(store: Store) -> Callable[[], tuple[str, ...]]:
-    """A function naming the sources whose last fetch failed (from the sources' health table)."""
-    from bot.sources import read_health, source_migrations
+def failing_sources(store: Store) -> Callable[[], Mapping[str, str]]:
+    """The sources whose last fetch failed, with why: what digests name as missing."""
+    from bot.delivery.health import SourceStatus
 
-    store.migrate(source_migrations)
-
-    def failing() -> tuple[str, ...]:
-        health = read_health(store)
-        return tuple(sorted(name for name, h in health.items() if h.last_status == "failed"))
-
-    return failing
+    return SourceStatus(store).failing
 
 
-@dataclass
+@dataclass(frozen=True)
 class App:
-    """Everything one process shares; built once, closed once."""
+    """What every command of one process shares; built once by build_app, closed once."""
 
     settings: Settings
     store: Store
@@ -54,8 +85,11 @@ class App:
     reactions: Reactions
     commands: Commands
     http: httpx.AsyncClient
-    clock: Clock = utcnow
-    extras: dict[str, Any] = field(default_factory=dict)
+    clock: Clock
+    events: SubscriptionEvents
+    ledger: Ledger
+    sources: SourceStatus
+    platforms: PlatformState
 
     async def aclose(self) -> None:
         """Close the HTTP client and the store."""
@@ -70,17 +104,26 @@ def build_app(
     transport: httpx.AsyncBaseTransport | None = None,
     store: Store | None = None,
 ) -> App:
-    """Build the app from settings; tests inject a clock, an HTTP transport or a store."""
+    """Build the shared parts from settings; tests inject a clock, an HTTP transport or a store."""
     from bot.commands import Commands
+    from bot.delivery.events import SubscriptionEvents
+    from bot.delivery.health import SourceStatus
+    from bot.delivery.ledger import Ledger
+    from bot.delivery.platforms import PlatformState, chat_platforms
+    from bot.delivery.status import ChannelStatus
     from bot.reactions import Reactions
+    from bot.service import HotPapersService
     from bot.sources.http import make_client
     from bot.subscriptions import Subscriptions
 
     store = store or open_store(settings)
-    service = HotPapersService(
-        store, settings.config, clock, failing_sources=failing_sources(store)
-    )
+    sources = SourceStatus(store)
+    service = HotPapersService(store, settings.config, clock, failing_sources=sources.failing)
     subscriptions = Subscriptions(store)
+    events = SubscriptionEvents()
+    ledger = Ledger(store, clock)
+    platforms = PlatformState(chat_platforms(settings.env))
+    status = ChannelStatus(subscriptions, ledger, clock, platforms.waiting_for)
     http = make_client(settings.config.sources, transport)
     return App(
         settings=settings,
@@ -88,7 +131,173 @@ def build_app(
         service=service,
         subscriptions=subscriptions,
         reactions=Reactions(store),
-        commands=Commands(service, subscriptions),
+        commands=Commands(service, subscriptions, on_change=events.changed, status=status),
         http=http,
         clock=clock,
+        events=events,
+        ledger=ledger,
+        sources=sources,
+        platforms=platforms,
+    )
+
+
+# -- chat adapters -------------------------------------------------------------------------
+
+
+def discord_adapter(app: App) -> DiscordAdapter:
+    """The Discord adapter over the app's commands (not started); needs DISCORD_TOKEN."""
+    from bot.adapters.discord.adapter import build_discord
+
+    config = app.settings.config
+    return build_discord(
+        app.settings.env,
+        config.discord,
+        commands=app.commands,
+        reactions=app.reactions,
+        store=app.store,
+        clock=app.clock,
+        categories=config.sources.categories,
+    )
+
+
+def slack_adapter(app: App) -> SlackAdapter:
+    """The Slack adapter over the app's commands (not started); needs a token or OAuth."""
+    from bot.adapters.slack import build_slack
+
+    config = app.settings.config
+    return build_slack(
+        app.settings.env,
+        config.slack,
+        commands=app.commands,
+        reactions=app.reactions,
+        store=app.store,
+        subscriptions=app.subscriptions,
+        clock=app.clock,
+        timeout=config.sources.timeout_seconds,
+    )
+
+
+_ADAPTERS: dict[str, Callable[[App], Adapter]] = {
+    "discord": discord_adapter,
+    "slack": slack_adapter,
+}
+
+
+def build_platforms(app: App, *, only: list[str] | None = None) -> Platforms:
+    """Build (not start) the Markdown channel and the configured chat adapters (or only some)."""
+    from bot.adapters.markdown import MarkdownChannel
+    from bot.delivery.platforms import Platforms, chat_platforms
+
+    channels: dict[str, Channel] = {"markdown": MarkdownChannel(app.settings.config.markdown)}
+    adapters: dict[str, Adapter] = {}
+    for platform in chat_platforms(app.settings.env):
+        if only is not None and platform not in only:
+            continue
+        try:
+            adapter = _ADAPTERS[platform](app)
+        except ImportError as error:
+            log.error("%s support cannot be imported (%s): %s channels will not be posted to",
+                      platform, error, platform)  # fmt: skip
+            app.platforms.failed(platform, f"{platform} support is not installed: {error}")
+            continue
+        except Exception as error:
+            log.error("%s adapter not built: %s", platform, error)
+            app.platforms.failed(platform, str(error))
+            continue
+        adapters[platform] = adapter
+        channels[platform] = adapter
+    return Platforms(channels, adapters, app.platforms)
+
+
+# -- delivery ------------------------------------------------------------------------------
+
+
+def build_deliverer(
+    app: App,
+    channels: Mapping[str, Channel],
+    *,
+    leases: Leases | None = None,
+    queue: OutboundQueue | None = None,
+    retry: RetryPolicy | None = None,
+) -> Deliverer:
+    """The deliverer posting through these channels (a platform name to its channel)."""
+    from bot.delivery.deliver import Deliverer
+    from bot.delivery.lease import Leases
+    from bot.delivery.queue import OutboundQueue
+
+    config = app.settings.config
+    return Deliverer(
+        service=app.service,
+        store=app.store,
+        subscriptions=app.subscriptions,
+        ledger=app.ledger,
+        leases=leases or Leases(app.store, ttl=config.delivery.lease_seconds),
+        queue=queue or OutboundQueue(),
+        channels=channels,
+        sources=app.sources,
+        events=app.events,
+        config=config.delivery,
+        holidays=config.sources.arxiv_holidays,
+        clock=app.clock,
+        retry=retry,
+    )
+
+
+def sources_fetch(app: App) -> Fetch:
+    """The fetch job: every enabled source, as `hotpapers fetch` runs them (sessions kept)."""
+    from bot.sources.orchestrator import Refresher
+
+    return Refresher(app.store, app.settings, app.http)
+
+
+def build_scheduler(
+    app: App, deliverer: Deliverer, *, fetch: Fetch | None = None
+) -> DeliveryScheduler:
+    """The scheduler of the app's subscriptions, posting through the deliverer."""
+    from bot.delivery.scheduler import DeliveryScheduler
+
+    return DeliveryScheduler(
+        subscriptions=app.subscriptions,
+        deliverer=deliverer,
+        events=app.events,
+        sources=app.sources,
+        config=app.settings.config.delivery,
+        clock=app.clock,
+        fetch=fetch,
+    )
+
+
+def build_runner(
+    app: App,
+    *,
+    channels: Mapping[str, Channel] | None = None,
+    fetch: Fetch | None = None,
+    stop: asyncio.Event | None = None,
+) -> Runner:
+    """`hotpapers run`: adapters, deliverer, scheduler and runner over the app's parts.
+
+    channels replaces Markdown and the configured adapters (tests post to fakes); fetch is the
+    scheduled fetch (none: digests rank whatever the store holds); stop is an asyncio.Event.
+    """
+    from bot.delivery.lease import Leases
+    from bot.delivery.platforms import Platforms
+    from bot.delivery.runner import Runner
+
+    config = app.settings.config
+    if channels is None:
+        platforms = build_platforms(app)
+    else:
+        platforms = Platforms(dict(channels), {}, app.platforms)
+    leases = Leases(app.store, ttl=config.delivery.lease_seconds)
+    deliverer = build_deliverer(app, platforms.channels, leases=leases)
+    return Runner(
+        leases=leases,
+        platforms=platforms,
+        scheduler=build_scheduler(app, deliverer, fetch=fetch),
+        subscriptions=app.subscriptions,
+        sources=app.sources,
+        config=config,
+        env=app.settings.env,
+        clock=app.clock,
+        stop=stop,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -21,18 +21,13 @@ from bot.rank import (
     select,
 )
 from bot.store import Store
+from bot.timeutil import Clock, utcnow
 
 __all__ = ["Clock", "HotPapersService", "UnknownPaperError", "utcnow"]
 
-Clock = Callable[[], datetime]
 # A cached ranking is reused for this long unless the store changes: slash commands must answer
 # within Discord's and Slack's 3 s, and the age factor moves slowly.
 _CACHE_SECONDS = 300
-
-
-def utcnow() -> datetime:
-    """The current time in UTC."""
-    return datetime.now(UTC)
 
 
 class UnknownPaperError(LookupError):
@@ -57,7 +52,7 @@ class HotPapersService:
         clock: Clock = utcnow,
         *,
         whole_store: bool = False,
-        failing_sources: Callable[[], tuple[str, ...]] | None = None,
+        failing_sources: Callable[[], Collection[str]] | None = None,
     ) -> None:
         """Use the store and config; whole_store ranks everything (snapshots) with no window.
 
@@ -224,7 +219,7 @@ class HotPapersService:
             generated_at=self.now(),
             papers=tuple(papers),
             sources=tuple(sources),
-            missing_sources=self.failing_sources(),
+            missing_sources=tuple(sorted(self.failing_sources())),
             started_at=None if self.whole_store else self.now(),
         )
 

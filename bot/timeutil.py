@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
-__all__ = ["opt_time", "parse_time", "to_iso", "utc"]
+__all__ = ["Clock", "opt_time", "parse_time", "to_iso", "utc", "utcnow"]
+
+Clock = Callable[[], datetime]  # "now", injected so tests can set it
+
+
+def utcnow() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
 
 
 def utc(moment: datetime) -> datetime:

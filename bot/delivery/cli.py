@@ -9,14 +9,14 @@ from dataclasses import replace
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from bot.app import App, open_store
+from bot.app import open_store
 from bot.argtypes import add_filters, day, finite, port, whole
 from bot.config import Settings
 from bot.delivery.defaults import default_subscription
-from bot.delivery.health import Fetch, SourceStatus
+from bot.delivery.health import SourceStatus
 from bot.delivery.lease import SCHEDULER, Leases
 from bot.delivery.ledger import Ledger
-from bot.delivery.platforms import chat_platforms
+from bot.delivery.platforms import PlatformState, chat_platforms
 from bot.delivery.status import channel_status, source_lines
 from bot.errors import ConfigError, HotpapersError, PlatformError, UsageError
 from bot.limits import MAX_COUNT, MAX_REPEAT_DAYS
@@ -108,9 +108,7 @@ def cmd_channels(args: argparse.Namespace, settings: Settings) -> int:
 
 def _waiting(sub: Subscription, settings: Settings) -> str:
     """Why `hotpapers run` would not schedule a subscription ('' when it would)."""
-    if sub.platform == "markdown" or sub.platform in chat_platforms(settings):
-        return ""
-    return f"no {sub.platform} token is set"
+    return PlatformState(chat_platforms(settings.env)).waiting_for(sub.platform)
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
@@ -140,9 +138,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _post(settings: Settings, channel: str, day: date | None, wait: float) -> Outcome:
     """Build the app and the one adapter needed, post, close everything."""
-    from bot.app import build_app
+    from bot.app import build_app, build_deliverer, build_platforms
     from bot.delivery.manual import post_once
-    from bot.delivery.platforms import open_platforms
 
     check_channel(channel)  # before building anything
     app = build_app(settings)
@@ -155,14 +152,15 @@ async def _post(settings: Settings, channel: str, day: date | None, wait: float)
                 f"{channel} is paused ({sub.paused_reason or 'by request'});"
                 f" `hotpapers subscribe {channel}` resumes it"
             )
-        platforms = open_platforms(app, only=[sub.platform])
+        platforms = build_platforms(app, only=[sub.platform])
         try:
             why = platforms.waiting_for(sub.platform)
-            if why and sub.platform not in chat_platforms(settings):
+            if why and sub.platform not in chat_platforms(settings.env):
                 raise ConfigError(f"cannot post to {channel}: {why}")
             if why:
                 raise PlatformError(f"cannot post to {channel}: {why}")
-            return await post_once(app, sub, day, platforms.channels, wait_seconds=wait)
+            deliverer = build_deliverer(app, platforms.channels)
+            return await post_once(deliverer, sub, day, app.clock, wait_seconds=wait)
         finally:
             await platforms.close()
     finally:
@@ -184,22 +182,14 @@ def cmd_post(args: argparse.Namespace, settings: Settings) -> int:
     raise PlatformError(f"{text}; `hotpapers run` will retry it")
 
 
-def sources_fetch(app: App) -> Fetch:
-    """The fetch job: every enabled source, as `hotpapers fetch` runs them (sessions kept)."""
-    from bot.sources.orchestrator import Refresher
-
-    return Refresher(app.store, app.settings, app.http)
-
-
 async def _run(settings: Settings, port: int | None) -> None:
     """Build the app, run until stopped, close."""
-    from bot.app import build_app
+    from bot.app import build_app, build_runner, sources_fetch
     from bot.delivery.runner import run
 
     app = build_app(settings)
     try:
-        fetch = app.extras.get("fetch") or sources_fetch(app)
-        await run(app, fetch=fetch, port=port)
+        await run(build_runner(app, fetch=sources_fetch(app)), port=port)
     finally:
         await app.aclose()
 

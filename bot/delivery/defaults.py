@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import datetime
 
-from bot.app import App
 from bot.config import Config
 from bot.limits import MAX_COUNT
-from bot.subscriptions import Subscription
+from bot.subscriptions import Subscription, Subscriptions
 
 __all__ = ["default_subscription", "ensure_markdown_default", "markdown_channel"]
 
@@ -39,12 +39,12 @@ def default_subscription(channel: str, config: Config) -> Subscription:
     return sub
 
 
-def ensure_markdown_default(app: App) -> Subscription | None:
+def ensure_markdown_default(
+    subscriptions: Subscriptions, config: Config, now: datetime
+) -> Subscription | None:
     """With no subscriptions at all, subscribe the configured blog folder; return it if added."""
-    if app.subscriptions.all():
+    if subscriptions.all():
         return None
-    config = app.settings.config
-    sub = default_subscription(markdown_channel(config), config)
-    sub = app.subscriptions.save(sub, app.clock())
+    sub = subscriptions.save(default_subscription(markdown_channel(config), config), now)
     log.info("no subscriptions yet: posting the Markdown digest daily, %s", sub.describe())
     return sub

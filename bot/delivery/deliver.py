@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from bot.app import App
 from bot.channels import Channel, DeliveryError
 from bot.config import DeliveryConfig
+from bot.delivery.events import SubscriptionEvents
 from bot.delivery.health import SourceStatus
 from bot.delivery.lease import Leases
 from bot.delivery.ledger import Delivery, Ledger, Part
@@ -20,7 +20,10 @@ from bot.delivery.planner import Skip, plan_digest
 from bot.delivery.queue import OutboundQueue
 from bot.delivery.schedule import Run
 from bot.retry import RetryPolicy
-from bot.subscriptions import Subscription
+from bot.service import HotPapersService
+from bot.store import Store
+from bot.subscriptions import Subscription, Subscriptions
+from bot.timeutil import Clock
 
 __all__ = ["Deliverer", "Outcome", "RetryPolicy"]
 
@@ -57,32 +60,42 @@ class Deliverer:
 
     def __init__(
         self,
-        app: App,
+        *,
+        service: HotPapersService,
+        store: Store,
+        subscriptions: Subscriptions,
         ledger: Ledger,
         leases: Leases,
         queue: OutboundQueue,
         channels: Mapping[str, Channel],
-        *,
+        sources: SourceStatus,
+        events: SubscriptionEvents,
+        config: DeliveryConfig,
+        holidays: Collection[date],
+        clock: Clock,
         retry: RetryPolicy | None = None,
-        on_pause: Callable[[Subscription, str], None] = lambda sub, reason: None,
         sleep: Sleep = asyncio.sleep,
     ) -> None:
-        """Wire the pieces; channels maps a platform name to its adapter."""
-        self.app = app
+        """Wire the pieces; channels maps a platform name to its adapter (read live).
+
+        events hears of every subscription a permanent error pauses; holidays are the evenings
+        arXiv announces nothing ([sources] arxiv_holidays).
+        """
+        self.service = service
+        self.store = store
+        self.subscriptions = subscriptions
         self.ledger = ledger
         self.leases = leases
         self.queue = queue
         self.channels = channels
+        self.sources = sources
+        self.events = events
+        self.config = config
+        self.holidays = holidays
+        self.clock = clock
         self.retry = retry or RetryPolicy()
-        self.on_pause = on_pause
         self.sleep = sleep
-        self.health = SourceStatus(app.store)
         self._inflight: set[tuple[str, date]] = set()
-
-    @property
-    def config(self) -> DeliveryConfig:
-        """The delivery settings."""
-        return self.app.settings.config.delivery
 
     def busy(self) -> int:
         """How many deliveries this process is posting right now."""
@@ -148,16 +161,11 @@ class Deliverer:
         replace_skipped: bool,
     ) -> Delivery | Outcome:  # fmt: skip
         """Freeze today's messages in the ledger, or record why there are none."""
-        failing = self.health.failing()
+        failing = self.sources.failing()
         plan = plan_digest(
-            self.app.service,
-            sub,
-            run.day,
-            channel,
-            failing,
-            self.config.on_listing_failure,
-            self.app.settings.config.sources.arxiv_holidays,
-        )
+            self.service, sub, run.day, channel, failing, self.config.on_listing_failure,
+            self.holidays,
+        )  # fmt: skip
         if isinstance(plan, Skip):
             self.ledger.skip(
                 sub.channel, run.day, plan.reason, trigger=trigger, scheduled_for=run.at
@@ -259,7 +267,7 @@ class Deliverer:
 
     def _mark_sending(self, sub: Subscription, delivery: Delivery, part: Part, lease: str) -> None:
         """Record that the message is about to go out, if we still hold the delivery."""
-        with self.app.store.transaction():  # check and act under one write lock
+        with self.store.transaction():  # check and act under one write lock
             if not self.leases.holds(lease):
                 raise _LeaseLostError(lease)
             self.ledger.set_part(sub.channel, delivery.day, part.index, "sending")
@@ -268,11 +276,11 @@ class Deliverer:
         self, sub: Subscription, delivery: Delivery, last: tuple[Part, str] | None, lease: str
     ) -> None:
         """Record the last message, mark the papers shown, close the delivery: one commit."""
-        with self.app.store.transaction():
+        with self.store.transaction():
             if last is not None:
                 part, message_id = last
                 self.ledger.set_part(sub.channel, delivery.day, part.index, "sent", message_id)
-            self.app.store.mark_shown(sub.channel, delivery.arxiv_ids, self.app.clock())
+            self.store.mark_shown(sub.channel, delivery.arxiv_ids, self.clock())
             self.ledger.finish(sub.channel, delivery.day, "sent")
             self.leases.release(lease)
 
@@ -281,15 +289,15 @@ class Deliverer:
         self.ledger.finish(sub.channel, delivery.day, "failed", reason)
         # A one-off `hotpapers post` may target a channel with no subscription to pause.
         with contextlib.suppress(LookupError):
-            self.app.subscriptions.pause(sub.channel, reason, self.app.clock())
-        self.on_pause(sub, reason)
+            self.subscriptions.pause(sub.channel, reason, self.clock())
+        self.events.changed(None, sub.channel)  # no longer scheduled
         log.error("%s paused: %s", sub.channel, reason)
         return Outcome(sub.channel, delivery.day, "failed", reason)
 
     def _later(self, sub: Subscription, delivery: Delivery, reason: str) -> Outcome:
         """Give up for now; the sweep tries again after a backoff that grows per attempt."""
         wait = min(1800.0, 60.0 * 2 ** min(delivery.attempts, 5))
-        retry_at = self.app.clock() + timedelta(seconds=wait)
+        retry_at = self.clock() + timedelta(seconds=wait)
         self.ledger.note_error(sub.channel, delivery.day, reason, retry_at)
         return Outcome(sub.channel, delivery.day, "retry", reason)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Literal
@@ -12,13 +12,12 @@ from typing import Any, Literal
 from bot.channels import OutboundMessage
 from bot.delivery.schema import migrations
 from bot.store import Store
-from bot.timeutil import parse_time, to_iso
+from bot.timeutil import Clock, parse_time, to_iso
 
 __all__ = ["Delivery", "Ledger", "Part", "part_key"]
 
 State = Literal["planned", "sent", "skipped", "failed"]
 PartState = Literal["pending", "sending", "sent"]
-Clock = Callable[[], datetime]
 
 
 def part_key(channel: str, day: date, part: int) -> str:

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.adapters.markdown import MarkdownChannel
-from bot.app import App
 from bot.channels import Channel
-from bot.config import Settings
 
 if TYPE_CHECKING:  # `hotpapers status` asks chat_platforms without starting a web server
     from aiohttp import web
 
-__all__ = ["Adapter", "Platforms", "chat_platforms", "open_platforms"]
+    from bot.config import Env
+
+__all__ = ["Adapter", "PlatformState", "Platforms", "chat_platforms"]
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +34,8 @@ class Adapter(Channel, Protocol):
         ...
 
 
-def chat_platforms(settings: Settings) -> list[str]:
-    """The chat platforms whose credentials are set."""
-    env = settings.env
+def chat_platforms(env: Env) -> list[str]:
+    """The chat platforms whose credentials are set: the one place that decides it."""
     found = []
     if env.discord_token is not None:
         found.append("discord")
@@ -48,25 +44,47 @@ def chat_platforms(settings: Settings) -> list[str]:
     return found
 
 
-def _factory(platform: str) -> Callable[[App], Adapter] | None:
-    """bot.adapters.<platform>.build_<platform>, imported only now, or None if missing."""
-    module_name = f"bot.adapters.{platform}"
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        log.error("%s cannot be imported (%s): %s channels will not be posted to",
-                  module_name, error, platform)  # fmt: skip
-        return None
-    return cast(Callable[[App], Adapter], getattr(module, f"build_{platform}"))
+class PlatformState:
+    """Which platforms this process posts to, and why a configured one does not (live).
+
+    Built before the adapters (the status of /digest needs it, and the adapters need the
+    commands), then told which platforms run, and why an adapter could not be built or started.
+    """
+
+    def __init__(self, configured: Collection[str]) -> None:
+        """Start from the platforms whose credentials are set."""
+        self.configured = frozenset(configured)
+        self.errors: dict[str, str] = {}
+        self.running: set[str] = set()
+
+    def failed(self, platform: str, why: str) -> None:
+        """Record that a configured platform's adapter could not be built or started."""
+        self.errors[platform] = why
+
+    def waiting_for(self, platform: str) -> str:
+        """Why a platform's subscriptions are not posted by this process ('' when they are).
+
+        Markdown always is; a configured platform is unless its adapter failed.
+        """
+        if platform == "markdown" or platform in self.running:
+            return ""
+        if platform in self.errors:
+            return self.errors[platform]
+        if platform in self.configured:
+            return ""
+        return f"no {platform} token is set"
 
 
-@dataclass
 class Platforms:
-    """The channel per platform, the chat adapters among them, and why any is missing."""
+    """The channel per platform, the chat adapters among them, and their state."""
 
-    channels: dict[str, Channel]
-    adapters: dict[str, Adapter] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
+    def __init__(
+        self, channels: dict[str, Channel], adapters: dict[str, Adapter], state: PlatformState
+    ) -> None:
+        """channels holds every channel, the adapters included (the deliverer reads it live)."""
+        self.channels = channels
+        self.adapters = adapters
+        self.state = state
 
     def attach(self, web_app: web.Application) -> None:
         """Let adapters mount routes (Slack's HTTP mode) before the web server starts."""
@@ -82,12 +100,14 @@ class Platforms:
                 await adapter.start()
             except Exception as error:
                 log.exception("%s adapter failed to start", platform)
-                self.errors[platform] = f"failed to start: {error}"
+                self.state.failed(platform, f"failed to start: {error}")
                 del self.adapters[platform]
                 self.channels.pop(platform, None)
+        self.state.running.update(self.channels)
 
     async def close(self) -> None:
         """Disconnect every adapter."""
+        self.state.running.difference_update(self.channels)
         for platform, adapter in self.adapters.items():
             try:
                 await adapter.close()
@@ -96,7 +116,7 @@ class Platforms:
 
     def health(self) -> dict[str, Any]:
         """Each platform's health, or why it is not running."""
-        report: dict[str, Any] = {name: {"error": why} for name, why in self.errors.items()}
+        report: dict[str, Any] = {name: {"error": why} for name, why in self.state.errors.items()}
         for name, channel in self.channels.items():
             health = getattr(channel, "health", None)
             report[name] = health() if callable(health) else {"platform": name}
@@ -106,25 +126,4 @@ class Platforms:
         """Why a platform's subscriptions are not scheduled here ('' when they are)."""
         if platform in self.channels:
             return ""
-        return self.errors.get(platform, f"no {platform} adapter: its token is not set")
-
-
-def open_platforms(app: App, *, only: list[str] | None = None) -> Platforms:
-    """Build (not start) the Markdown channel and the configured chat adapters."""
-    platforms = Platforms({"markdown": MarkdownChannel(app.settings.config.markdown)})
-    for platform in chat_platforms(app.settings):
-        if only is not None and platform not in only:
-            continue
-        factory = _factory(platform)
-        if factory is None:
-            platforms.errors[platform] = f"bot.adapters.{platform} is not installed"
-            continue
-        try:
-            adapter = factory(app)
-        except Exception as error:
-            log.error("%s adapter not built: %s", platform, error)
-            platforms.errors[platform] = str(error)
-            continue
-        platforms.adapters[platform] = adapter
-        platforms.channels[platform] = adapter
-    return platforms
+        return f"no {platform} adapter: {self.state.waiting_for(platform) or 'not built here'}"

@@ -6,23 +6,19 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
 
-from bot.app import App
-from bot.channels import Channel
+from bot.config import Config, Env
 from bot.delivery.defaults import ensure_markdown_default
-from bot.delivery.deliver import Deliverer
-from bot.delivery.health import Fetch, SourceStatus
+from bot.delivery.health import SourceStatus
 from bot.delivery.lease import SCHEDULER, Leases
-from bot.delivery.ledger import Ledger
-from bot.delivery.platforms import Platforms, chat_platforms, open_platforms
-from bot.delivery.queue import OutboundQueue
+from bot.delivery.platforms import Platforms, chat_platforms
 from bot.delivery.scheduler import DeliveryScheduler
-from bot.delivery.status import channel_status
 from bot.delivery.web import health_app, start_web
+from bot.subscriptions import Subscriptions
+from bot.timeutil import Clock
 
 __all__ = ["Runner", "run"]
 
@@ -35,35 +31,38 @@ class Runner:
 
     def __init__(
         self,
-        app: App,
         *,
-        fetch: Fetch | None = None,
-        channels: Mapping[str, Channel] | None = None,
+        leases: Leases,
+        platforms: Platforms,
+        scheduler: DeliveryScheduler,
+        subscriptions: Subscriptions,
+        sources: SourceStatus,
+        config: Config,
+        env: Env,
+        clock: Clock,
         stop: asyncio.Event | None = None,
     ) -> None:
-        """Post through the given channels (default: Markdown plus the configured adapters)."""
-        self.app = app
-        self.config = app.settings.config.delivery
-        self.fetch = fetch
+        """Lead with the scheduler when the lease allows; stop when `stop` is set."""
+        self.leases = leases
+        self.platforms = platforms
+        self.scheduler = scheduler
+        self.subscriptions = subscriptions
+        self.sources = sources
+        self.settings = config
+        self.config = config.delivery
+        self.env = env
+        self.clock = clock
         self.stop = stop or asyncio.Event()
-        self.leases = Leases(app.store, ttl=self.config.lease_seconds)
-        self.ledger = Ledger(app.store, app.clock)
-        self.queue = OutboundQueue()
-        self.sources = SourceStatus(app.store)
-        if channels is None:
-            self.platforms = open_platforms(app)
-        else:
-            self.platforms = Platforms(dict(channels))
         self.role = "starting"
-        self.scheduler: DeliveryScheduler | None = None
         self.port: int | None = None
+        self._led = False
 
     # -- health ----------------------------------------------------------------------------
 
     def health(self) -> tuple[bool, dict[str, Any]]:
         """The /healthz answer: ok, and what the scheduler, adapters and sources look like."""
         scheduler: dict[str, Any] = {"running": False}
-        if self.scheduler is not None:
+        if self._led:
             jobs = self.scheduler.scheduler.get_jobs()
             times = [j.next_run_time for j in jobs if j.id.startswith("digest:")]
             upcoming = min((t for t in times if t is not None), default=None)
@@ -72,7 +71,7 @@ class Runner:
                 "subscriptions": len(times),
                 "next_digest": upcoming.isoformat() if upcoming else None,
                 "posting": self.scheduler.deliverer.busy(),
-                "queue": self.queue.stats(),
+                "queue": self.scheduler.deliverer.queue.stats(),
             }
         ok = self.role in ("starting", "standby") or (
             self.role == "leader" and scheduler["running"]
@@ -86,14 +85,6 @@ class Runner:
             "sources": self.sources.summary(),
         }
         return ok, body
-
-    def status(self, channel: str) -> str:
-        """Commands' /digest status hook: last and next digest of a channel."""
-        sub = self.app.subscriptions.get(channel)
-        if sub is None:
-            return "No digest subscription."
-        waiting = self.platforms.waiting_for(sub.platform)
-        return channel_status(sub, self.ledger, self.app.clock(), waiting_for=waiting)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -116,10 +107,9 @@ class Runner:
         """The port to bind: the argument, else $PORT, else 8080 if Slack's HTTP mode needs it."""
         if port is not None:
             return port
-        env = self.app.settings.env
-        if env.port is not None:
-            return env.port
-        slack_http = "slack" in self.platforms.adapters and env.slack_app_token is None
+        if self.env.port is not None:
+            return self.env.port
+        slack_http = "slack" in self.platforms.adapters and self.env.slack_app_token is None
         return SLACK_HTTP_PORT if slack_http else None
 
     async def _start_web(self, host: str, port: int | None) -> web.AppRunner | None:
@@ -147,17 +137,10 @@ class Runner:
         """Start adapters and the scheduler, renew the lease, stop cleanly."""
         log.info("leading the scheduler as %s", self.leases.me)
         self.role = "leader"
+        self._led = True
         await self.platforms.start()
-        if not chat_platforms(self.app.settings):
-            ensure_markdown_default(self.app)
-        deliverer = Deliverer(
-            self.app, self.ledger, self.leases, self.queue, self.platforms.channels
-        )
-        self.scheduler = DeliveryScheduler(
-            self.app, deliverer, platforms=self.platforms.channels, fetch=self.fetch
-        )
-        commands = self.app.commands
-        commands.on_change, commands.status = self.scheduler.on_change, self.status
+        if not chat_platforms(self.env):
+            ensure_markdown_default(self.subscriptions, self.settings, self.clock())
         self._log_unscheduled()
         try:
             self.scheduler.start()
@@ -165,7 +148,6 @@ class Runner:
         finally:
             self.role = "stopping"
             await self.scheduler.shutdown(self.config.shutdown_seconds)
-            commands.on_change, commands.status = (lambda sub, channel: None), None
             await self.platforms.close()
             self.leases.release_all()
 
@@ -182,7 +164,7 @@ class Runner:
 
     def _log_unscheduled(self) -> None:
         """Say which subscriptions cannot be posted by this process, and why."""
-        for sub in self.app.subscriptions.all():
+        for sub in self.subscriptions.all():
             waiting = self.platforms.waiting_for(sub.platform)
             if waiting and not sub.paused:
                 log.warning("%s is not scheduled: %s", sub.channel, waiting)
@@ -201,25 +183,14 @@ def _install_signals(stop: asyncio.Event) -> list[signal.Signals]:
     return installed
 
 
-async def run(
-    app: App,
-    *,
-    fetch: Fetch | None = None,
-    channels: Mapping[str, Channel] | None = None,
-    host: str = "0.0.0.0",
-    port: int | None = None,
-    stop: asyncio.Event | None = None,
-    handle_signals: bool = True,
-) -> None:
-    """Run everything until SIGTERM/SIGINT (or `stop` is set); the caller closes the app.
+async def run(runner: Runner, *, host: str = "0.0.0.0", port: int | None = None,
+              handle_signals: bool = True) -> None:  # fmt: skip
+    """Run until SIGTERM/SIGINT (or the runner's stop event is set); the caller closes the app.
 
     port None means $PORT; with neither, no web server is started (unless Slack's HTTP mode
-    needs one, then 8080). fetch defaults to app.extras["fetch"] when the lead wired one in.
+    needs one, then 8080).
     """
-    stop = stop or asyncio.Event()
-    fetch = fetch or app.extras.get("fetch")
-    runner = Runner(app, fetch=fetch, channels=channels, stop=stop)
-    installed = _install_signals(stop) if handle_signals else []
+    installed = _install_signals(runner.stop) if handle_signals else []
     try:
         await runner.run(host=host, port=port)
     finally:

@@ -6,18 +6,19 @@ import asyncio
 import logging
 import threading
 from collections import Counter
-from collections.abc import Collection, Coroutine
+from collections.abc import Coroutine
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.app import App
 from bot.config import DeliveryConfig
 from bot.delivery.deliver import Deliverer, Outcome
-from bot.delivery.health import Fetch
+from bot.delivery.events import SubscriptionEvents
+from bot.delivery.health import Fetch, SourceStatus
 from bot.delivery.ledger import Delivery
 from bot.delivery.schedule import (
     Run,
@@ -27,7 +28,8 @@ from bot.delivery.schedule import (
     previous_run,
     runs_between,
 )
-from bot.subscriptions import Subscription
+from bot.subscriptions import Subscription, Subscriptions
+from bot.timeutil import Clock
 
 __all__ = ["DeliveryScheduler"]
 
@@ -41,16 +43,21 @@ class DeliveryScheduler:
 
     def __init__(
         self,
-        app: App,
-        deliverer: Deliverer,
         *,
-        platforms: Collection[str],
+        subscriptions: Subscriptions,
+        deliverer: Deliverer,
+        events: SubscriptionEvents,
+        sources: SourceStatus,
+        config: DeliveryConfig,
+        clock: Clock,
         fetch: Fetch | None = None,
     ) -> None:
-        """Schedule subscriptions whose platform has a running channel."""
-        self.app = app
+        """Schedule subscriptions whose platform has a running channel; hear of their changes."""
+        self.subscriptions = subscriptions
         self.deliverer = deliverer
-        self.platforms = frozenset(platforms)
+        self.sources = sources
+        self.config = config
+        self.clock = clock
         self.fetch = fetch
         self.scheduler = AsyncIOScheduler(timezone=UTC)
         self._subs: dict[str, Subscription] = {}
@@ -58,12 +65,7 @@ class DeliveryScheduler:
         self._fetching: set[asyncio.Task[Any]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: int | None = None
-        deliverer.on_pause = lambda sub, reason: self.on_change(None, sub.channel)
-
-    @property
-    def config(self) -> DeliveryConfig:
-        """The delivery settings."""
-        return self.app.settings.config.delivery
+        events.listen(self.on_change)
 
     @property
     def grace(self) -> timedelta:
@@ -73,7 +75,13 @@ class DeliveryScheduler:
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self, *, catch_up: bool = True) -> None:
-        """Start APScheduler with every job; catch up missed runs in the background."""
+        """Start APScheduler with every job; catch up missed runs in the background.
+
+        A runner that lost the lead and wins it back starts the scheduler again: afresh.
+        """
+        if self.scheduler.state != STATE_STOPPED or self._subs:
+            self.scheduler = AsyncIOScheduler(timezone=UTC)
+            self._subs = {}
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
         self.scheduler.start()
@@ -97,6 +105,7 @@ class DeliveryScheduler:
 
     async def shutdown(self, wait_seconds: float) -> None:
         """Stop scheduling, let posts in flight finish for up to wait_seconds, then cancel."""
+        self._loop = None  # changes are no longer acted on
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         for task in self._fetching:
@@ -125,8 +134,8 @@ class DeliveryScheduler:
 
     async def _startup(self) -> None:
         """Fetch first if the data is stale, then catch up whatever was missed."""
-        last = self.deliverer.health.last_fetch()
-        stale = last is None or self.app.clock() - last > timedelta(minutes=30)
+        last = self.sources.last_fetch()
+        stale = last is None or self.clock() - last > timedelta(minutes=30)
         if self.fetch is not None and stale:
             try:
                 await asyncio.wait_for(self.run_fetch(), STARTUP_FETCH_SECONDS)
@@ -141,11 +150,11 @@ class DeliveryScheduler:
 
     def schedulable(self, sub: Subscription) -> bool:
         """True when the subscription is active and its platform is running here."""
-        return not sub.paused and sub.platform in self.platforms
+        return not sub.paused and sub.platform in self.deliverer.channels
 
     def reconcile(self) -> None:
         """Make the jobs match the table (changes may come from another process, e.g. the CLI)."""
-        current = {s.channel: s for s in self.app.subscriptions.all() if self.schedulable(s)}
+        current = {s.channel: s for s in self.subscriptions.all() if self.schedulable(s)}
         for channel in set(self._subs) - set(current):
             self._unschedule(channel)
         for channel, sub in current.items():
@@ -216,10 +225,10 @@ class DeliveryScheduler:
 
     async def fire(self, channel: str) -> Outcome | None:
         """Post the channel's latest due run; the clock and ledger decide, not the wake-up."""
-        sub = self.app.subscriptions.get(channel)
+        sub = self.subscriptions.get(channel)
         if sub is None or not self.schedulable(sub):
             return None
-        now = self.app.clock()
+        now = self.clock()
         run = previous_run(sub, now)
         if run is None or now - run.at > self.grace or run.at < self._owed_from(sub, now):
             return None
@@ -262,7 +271,7 @@ class DeliveryScheduler:
     async def sweep(self) -> list[Outcome]:
         """Catch up missed runs, retry unfinished deliveries, and pick up outside changes."""
         self.reconcile()
-        now = self.app.clock()
+        now = self.clock()
         work: dict[tuple[str, date], tuple[Subscription, Run, str]] = {}
         for sub in list(self._subs.values()):
             for run in self._missed(sub, now):

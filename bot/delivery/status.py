@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.delivery.health import SourceStatus
 from bot.delivery.ledger import Delivery, Ledger
 from bot.delivery.schedule import next_run
-from bot.subscriptions import Subscription
+from bot.subscriptions import Subscription, Subscriptions
+from bot.timeutil import Clock
 
-__all__ = ["channel_status", "source_lines"]
+__all__ = ["ChannelStatus", "channel_status", "source_lines"]
 
 
 def _local(moment: datetime, zone: str) -> str:
@@ -59,6 +61,31 @@ def channel_status(
     if failed is not None:
         lines.append(f"Last error: {failed.day}: {failed.last_error}")
     return "\n".join(lines)
+
+
+class ChannelStatus:
+    """`/digest status` beyond the settings: last and next digest, and why none is scheduled."""
+
+    def __init__(
+        self,
+        subscriptions: Subscriptions,
+        ledger: Ledger,
+        clock: Clock,
+        waiting_for: Callable[[str], str],
+    ) -> None:
+        """waiting_for(platform) says why a platform is not posted to here ('' when it is)."""
+        self.subscriptions = subscriptions
+        self.ledger = ledger
+        self.clock = clock
+        self.waiting_for = waiting_for
+
+    def __call__(self, channel: str) -> str:
+        """The channel's delivery status, a line each."""
+        sub = self.subscriptions.get(channel)
+        if sub is None:
+            return "No digest subscription."
+        waiting = self.waiting_for(sub.platform)
+        return channel_status(sub, self.ledger, self.clock(), waiting_for=waiting)
 
 
 def source_lines(sources: SourceStatus, now: datetime) -> list[str]:

@@ -18,11 +18,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from bot.adapters.markdown import MarkdownChannel
-from bot.app import build_app
+from bot.app import build_app, build_deliverer, build_runner
 from bot.config import Config, Env, Settings
 from bot.delivery.manual import post_once
 from bot.delivery.runner import run
-from bot.service import Clock
+from bot.timeutil import Clock
 from tests.delivery.fakechannel import HttpChannel, SlackHttpChannel
 
 
@@ -41,12 +41,12 @@ async def main(args: argparse.Namespace) -> int:
                 "markdown": MarkdownChannel(settings.config.markdown)}  # fmt: skip
     try:
         if args.command == "run":
-            await run(app, channels=channels, host="127.0.0.1", port=args.port)
+            await run(build_runner(app, channels=channels), host="127.0.0.1", port=args.port)
             return 0
         sub = app.subscriptions.get(args.channel)
         assert sub is not None, args.channel
         day = date.fromisoformat(args.day) if args.day else None
-        outcome = await post_once(app, sub, day, channels)
+        outcome = await post_once(build_deliverer(app, channels), sub, day, app.clock)
         print(json.dumps(asdict(outcome), default=str), flush=True)
         return 0
     finally:

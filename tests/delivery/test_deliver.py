@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import App
+from bot.app import App, build_deliverer
 from bot.channels import Channel, DeliveryError
 from bot.delivery.deliver import Deliverer, RetryPolicy
 from bot.delivery.lease import Leases
@@ -22,8 +22,8 @@ FAST = RetryPolicy(attempts=3, rate_limited=5, base=0.001, cap=0.01)
 
 
 def make(app: App, channel: Channel, leases: Leases | None = None) -> Deliverer:
-    return Deliverer(app, Ledger(app.store, app.clock), leases or Leases(app.store),
-                     OutboundQueue({}), {"discord": channel}, retry=FAST)  # fmt: skip
+    return build_deliverer(app, {"discord": channel}, leases=leases or Leases(app.store),
+                           queue=OutboundQueue({}), retry=FAST)  # fmt: skip
 
 
 def failing(*sends: int, error: DeliveryError) -> Fault:
@@ -154,7 +154,9 @@ async def test_a_failed_arxiv_listing_follows_the_configured_policy(app: App, po
     record_failure(app.store, "arxiv", app.clock(), "HTTP 503", requests=3)
     config = app.settings.config
     delivery = config.delivery.model_copy(update={"on_listing_failure": policy})
-    app.settings = replace(app.settings, config=config.model_copy(update={"delivery": delivery}))
+    app = replace(
+        app, settings=replace(app.settings, config=config.model_copy(update={"delivery": delivery}))
+    )
     sub = subscribe(app, "discord:1", top=2)
     outcome = await make(app, MemoryChannel()).deliver(sub, run_on(sub, TODAY), "schedule")
     if policy == "skip":
@@ -167,7 +169,9 @@ async def test_a_failed_arxiv_listing_follows_the_configured_policy(app: App, po
 async def test_no_digest_is_posted_the_day_after_an_arxiv_holiday_evening(app: App) -> None:
     config = app.settings.config
     sources = config.sources.model_copy(update={"arxiv_holidays": (TODAY - timedelta(days=1),)})
-    app.settings = replace(app.settings, config=config.model_copy(update={"sources": sources}))
+    app = replace(
+        app, settings=replace(app.settings, config=config.model_copy(update={"sources": sources}))
+    )
     sub = subscribe(app, "discord:1", top=2)
     channel = MemoryChannel()
     outcome = await make(app, channel).deliver(sub, run_on(sub, TODAY), "schedule")

@@ -8,10 +8,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.app import App
-from bot.delivery.deliver import Deliverer, Outcome
+from bot.app import App, build_deliverer
+from bot.delivery.deliver import Outcome
 from bot.delivery.lease import Leases
-from bot.delivery.ledger import Ledger
 from bot.delivery.queue import LIMITS, OutboundQueue
 from bot.delivery.schedule import run_on
 from tests.delivery.fakechannel import HttpChannel, SlackHttpChannel
@@ -34,8 +33,8 @@ async def fan_out(
     await fake.start()
     channel = (SlackHttpChannel if platform == "slack" else HttpChannel)(fake.url, per_message=2)
     subs = [subscribe(app, f"{platform}:c{i}", top=top) for i in range(count)]
-    deliverer = Deliverer(app, Ledger(app.store, app.clock), Leases(app.store),
-                          OutboundQueue(LIMITS), {platform: channel})  # fmt: skip
+    deliverer = build_deliverer(app, {platform: channel}, leases=Leases(app.store),
+                                queue=OutboundQueue(LIMITS))  # fmt: skip
     try:
         return list(await asyncio.gather(
             *(deliverer.deliver(s, run_on(s, TODAY), "schedule") for s in subs)

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from bot.adapters.markdown import MarkdownChannel
-from bot.app import App
+from bot.app import App, build_runner
 from bot.channels import OutboundMessage
 from bot.delivery.lease import SCHEDULER, Leases
 from bot.delivery.ledger import Ledger
@@ -56,7 +56,7 @@ async def test_without_chat_tokens_the_runner_writes_the_daily_blog_post(
 ) -> None:
     clock.set(NINE_BERLIN + timedelta(minutes=30))  # 08:30 UTC: the blog's 08:00 UTC was due
     markdown = MarkdownChannel(app.settings.config.markdown)
-    runner = Runner(app, channels={"markdown": markdown})
+    runner = build_runner(app, channels={"markdown": markdown})
     post = tmp_path / "posts" / "hot-papers-2026-11-26.md"
 
     async def body() -> dict[str, Any]:
@@ -80,7 +80,7 @@ async def test_a_second_runner_stands_by_while_the_first_leads(app: App) -> None
     other = Leases(app.store, holder=live_stranger())
     assert other.acquire(SCHEDULER)
     channel = MemoryChannel()
-    runner = Runner(app, channels={"discord": channel})
+    runner = build_runner(app, channels={"discord": channel})
 
     async def body() -> tuple[int, dict[str, Any]]:
         await asyncio.sleep(0.2)
@@ -94,7 +94,7 @@ async def test_a_second_runner_stands_by_while_the_first_leads(app: App) -> None
 
 async def test_leading_runner_sets_the_chat_command_hooks(app: App, clock: Clock) -> None:
     subscribe(app, "discord:1", top=2)
-    runner = Runner(app, channels={"discord": MemoryChannel()})
+    runner = build_runner(app, channels={"discord": MemoryChannel()})
 
     async def body() -> str:
         await until(lambda: Ledger(app.store, app.clock).latest("discord:1") is not None)
@@ -108,7 +108,9 @@ async def test_leading_runner_sets_the_chat_command_hooks(app: App, clock: Clock
     text = await running(runner, body)
     assert "Last digest: 2026-11-26: posted Thu 2026-11-26 09:00 CET (1 message(s))" in text
     assert "Next digest: Fri 2026-11-27 10:00 CET" in text
-    assert app.commands.status is None  # unhooked when the runner stopped
+    # Once the runner stopped, changes are saved but nothing is scheduled any more.
+    reply = app.commands.digest("discord:1", "settings time=11:00", can_manage=True)
+    assert "11:00" in reply.text and runner.scheduler.next_fire("discord:1") is None
 
 
 class SlowChannel(MemoryChannel):
@@ -120,7 +122,7 @@ class SlowChannel(MemoryChannel):
 async def test_shutdown_lets_posts_in_flight_finish(app: App) -> None:
     subscribe(app, "discord:1", top=4)
     channel = SlowChannel(per_message=1)
-    runner = Runner(app, channels={"discord": channel})
+    runner = build_runner(app, channels={"discord": channel})
 
     async def body() -> None:
         await until(lambda: channel.sends >= 1)

@@ -7,8 +7,8 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot.app import App
-from bot.delivery.deliver import Deliverer, RetryPolicy
+from bot.app import App, build_deliverer, build_scheduler
+from bot.delivery.deliver import RetryPolicy
 from bot.delivery.lease import Leases
 from bot.delivery.ledger import Ledger
 from bot.delivery.queue import OutboundQueue
@@ -19,9 +19,9 @@ from tests.delivery.support import NINE_BERLIN, TODAY, Clock, subscribe
 
 
 def make(app: App, channel: MemoryChannel, fetch: Any = None) -> DeliveryScheduler:
-    deliverer = Deliverer(app, Ledger(app.store, app.clock), Leases(app.store), OutboundQueue({}),
-                          {"discord": channel}, retry=RetryPolicy(base=0.001))  # fmt: skip
-    return DeliveryScheduler(app, deliverer, platforms={"discord"}, fetch=fetch)
+    deliverer = build_deliverer(app, {"discord": channel}, leases=Leases(app.store),
+                                queue=OutboundQueue({}), retry=RetryPolicy(base=0.001))  # fmt: skip
+    return build_scheduler(app, deliverer, fetch=fetch)
 
 
 async def test_jobs_are_built_from_the_table_and_follow_changes(app: App) -> None:
@@ -36,8 +36,7 @@ async def test_jobs_are_built_from_the_table_and_follow_changes(app: App) -> Non
         assert str(job.trigger.timezone) == "Europe/Berlin"
 
         moved = app.subscriptions.update("discord:1", {"time": "07:30"}, NINE_BERLIN)
-        app.commands.on_change = scheduler.on_change
-        scheduler.on_change(moved, "discord:1")
+        app.events.changed(moved, "discord:1")  # as /digest settings tells it
         fire = scheduler.next_fire("discord:1")
         assert (fire.hour, fire.minute) == (7, 30)
 

@@ -1,11 +1,12 @@
-"""The Discord adapter the runner starts: a discord.py client wired to the shared App."""
+"""The Discord adapter the runner starts: a discord.py client wired to the core's commands."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import math
-from typing import Any, ClassVar
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
 
 import discord
 
@@ -15,9 +16,13 @@ from bot.adapters.discord.endpoints import Endpoints
 from bot.adapters.discord.respond import NO_MENTIONS, Inflight, Responder
 from bot.adapters.discord.slash import Handlers, build_tree
 from bot.adapters.discord.sync import CommandSync
-from bot.app import App
 from bot.channels import OutboundMessage
+from bot.commands import Commands
+from bot.config import DiscordConfig, Env
 from bot.models import Digest
+from bot.reactions import Reactions
+from bot.store import Store
+from bot.timeutil import Clock
 
 __all__ = ["DiscordAdapter", "build_discord", "intents"]
 
@@ -43,19 +48,37 @@ class DiscordAdapter:
 
     platform: ClassVar[str] = "discord"
 
-    def __init__(self, app: App, client: discord.Client, token: str, endpoints: Endpoints) -> None:
-        """Wire the client's commands and events to the app; nothing connects yet."""
-        self.app = app
+    def __init__(
+        self,
+        client: discord.Client,
+        token: str,
+        endpoints: Endpoints,
+        *,
+        commands: Commands,
+        reactions: Reactions,
+        store: Store,
+        clock: Clock,
+        categories: Sequence[str],
+        command_sync: Literal["changed", "manual"] = "changed",
+    ) -> None:
+        """Wire the client's commands and events to the core; nothing connects yet.
+
+        store holds the synced command tree's hash and the papers abstracts come from;
+        categories are offered as /hot's choices.
+        """
         self.client = client
         self.token = token
         self.endpoints = endpoints
-        self.channel = DiscordChannel(client, app.reactions)
-        categories = app.settings.config.sources.categories
+        self.commands = commands
+        self.reactions = reactions
+        self.clock = clock
+        self.sync_at_start = command_sync == "changed"
+        self.channel = DiscordChannel(client, reactions)
         self.inflight = Inflight()
-        responder = Responder(app.reactions, self.inflight)
-        self.tree = build_tree(client, Handlers(app.commands, responder, categories))
-        self.command_sync = CommandSync(app.store)
-        self.abstracts = AbstractReplies(client, app.reactions, app.store, app.clock, self.inflight)
+        responder = Responder(reactions, self.inflight)
+        self.tree = build_tree(client, Handlers(commands, responder, categories))
+        self.command_sync = CommandSync(store)
+        self.abstracts = AbstractReplies(client, reactions, store, clock, self.inflight)
         self._connected = asyncio.Event()
         self._login_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -87,7 +110,7 @@ class DiscordAdapter:
     async def sync_commands(self, *, force: bool = True) -> bool:
         """Upload the slash commands (when forced or changed); True if it synced."""
         await self.login()
-        return await self.command_sync.sync(self.tree, self.app.clock(), force=force)
+        return await self.command_sync.sync(self.tree, self.clock(), force=force)
 
     async def start(self) -> None:
         """Log in, sync commands if they changed, and return once the gateway session is up."""
@@ -96,7 +119,7 @@ class DiscordAdapter:
         except BaseException:
             await self.close()  # the HTTP session was opened before the token was refused
             raise
-        if self.app.settings.config.discord.command_sync == "changed":
+        if self.sync_at_start:
             try:
                 await self.sync_commands(force=False)
             except discord.HTTPException:
@@ -169,9 +192,17 @@ class DiscordAdapter:
         return await self.channel.find_sent(target, key)
 
 
-def build_discord(app: App) -> DiscordAdapter:
+def build_discord(
+    env: Env,
+    config: DiscordConfig,
+    *,
+    commands: Commands,
+    reactions: Reactions,
+    store: Store,
+    clock: Clock,
+    categories: Sequence[str],
+) -> DiscordAdapter:
     """The adapter for DISCORD_TOKEN, sharded when configured; call start() to connect."""
-    env, config = app.settings.env, app.settings.config.discord
     if env.discord_token is None:
         raise ValueError("DISCORD_TOKEN is not set")
     if config.shard_ids and (not config.auto_shard or config.shard_count is None):
@@ -198,4 +229,14 @@ def build_discord(app: App) -> DiscordAdapter:
         )
     endpoints = Endpoints(env.discord_api_base, env.discord_gateway_url)
     endpoints.apply(client)
-    return DiscordAdapter(app, client, env.discord_token.get_secret_value(), endpoints)
+    return DiscordAdapter(
+        client,
+        env.discord_token.get_secret_value(),
+        endpoints,
+        commands=commands,
+        reactions=reactions,
+        store=store,
+        clock=clock,
+        categories=categories,
+        command_sync=config.command_sync,
+    )

@@ -11,8 +11,8 @@ from typing import Any
 import aiohttp
 import discord
 
-from bot.adapters.discord.adapter import DiscordAdapter, build_discord
-from bot.app import build_app
+from bot.adapters.discord.adapter import DiscordAdapter
+from bot.app import build_app, discord_adapter
 from bot.config import Settings
 from bot.errors import ConfigError, NetworkError, PlatformError, network_reason
 
@@ -57,7 +57,7 @@ def _with_adapter(settings: Settings, job: Callable[[DiscordAdapter], Awaitable[
     async def run() -> int:
         app = build_app(settings)
         try:
-            adapter = build_discord(app)
+            adapter = discord_adapter(app)
             try:
                 return await job(adapter)
             finally:

@@ -14,14 +14,20 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.adapter import Mode, SlackAdapter
 from bot.adapters.slack.deliveries import Deliveries
+from bot.adapters.slack.events import ReactionAbstracts
 from bot.adapters.slack.installations import SqliteInstallationStore
 from bot.adapters.slack.manifest import add_commands, api_base
-from bot.adapters.slack.oauth import oauth_settings
+from bot.adapters.slack.oauth import WorkspaceTokens, oauth_settings
 from bot.adapters.slack.routes import SlackEndpoints
-from bot.app import App
-from bot.config import ConfigError, Settings
+from bot.adapters.slack.slash import SlashCommands
+from bot.commands import Commands
+from bot.config import ConfigError, Env, SlackConfig
+from bot.reactions import Reactions
+from bot.store import Store
+from bot.subscriptions import Subscriptions
+from bot.timeutil import Clock
 
-__all__ = ["NOT_INSTALLED", "SlackAdapter", "add_commands", "build_slack", "slack_configured"]
+__all__ = ["NOT_INSTALLED", "SlackAdapter", "add_commands", "build_slack"]
 
 RATE_LIMIT_RETRIES = 2  # interactive answers wait out a 429 (Retry-After) this many times
 NOT_INSTALLED = (
@@ -30,15 +36,22 @@ NOT_INSTALLED = (
 )
 
 
-def slack_configured(settings: Settings) -> bool:
-    """Whether the runner should start Slack: a bot token, or OAuth client credentials."""
-    env = settings.env
-    return env.slack_bot_token is not None or bool(env.slack_client_id and env.slack_client_secret)
+def build_slack(
+    env: Env,
+    config: SlackConfig,
+    *,
+    commands: Commands,
+    reactions: Reactions,
+    store: Store,
+    subscriptions: Subscriptions,
+    clock: Clock,
+    timeout: float,
+) -> SlackAdapter:
+    """The adapter the environment asks for: Socket Mode or HTTP, OAuth or one bot token.
 
-
-def build_slack(app: App) -> SlackAdapter:
-    """The adapter the settings ask for: Socket Mode or HTTP, OAuth or one bot token."""
-    env = app.settings.env
+    store keeps OAuth installations and states, subscriptions say which workspace a channel is
+    in, and timeout bounds each Web API call.
+    """
     base_url = api_base(env.slack_api_url)
     bot_token = env.slack_bot_token.get_secret_value() if env.slack_bot_token else None
     secret = env.slack_signing_secret.get_secret_value() if env.slack_signing_secret else ""
@@ -56,7 +69,7 @@ def build_slack(app: App) -> SlackAdapter:
     client = AsyncWebClient(
         token=None if oauth else bot_token,
         base_url=base_url,
-        timeout=int(app.settings.config.sources.timeout_seconds),
+        timeout=int(timeout),
         logger=logger,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(),
@@ -64,11 +77,12 @@ def build_slack(app: App) -> SlackAdapter:
         ],
     )
     options: dict[str, Any] = {}
-    installations = None
+    installations, tokens = None, None
     if oauth:
-        installations = SqliteInstallationStore(app.store)
+        installations = SqliteInstallationStore(store)
+        tokens = WorkspaceTokens(subscriptions, installations)
         options["installation_store_bot_only"] = True
-        options["oauth_settings"] = oauth_settings(app, installations, logger)
+        options["oauth_settings"] = oauth_settings(env, installations, store, logger)
     bolt = AsyncApp(
         name="hotpapers",
         logger=logger,
@@ -82,11 +96,14 @@ def build_slack(app: App) -> SlackAdapter:
     )
     http = mode == "http"
     endpoints = SlackEndpoints(
-        bolt, signing_secret=secret, deliveries=Deliveries(app.store) if http else None, events=http
+        bolt, signing_secret=secret, deliveries=Deliveries(store) if http else None, events=http
     )
     return SlackAdapter(
-        app,
         bolt,
+        reactions=reactions,
+        slash=SlashCommands(commands, reactions, config.admin_user_ids),
+        abstracts=ReactionAbstracts(reactions, store, clock),
+        tokens=tokens,
         mode=mode,
         base_url=base_url,
         endpoints=endpoints,

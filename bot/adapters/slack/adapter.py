@@ -14,14 +14,13 @@ from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from slack_sdk.errors import SlackApiError
 
 from bot.adapters.slack.blocks import text_payload
-from bot.adapters.slack.channel import PERMANENT, SlackChannel
+from bot.adapters.slack.channel import PERMANENT, SlackChannel, TokenFor
 from bot.adapters.slack.events import ReactionAbstracts
 from bot.adapters.slack.installations import SqliteInstallationStore
-from bot.adapters.slack.oauth import WorkspaceTokens
 from bot.adapters.slack.routes import SlackEndpoints
 from bot.adapters.slack.slash import Handler, SlashCommands
-from bot.app import App
 from bot.config import ConfigError
+from bot.reactions import Reactions
 
 __all__ = ["SORRY", "SlackAdapter"]
 
@@ -36,21 +35,21 @@ class SlackAdapter(SlackChannel):
 
     def __init__(
         self,
-        app: App,
         bolt: AsyncApp,
         *,
+        reactions: Reactions,
+        slash: SlashCommands,
+        abstracts: ReactionAbstracts,
         mode: Mode,
         base_url: str,
         endpoints: SlackEndpoints,
         bot_token: str | None = None,
         app_token: str | None = None,
         installations: SqliteInstallationStore | None = None,
+        tokens: TokenFor | None = None,
     ) -> None:
         """Wire handlers onto bolt; with installations, tokens come per workspace (OAuth)."""
-        super().__init__(app.reactions, self._single_token, base_url)
-        if installations is not None:
-            self.token_for = WorkspaceTokens(app, installations)
-        self.app = app
+        super().__init__(reactions, tokens or self._single_token, base_url)
         self.bolt = bolt
         self.mode: Mode = mode
         self.bot_token = bot_token
@@ -62,8 +61,8 @@ class SlackAdapter(SlackChannel):
         self._socket: AsyncSocketModeHandler | None = None
         self._started = False
         self._inflight: set[asyncio.Task[Any]] = set()
-        SlashCommands(app, app.settings.config.slack.admin_user_ids).register(bolt, self._guarded)
-        ReactionAbstracts(app).register(bolt, self._guarded)
+        slash.register(bolt, self._guarded)
+        abstracts.register(bolt, self._guarded)
         if installations is not None:
             bolt.enable_token_revocation_listeners()
         else:

@@ -12,8 +12,9 @@ from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from bot.adapters.slack.blocks import abstract_payload
 from bot.adapters.slack.channel import PLATFORM, message_id
 from bot.adapters.slack.slash import Handler
-from bot.app import App
-from bot.reactions import reaction_position
+from bot.reactions import Reactions, reaction_position
+from bot.store import Store
+from bot.timeutil import Clock
 
 __all__ = ["ReactionAbstracts"]
 
@@ -23,9 +24,11 @@ log = logging.getLogger("hotpapers.slack")
 class ReactionAbstracts:
     """Posts each paper's abstract once per message, whoever reacts and however often."""
 
-    def __init__(self, app: App) -> None:
-        """Use the app's reaction map, store and clock."""
-        self.app = app
+    def __init__(self, reactions: Reactions, store: Store, clock: Clock) -> None:
+        """Find papers through the reaction map and the store; claims are dated by the clock."""
+        self.reactions = reactions
+        self.store = store
+        self.clock = clock
 
     def register(self, bolt: AsyncApp, wrap: Callable[[Handler], Handler]) -> None:
         """Listen to reaction_added."""
@@ -45,15 +48,15 @@ class ReactionAbstracts:
             return
         channel, ts = str(item.get("channel", "")), str(item.get("ts", ""))
         ident = message_id(channel, ts)
-        reactions = self.app.reactions
+        reactions = self.reactions
         arxiv_id = await asyncio.to_thread(reactions.paper_for, PLATFORM, ident, emoji)
         if arxiv_id is None:
             return
-        paper = await asyncio.to_thread(self.app.store.get_paper, arxiv_id)
+        paper = await asyncio.to_thread(self.store.get_paper, arxiv_id)
         if paper is None:
             log.warning("reaction on %s points at %s, which is not stored", ident, arxiv_id)
             return
-        now = self.app.clock()
+        now = self.clock()
         if not await asyncio.to_thread(reactions.claim, PLATFORM, ident, arxiv_id, now):
             return
         try:

@@ -13,18 +13,18 @@ from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from bot.adapters.slack.installations import SqliteInstallationStore, log, migrations
 from bot.adapters.slack.manifest import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH
-from bot.app import App
 from bot.channels import DeliveryError
+from bot.config import Env
 from bot.store import Store
+from bot.subscriptions import Subscriptions
 
 __all__ = ["SqliteStateStore", "WorkspaceTokens", "oauth_settings"]
 
 
 def oauth_settings(
-    app: App, installations: SqliteInstallationStore, logger: logging.Logger
+    env: Env, installations: SqliteInstallationStore, store: Store, logger: logging.Logger
 ) -> AsyncOAuthSettings:
     """Bolt's install flow at /slack/install, storing bot tokens and states in SQLite."""
-    env = app.settings.env
     return AsyncOAuthSettings(
         client_id=env.slack_client_id,
         client_secret=env.slack_client_secret.get_secret_value()
@@ -35,7 +35,7 @@ def oauth_settings(
         redirect_uri_path=REDIRECT_PATH,
         installation_store=installations,
         installation_store_bot_only=True,
-        state_store=SqliteStateStore(app.store),
+        state_store=SqliteStateStore(store),
         logger=logger,
     )
 
@@ -43,14 +43,16 @@ def oauth_settings(
 class WorkspaceTokens:
     """The bot token to post into a channel with: its subscription says which workspace."""
 
-    def __init__(self, app: App, installations: SqliteInstallationStore) -> None:
-        """Look channels up in the app's subscriptions and tokens in the installations."""
-        self.app = app
+    def __init__(
+        self, subscriptions: Subscriptions, installations: SqliteInstallationStore
+    ) -> None:
+        """Look channels up in the subscriptions and tokens in the installations."""
+        self.subscriptions = subscriptions
         self.installations = installations
 
     async def __call__(self, target: str) -> str:
         """The token for a Slack channel id, or a permanent DeliveryError saying what to do."""
-        sub = await asyncio.to_thread(self.app.subscriptions.get, f"slack:{target}")
+        sub = await asyncio.to_thread(self.subscriptions.get, f"slack:{target}")
         # Without a subscription naming the workspace, a lone installation is unambiguous.
         teams = [sub.workspace] if sub is not None and sub.workspace else self.installations.teams()
         token = self.installations.token_for_team(teams[0]) if len(teams) == 1 else None

@@ -19,7 +19,6 @@ from bot.adapters.slack.blocks import (
     text_payload,
 )
 from bot.adapters.slack.channel import remember
-from bot.app import App
 from bot.channels import OutboundMessage
 from bot.commands import (
     DIGEST_HINT,
@@ -27,11 +26,13 @@ from bot.commands import (
     PAPER_HINT,
     PAPER_USAGE,
     SEARCH_HINT,
+    Commands,
     DigestRequest,
     parse_hot_args,
     search_terms,
 )
 from bot.errors import HotpapersError
+from bot.reactions import Reactions
 
 __all__ = ["COMMANDS", "Handler", "SlashCommands"]
 
@@ -64,10 +65,12 @@ def _error_code(error: SlackApiError) -> str:
 class SlashCommands:
     """The four slash commands: ack at once, work in a thread, answer in channel or privately."""
 
-    def __init__(self, app: App, admin_user_ids: Iterable[str]) -> None:
-        """Answer from the app's Commands; admin_user_ids may change digests besides admins."""
-        self.app = app
-        self.commands = app.commands
+    def __init__(
+        self, commands: Commands, reactions: Reactions, admin_user_ids: Iterable[str]
+    ) -> None:
+        """Answer from Commands; admin_user_ids may change digests besides workspace admins."""
+        self.commands = commands
+        self.reactions = reactions
         self.admins = frozenset(admin_user_ids)
 
     def register(self, bolt: AsyncApp, wrap: Callable[[Handler], Handler]) -> None:
@@ -165,7 +168,7 @@ class SlashCommands:
                     posted_in = str(result.get("channel") or channel)
                     await asyncio.to_thread(
                         remember,
-                        self.app.reactions,
+                        self.reactions,
                         posted_in,
                         str(result["ts"]),
                         message.arxiv_ids,

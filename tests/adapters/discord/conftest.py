@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from bot.adapters.discord import DiscordAdapter, build_discord
-from bot.app import App, build_app
+from bot.adapters.discord import DiscordAdapter
+from bot.app import App, build_app, discord_adapter
 from bot.store import Store
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.discord.support import NOW, seed, settings
@@ -58,7 +58,7 @@ async def make_adapter(fake: FakeDiscord, store: Store) -> AsyncIterator[MakeAda
             transport=httpx.MockTransport(_no_http),
         )
         apps.append(app)
-        adapters.append(build_discord(app))
+        adapters.append(discord_adapter(app))
         if start:
             await adapters[-1].start()
         return adapters[-1]

@@ -73,13 +73,13 @@ async def test_hot_that_takes_longer_is_deferred_in_time_then_followed_up(
     adapter: DiscordAdapter, fake: FakeDiscord, ranked_ids: list[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
-    slow_hot = adapter.app.commands.hot
+    slow_hot = adapter.commands.hot
 
     def hot(count: int = 5, category: str | None = None) -> Digest:
         time.sleep(1.5)  # a cold ranking over a big store
         return slow_hot(count, category)
 
-    monkeypatch.setattr(adapter.app.commands, "hot", hot)
+    monkeypatch.setattr(adapter.commands, "hot", hot)
     sent = await fake.slash("hot", [option("count", 3)])
     message = await answered(fake, sent)
     assert sent.callback is not None and sent.callback.body["type"] == 5  # deferred
@@ -161,11 +161,11 @@ async def test_digest_changes_need_manage_channels_checked_by_the_bot_too(
                   option("top", 3), option("categories", "cs.LG, cs.CL"))  # fmt: skip
     refused = await answered(fake, await fake.slash("digest", options, permissions=0))
     assert refused["flags"] & EPHEMERAL and "manage" in refused["content"].lower()
-    assert adapter.app.subscriptions.get(channel) is None
+    assert adapter.commands.subscriptions.get(channel) is None
     accepted = await answered(
         fake, await fake.slash("digest", options, permissions=MANAGE_CHANNELS)
     )
-    sub_ = adapter.app.subscriptions.get(channel)
+    sub_ = adapter.commands.subscriptions.get(channel)
     assert sub_ is not None and "Subscribed" in accepted["content"]
     assert (sub_.time, sub_.timezone, sub_.top, sub_.categories, sub_.workspace) == (
         "07:30", "Europe/Berlin", 3, ("cs.LG", "cs.CL"), str(fake.guild_id),
@@ -232,7 +232,7 @@ async def test_digest_settings_change_filters_repeats_and_the_empty_day_policy(
     options = sub("settings", option("exclude", "math.CO"), option("min_score", "12.5"),
                   option("repeat_days", 3), option("empty_day", "skip"))  # fmt: skip
     changed = await answered(fake, await fake.slash("digest", options, permissions=MANAGE_CHANNELS))
-    sub_ = adapter.app.subscriptions.get(channel)
+    sub_ = adapter.commands.subscriptions.get(channel)
     assert "Updated" in changed["content"] and sub_ is not None
     assert (sub_.exclude_categories, sub_.min_score, sub_.repeat_days, sub_.empty_day) == (
         ("math.CO",), 12.5, 3, "skip",
@@ -293,7 +293,7 @@ async def test_a_mistake_found_after_deferring_is_still_shown_only_to_the_user(
         time.sleep(1.2)
         raise UsageError("arXiv:2611.99999 is not in the store yet")
 
-    monkeypatch.setattr(adapter.app.commands, "paper", paper)
+    monkeypatch.setattr(adapter.commands, "paper", paper)
     sent = await fake.slash("paper", [option("query", "2611.99999")])
     message = await answered(fake, sent)
     assert sent.callback is not None and sent.callback.body["type"] == 5

@@ -104,9 +104,9 @@ async def test_reactions_work_after_a_restart_on_messages_the_new_client_never_s
 async def test_a_failed_reply_gives_the_claim_back_so_a_later_reaction_retries(
     adapter: DiscordAdapter, fake: FakeDiscord, ranked_ids: list[str]
 ) -> None:
-    reactions, locked = adapter.app.reactions, fake.forbidden_channel_id
+    reactions, locked = adapter.reactions, fake.forbidden_channel_id
     reactions.remember("discord", str(locked), "1234567890123456789", [ranked_ids[0]])
     await fake.react("1234567890123456789", "1️⃣", channel_id=locked)
     await settle(adapter)
     assert [r.status for r in fake.calls("POST", rf"/channels/{locked}/messages$")] == [403]
-    assert reactions.claim("discord", "1234567890123456789", ranked_ids[0], adapter.app.clock())
+    assert reactions.claim("discord", "1234567890123456789", ranked_ids[0], adapter.clock())

@@ -11,8 +11,8 @@ import httpx
 import pytest
 from aiohttp import web
 
-from bot.adapters.slack import SlackAdapter, build_slack
-from bot.app import App, build_app
+from bot.adapters.slack import SlackAdapter
+from bot.app import App, build_app, slack_adapter
 from bot.delivery.web import health_app, start_web
 from bot.store import Store
 from tests.adapters.slack.fake_slack import FakeSlack
@@ -96,7 +96,7 @@ async def slack(
 ) -> AsyncIterator[SlackSim]:
     """The real Bolt app over HTTP in single-token mode, and a signed-request sender for it."""
     app = await make_app()
-    adapter = build_slack(app)
+    adapter = slack_adapter(app)
     base = await serve(adapter)
     async with aiohttp.ClientSession() as session:
-        yield SlackSim(f"{base}/slack/events", session, fake, adapter)
+        yield SlackSim(f"{base}/slack/events", session, fake, adapter, app)

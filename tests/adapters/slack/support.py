@@ -15,6 +15,7 @@ import aiohttp
 from pydantic import SecretStr
 
 from bot.adapters.slack import SlackAdapter
+from bot.app import App
 from bot.config import Config, Env, Settings, SlackConfig
 from bot.store import Store
 from tests import factories
@@ -88,14 +89,19 @@ class SlackSim:
     """Plays Slack's side of HTTP mode: signed slash commands and events to the bot's server."""
 
     def __init__(
-        self, url: str, session: aiohttp.ClientSession, fake: FakeSlack, adapter: SlackAdapter
+        self,
+        url: str,
+        session: aiohttp.ClientSession,
+        fake: FakeSlack,
+        adapter: SlackAdapter,
+        app: App,
     ) -> None:
         """Send to url (the bot's /slack/events) with session; response URLs point at fake."""
         self.url = url
         self.session = session
         self.fake = fake
         self.adapter = adapter
-        self.app = adapter.app
+        self.app = app  # what the adapter was built over
         self._ids = itertools.count(1)
 
     async def post(

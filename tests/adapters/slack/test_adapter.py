@@ -12,34 +12,36 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot.adapters.slack import SlackAdapter, add_commands, build_slack, slack_configured
+from bot.adapters.slack import SlackAdapter, add_commands
 from bot.adapters.slack.adapter import SORRY
 from bot.adapters.slack.manifest import BOT_EVENTS, BOT_SCOPES, build_manifest
+from bot.app import slack_adapter
 from bot.config import ConfigError
+from bot.delivery.platforms import chat_platforms
 from tests.adapters.slack.conftest import MakeApp
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.support import SlackSim, settings
 
 
 async def test_slack_is_configured_by_a_bot_token_or_oauth_credentials(fake: FakeSlack) -> None:
-    assert slack_configured(settings(fake))
-    assert not slack_configured(settings(fake, slack_bot_token=None))
+    assert "slack" in chat_platforms(settings(fake).env)
+    assert "slack" not in chat_platforms(settings(fake, slack_bot_token=None).env)
     oauth = settings(fake, slack_bot_token=None, slack_client_id="1.2", slack_client_secret="s")
-    assert slack_configured(oauth)
+    assert "slack" in chat_platforms(oauth.env)
 
 
 async def test_building_without_any_token_explains_what_is_missing(make_app: MakeApp) -> None:
     with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN"):
-        build_slack(await make_app(slack_bot_token=None))
+        slack_adapter(await make_app(slack_bot_token=None))
 
 
 async def test_http_mode_without_a_signing_secret_refuses_to_start(make_app: MakeApp) -> None:
     with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET"):
-        build_slack(await make_app(slack_signing_secret=None))
+        slack_adapter(await make_app(slack_signing_secret=None))
 
 
 async def test_a_refused_bot_token_stops_start_up(make_app: MakeApp) -> None:
-    adapter = build_slack(await make_app(slack_bot_token=SecretStr("xoxb-revoked")))
+    adapter = slack_adapter(await make_app(slack_bot_token=SecretStr("xoxb-revoked")))
     with pytest.raises(ConfigError, match="invalid_auth"):
         await adapter.start()
 
@@ -48,7 +50,7 @@ async def test_unreachable_slack_at_start_up_is_reported_not_fatal(make_app: Mak
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    adapter = build_slack(await make_app(slack_api_url=f"http://127.0.0.1:{port}/api"))
+    adapter = slack_adapter(await make_app(slack_api_url=f"http://127.0.0.1:{port}/api"))
     await adapter.start()
     health = adapter.health()
     assert health["started"] and health["last_error"].startswith("auth.test")
@@ -77,17 +79,18 @@ async def test_close_lets_an_answer_in_flight_finish(
     serve: Callable[[SlackAdapter], Awaitable[str]],
 ) -> None:
     fake.delays["chat.postMessage"] = 0.3
-    adapter = build_slack(await make_app())
+    app = await make_app()
+    adapter = slack_adapter(app)
     base = await serve(adapter)
     async with aiohttp.ClientSession() as session:
-        sim = SlackSim(f"{base}/slack/events", session, fake, adapter)
+        sim = SlackSim(f"{base}/slack/events", session, fake, adapter, app)
         _, body, _ = await sim.command("/hot", "1")
     assert body == ""
     await fake.wait_for(lambda: fake.calls_to("chat.postMessage"))
     await adapter.close()
     assert adapter.health()["in_flight"] == 0
     ts = fake.history["C1"][0]["ts"]
-    assert adapter.app.reactions.paper_for("slack", f"C1/{ts}", "one") == ranked_ids[0]
+    assert adapter.reactions.paper_for("slack", f"C1/{ts}", "one") == ranked_ids[0]
 
 
 async def test_an_unexpected_failure_is_logged_and_the_user_told(

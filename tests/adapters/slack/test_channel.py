@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from bot.adapters.slack import build_slack
 from bot.adapters.slack.channel import EVENT_TYPE
+from bot.app import slack_adapter
 from bot.channels import DeliveryError, OutboundMessage
 from tests.adapters.slack.conftest import MakeApp
 from tests.adapters.slack.fake_slack import error, rate_limited
@@ -93,7 +93,7 @@ async def test_unreachable_slack_is_a_transient_error(make_app: MakeApp) -> None
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     app = await make_app(slack_api_url=f"http://127.0.0.1:{port}/api/")
-    adapter = build_slack(app)
+    adapter = slack_adapter(app)
     message = adapter.render(app.service.digest())[0]
     with pytest.raises(DeliveryError) as caught:
         await adapter.send("C5", message, key=KEY)

@@ -11,8 +11,9 @@ import aiohttp
 import pytest
 from pydantic import SecretStr
 
-from bot.adapters.slack import NOT_INSTALLED, SlackAdapter, build_slack
+from bot.adapters.slack import NOT_INSTALLED, SlackAdapter
 from bot.adapters.slack.installations import SqliteInstallationStore
+from bot.app import slack_adapter
 from bot.channels import DeliveryError
 from bot.subscriptions import Subscription
 from tests.adapters.slack.conftest import MakeApp
@@ -73,16 +74,16 @@ async def oauth(
     app = await make_app(
         slack_bot_token=None, slack_client_id="111.222", slack_client_secret=SecretStr("shh")
     )
-    adapter = build_slack(app)
+    adapter = slack_adapter(app)
     base = await serve(adapter)
     async with aiohttp.ClientSession() as session:
-        sim = SlackSim(f"{base}/slack/events", session, fake, adapter)
+        sim = SlackSim(f"{base}/slack/events", session, fake, adapter, app)
         yield OAuthBot(adapter, base, session, sim, fake)
 
 
 async def test_an_install_stores_the_workspaces_bot_token_in_sqlite(oauth: OAuthBot) -> None:
     assert await oauth.install("T2", "xoxb-two") == 200
-    store = SqliteInstallationStore(oauth.adapter.app.store)
+    store = SqliteInstallationStore(oauth.sim.app.store)
     assert store.token_for_team("T2") == "xoxb-two"
     assert oauth.adapter.health()["workspaces"] == 1
 
@@ -123,7 +124,7 @@ async def test_a_command_from_a_workspace_without_an_installation_is_not_answere
 async def test_scheduled_delivery_uses_the_subscribed_workspaces_token(oauth: OAuthBot) -> None:
     await oauth.install("T2", "xoxb-two")
     await oauth.install("T3", "xoxb-three")
-    app = oauth.adapter.app
+    app = oauth.sim.app
     app.subscriptions.save(Subscription("slack:C2", workspace="T2"), NOW)
     message = oauth.adapter.render(app.service.digest())[0]
     await oauth.adapter.send("C2", message, key="slack:C2/2026-11-26/1")
@@ -136,5 +137,5 @@ async def test_scheduled_delivery_uses_the_subscribed_workspaces_token(oauth: OA
 async def test_uninstalling_forgets_the_workspace(oauth: OAuthBot) -> None:
     await oauth.install("T2", "xoxb-two")
     await oauth.sim.event({"type": "app_uninstalled", "event_ts": "1.0"}, team="T2")
-    store = SqliteInstallationStore(oauth.adapter.app.store)
+    store = SqliteInstallationStore(oauth.sim.app.store)
     await oauth.fake.wait_for(lambda: store.token_for_team("T2") is None)

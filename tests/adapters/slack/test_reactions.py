@@ -8,7 +8,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.adapters.slack import SlackAdapter, build_slack
+from bot.adapters.slack import SlackAdapter
+from bot.app import slack_adapter
 from bot.store import Store
 from tests.adapters.slack.conftest import MakeApp
 from tests.adapters.slack.fake_slack import error
@@ -121,10 +122,11 @@ async def test_the_reaction_map_survives_a_restart(
     channel, ts = sent.split("/")
     # After it: a new process, a new connection to the same database file.
     reopened = Store(store.path)
-    restarted = build_slack(await make_app(reopened))
+    app = await make_app(reopened)
+    restarted = slack_adapter(app)
     base = await serve(restarted)
     async with aiohttp.ClientSession() as session:
-        sim = SlackSim(f"{base}/slack/events", session, slack.fake, restarted)
+        sim = SlackSim(f"{base}/slack/events", session, slack.fake, restarted, app)
         await sim.react("two", channel, ts)
         await slack.fake.wait_for(lambda: abstracts(slack))
     assert ranked_ids[1] in str(abstracts(slack)[0]["blocks"])

@@ -17,10 +17,10 @@ import pytest
 from aiohttp import web
 from slack_bolt.response import BoltResponse
 
-from bot.adapters.slack import build_slack
 from bot.adapters.slack.deliveries import Deliveries
 from bot.adapters.slack.gate import MAX_BODY_BYTES
 from bot.adapters.slack.routes import SlackEndpoints
+from bot.app import slack_adapter
 from bot.delivery.web import start_web
 from bot.store import Store
 from tests.adapters.slack.conftest import MakeApp
@@ -337,7 +337,7 @@ async def test_a_replay_is_refused_after_a_restart(
     headers = signed(body)
     await slack.send(body, headers)
     await slack.fake.wait_for(lambda: slack.fake.calls_to("chat.postMessage"))
-    restarted = build_slack(await make_app(db=store))
+    restarted = slack_adapter(await make_app(db=store))
     slack.url = f"{await serve(restarted)}/slack/events"
     assert await slack.send(body, headers) == (200, "")
     await asyncio.sleep(0.1)

@@ -13,8 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from bot.adapters.slack import SlackAdapter, build_slack
+from bot.adapters.slack import SlackAdapter
 from bot.adapters.slack.installations import SqliteInstallationStore
+from bot.app import slack_adapter
+from bot.store import Store
 from tests.adapters.slack.conftest import MakeApp
 from tests.adapters.slack.fake_slack import FakeSlack
 
@@ -31,6 +33,7 @@ class Site:
     session: aiohttp.ClientSession
     fake: FakeSlack
     adapter: SlackAdapter
+    store: Store
 
     async def get(self, path_and_query: str, cookie: str | None = None) -> tuple[int, str]:
         """GET a path with a raw query string; return status and page."""
@@ -55,11 +58,11 @@ async def site(
     app = await make_app(
         slack_bot_token=None, slack_client_id="111.222", slack_client_secret=SecretStr("shh")
     )
-    adapter = build_slack(app)
+    adapter = slack_adapter(app)
     base = await serve(adapter)
     # A cookie jar would keep Bolt's state cookie across requests; tests send it explicitly.
     async with aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar()) as session:
-        yield Site(base, session, fake, adapter)
+        yield Site(base, session, fake, adapter, app.store)
 
 
 def is_friendly(page: str) -> bool:
@@ -98,7 +101,7 @@ async def test_a_valid_state_without_a_code_is_refused_and_stays_usable(site: Si
     site.fake.tokens["xoxb-two"] = {"user_id": "UBOT2", "bot_id": "B2", "team_id": "T2"}
     status, _ = await site.get(f"/slack/oauth_redirect?state={state}&code=c0de", cookie=state)
     assert status == 200
-    assert SqliteInstallationStore(site.adapter.app.store).token_for_team("T2") == "xoxb-two"
+    assert SqliteInstallationStore(site.store).token_for_team("T2") == "xoxb-two"
 
 
 async def test_the_installer_cancelling_gets_bolts_page(site: Site) -> None:

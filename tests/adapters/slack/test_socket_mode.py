@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.adapters.slack import build_slack
+from bot.app import slack_adapter
 from bot.config import ConfigError
 from tests.adapters.slack.conftest import MakeApp
 from tests.adapters.slack.fake_slack import FakeSlack
@@ -32,7 +32,7 @@ async def test_socket_mode_acks_a_command_envelope_and_posts_the_answer(
     fake: FakeSlack, make_app: MakeApp, ranked_ids: list[str]
 ) -> None:
     app = await make_app(slack_app_token=SecretStr("xapp-1-test"), slack_signing_secret=None)
-    adapter = build_slack(app)
+    adapter = slack_adapter(app)
     await adapter.start()
     try:
         assert adapter.health()["mode"] == "socket" and adapter.health()["connected"]
@@ -52,7 +52,7 @@ async def test_socket_mode_acks_a_command_envelope_and_posts_the_answer(
 
 async def test_socket_mode_with_a_refused_app_token_fails_at_start(make_app: MakeApp) -> None:
     app = await make_app(slack_app_token=SecretStr("not-an-app-token"), slack_signing_secret=None)
-    adapter = build_slack(app)
+    adapter = slack_adapter(app)
     with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
         await adapter.start()
     await adapter.close()
