@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import graphlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,3 +47,54 @@ def test_the_store_rule_catches_what_it_should() -> None:
         for code in ("self.store._conn", "app.store.lock", "store.db", "self._lock", "x.lock")
     ]
     assert caught == [True, True, True, False, False]
+
+
+def imported(name: str, tree: ast.Module, known: set[str]) -> set[str]:
+    """The package's modules a module imports: anywhere in it, TYPE_CHECKING blocks included."""
+    package = name if tree_is_package(name) else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join([*parts, base] if base else parts)
+            # `from bot.x import y` imports the module bot.x.y if there is one, else bot.x.
+            targets = [f"{base}.{alias.name}" for alias in node.names]
+            targets = [t if t in known else base for t in targets]
+        else:
+            continue
+        for target in targets:
+            while target and target not in known:  # `from bot.x import name` imports bot.x
+                target = target.rpartition(".")[0]
+            if target and target != name:
+                found.add(target)
+    return found
+
+
+def tree_is_package(name: str) -> bool:
+    """Whether a module name is a package (its __init__.py)."""
+    return (PACKAGE.parent / name.replace(".", "/") / "__init__.py").exists()
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Each module of the package and the package's modules it imports."""
+    trees = dict(modules())
+    return {name: imported(name, tree, set(trees)) for name, tree in trees.items()}
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    # Lazy and type-only imports count too: a cycle is a knot in the design either way.
+    try:
+        graphlib.TopologicalSorter(import_graph()).prepare()
+    except graphlib.CycleError as error:
+        raise AssertionError(f"import cycle: {' -> '.join(error.args[1])}") from None
+
+
+def test_the_cycle_check_sees_relative_lazy_and_type_only_imports() -> None:
+    graph = import_graph()
+    assert "bot.store.core" in graph["bot.store"]  # from bot.store.core import Store
+    assert "bot.adapters.slack.adapter" in graph["bot.app"]  # under TYPE_CHECKING, and lazily
+    assert "bot.delivery.runner" in graph["bot.app"]  # inside a function
