@@ -11,7 +11,7 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_protocol import RequestPayloadError
 
 from bot.errors import NetworkError, network_reason
-from bot.logthrottle import LogThrottle
+from bot.throttle import Throttle
 
 __all__ = ["HealthReport", "health_app", "start_web"]
 
@@ -24,10 +24,10 @@ class ServerLog(logging.LoggerAdapter[logging.Logger]):
     line too long, a broken body left unread) is one short rate-limited line instead of a
     traceback quoting the request."""
 
-    def __init__(self, logger: logging.Logger, throttle: LogThrottle | None = None) -> None:
+    def __init__(self, logger: logging.Logger, throttle: Throttle | None = None) -> None:
         """Log through logger; throttle decides which malformed-request lines get through."""
         super().__init__(logger)
-        self.throttle = throttle or LogThrottle()
+        self.throttle = throttle or Throttle()
 
     def exception(self, msg: object, *args: object, **kwargs: Any) -> None:
         """A request that failed to parse: one line; anything else: the full traceback."""

@@ -80,7 +80,15 @@ class SqliteStateStore(AsyncOAuthStateStore):
         return log
 
     async def async_issue(self, *args: Any, **kwargs: Any) -> str:
-        """A fresh random state, remembered until it expires."""
+        """A fresh random state, remembered until it expires (written off the event loop)."""
+        return await asyncio.to_thread(self._issue)
+
+    async def async_consume(self, state: str) -> bool:
+        """True once for a state that was issued and has not expired."""
+        return await asyncio.to_thread(self._consume, state)
+
+    def _issue(self) -> str:
+        """Insert a new state, pruning expired ones."""
         state = secrets.token_urlsafe(24)
         now = time.time()
         with self.store.transaction() as tx:
@@ -91,8 +99,8 @@ class SqliteStateStore(AsyncOAuthStateStore):
             )
         return state
 
-    async def async_consume(self, state: str) -> bool:
-        """True once for a state that was issued and has not expired."""
+    def _consume(self, state: str) -> bool:
+        """Delete a live state; whether there was one."""
         with self.store.transaction() as tx:
             consumed = tx.execute(
                 "DELETE FROM slack_oauth_states WHERE state = ? AND expires_at > ?",

@@ -33,12 +33,13 @@ from bot.adapters.slack.gate import (
 )
 from bot.adapters.slack.manifest import EVENTS_PATH
 from bot.errors import StoreError
-from bot.logthrottle import LogThrottle
+from bot.throttle import Throttle
 
 __all__ = ["SlackEndpoints"]
 
 log = logging.getLogger("hotpapers.slack")
 _CHUNK = 64 * 1024
+INSTALL_BURST, INSTALL_EVERY = 30, 2.0  # install pages: 30 at once, then one every 2 s
 _NO_RETRY = {"X-Slack-No-Retry": "1"}  # Slack's header: retrying will not help
 
 
@@ -53,15 +54,19 @@ class SlackEndpoints:
         deliveries: Deliveries | None,
         events: bool,
         clock: Callable[[], float] = time.time,
-        throttle: LogThrottle | None = None,
+        throttle: Throttle | None = None,
+        installs: Throttle | None = None,
     ) -> None:
-        """Serve bolt; deliveries (None: no replay protection) remembers what already ran."""
+        """Serve bolt; deliveries (None: no replay protection) remembers what already ran;
+        throttle limits refusal lines, installs how often the install page issues a state."""
         self.bolt = bolt
         self.secret = signing_secret.encode()
         self.deliveries = deliveries
         self.serves_events = events
         self.clock = clock
-        self.throttle = throttle or LogThrottle()
+        self.throttle = throttle or Throttle()
+        # Each install page writes a state row for 10 minutes: bound what a flood can store.
+        self.installs = installs or Throttle(burst=INSTALL_BURST, every=INSTALL_EVERY)
 
     def mount(self, web_app: web.Application) -> None:
         """Add the routes to the runner's server."""
@@ -146,6 +151,8 @@ class SlackEndpoints:
             headers=_without_bolt_headers(request),
         )
         check_oauth_query(bolt_request.query, install=install)
+        if install and self.installs.allow() is None:
+            raise Refused(429, "too many installations at once; please try again in a minute")
         try:
             if install:
                 response = await flow.handle_installation(bolt_request)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from pydantic import SecretStr
 
 from bot.adapters.slack import SlackAdapter
 from bot.adapters.slack.installations import SqliteInstallationStore
+from bot.adapters.slack.routes import INSTALL_BURST, INSTALL_EVERY
 from bot.app import slack_adapter
 from bot.store import Store
 from tests.adapters.slack.conftest import MakeApp
@@ -115,6 +117,20 @@ async def test_a_team_id_cannot_inject_parameters_into_slacks_authorize_url(site
     assert status == 400 and is_friendly(page)
     status, page = await site.get("/slack/install?team=T0123")
     assert status == 200 and "team=T0123" in page
+
+
+async def test_a_flood_of_install_page_visits_stores_a_bounded_number_of_states(
+    site: Site,
+) -> None:
+    began = time.monotonic()
+    answers = [await site.get("/slack/install") for _ in range(100)]
+    elapsed = time.monotonic() - began
+    statuses = [status for status, _ in answers]
+    assert set(statuses) == {200, 429}
+    assert INSTALL_BURST <= statuses.count(200) <= INSTALL_BURST + elapsed / INSTALL_EVERY + 1
+    pending = site.adapter.app.store.query_one("SELECT count(*) AS n FROM slack_oauth_states")
+    assert pending == {"n": statuses.count(200)}
+    assert all(is_friendly(page) for status, page in answers if status == 429)
 
 
 async def test_slack_unreachable_during_the_exchange_is_a_502_page(site: Site) -> None:

@@ -1,8 +1,8 @@
-"""The log throttle: a burst, then one line per interval, each saying how many it dropped."""
+"""The throttle: a burst, then one event per interval, each told how many were turned away."""
 
 from __future__ import annotations
 
-from bot.logthrottle import LogThrottle
+from bot.throttle import Throttle
 
 
 class Clock:
@@ -19,7 +19,7 @@ class Clock:
 
 def test_a_burst_passes_then_lines_are_dropped_and_counted() -> None:
     clock = Clock()
-    throttle = LogThrottle(burst=3, every=10.0, clock=clock)
+    throttle = Throttle(burst=3, every=10.0, clock=clock)
     assert [throttle.allow() for _ in range(5)] == [0, 0, 0, None, None]
     clock.now = 10.0
     assert throttle.allow() == 2  # the two it held back
@@ -28,7 +28,7 @@ def test_a_burst_passes_then_lines_are_dropped_and_counted() -> None:
 
 def test_a_flood_logs_in_proportion_to_time_not_to_requests() -> None:
     clock = Clock()
-    throttle = LogThrottle(burst=10, every=6.0, clock=clock)
+    throttle = Throttle(burst=10, every=6.0, clock=clock)
     logged = 0
     for n in range(100_000):
         clock.now = n * 0.001  # 1,000 requests a second for 100 s
@@ -38,6 +38,6 @@ def test_a_flood_logs_in_proportion_to_time_not_to_requests() -> None:
 
 def test_a_quiet_spell_refills_the_burst_but_no_more() -> None:
     clock = Clock()
-    throttle = LogThrottle(burst=2, every=1.0, clock=clock)
+    throttle = Throttle(burst=2, every=1.0, clock=clock)
     clock.now = 1000.0
     assert [throttle.allow() for _ in range(3)] == [0, 0, None]

@@ -1,20 +1,21 @@
-"""A token bucket for log lines that strangers can trigger, so a flood cannot grow the log."""
+"""A token bucket for what strangers can trigger (log lines, install pages), so a flood cannot
+grow the log or the database."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
 
-__all__ = ["LogThrottle"]
+__all__ = ["Throttle"]
 
 
-class LogThrottle:
-    """Lets `burst` lines through at once, then one every `every` seconds; counts the rest."""
+class Throttle:
+    """Lets `burst` events through at once, then one every `every` seconds; counts the rest."""
 
     def __init__(
         self, burst: int = 10, every: float = 6.0, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        """A full bucket of burst lines, refilled at one line per `every` seconds of clock."""
+        """A full bucket of burst events, refilled at one per `every` seconds of clock."""
         self.burst = burst
         self.every = every
         self.clock = clock
@@ -23,7 +24,7 @@ class LogThrottle:
         self._dropped = 0
 
     def allow(self) -> int | None:
-        """None: drop this line. Else log it, with the returned count of lines dropped before it."""
+        """None: turn this event away. Else let it through: how many were turned away before it."""
         now = self.clock()
         self._tokens = min(self.burst, self._tokens + (now - self._last) / self.every)
         self._last = now
