@@ -13,16 +13,19 @@ import hmac
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import parse_qs
 
 __all__ = [
     "MAX_BODY_BYTES",
     "MAX_SKEW_SECONDS",
+    "SSL_CHECK_MAX_BYTES",
     "Refused",
     "check_context",
     "check_fields",
     "check_oauth_query",
     "check_signature",
     "delivery_key",
+    "is_ssl_check",
     "signed_headers",
     "utf8",
 ]
@@ -30,6 +33,7 @@ __all__ = [
 # Slack's payloads stay far below this (a slash command is under 5 KB); aiohttp's default too.
 MAX_BODY_BYTES = 1024 * 1024
 MAX_SKEW_SECONDS = 300  # Slack's replay window: older (or later) timestamps are refused
+SSL_CHECK_MAX_BYTES = 1024  # "ssl_check=1&token=..." is under 100 bytes
 _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: int() would take "+1_0", "١٢"
 _SIGNATURE = re.compile(r"v0=[0-9a-f]{64}")
 
@@ -66,6 +70,15 @@ def _one(values: Sequence[str], name: str) -> str:
     if len(values) > 1:
         raise Refused(401, f"repeated {name}")
     return values[0]
+
+
+def is_ssl_check(body: bytes) -> bool:
+    """Slack's certificate probe, which it sends unsigned: `ssl_check=1` and a token, no more."""
+    try:
+        fields = parse_qs(body.decode("ascii"), strict_parsing=True, max_num_fields=2)
+    except (UnicodeDecodeError, ValueError):
+        return False
+    return fields.get("ssl_check") == ["1"] and set(fields) <= {"ssl_check", "token"}
 
 
 def check_signature(secret: bytes, timestamp: str, signature: str, body: bytes) -> None:

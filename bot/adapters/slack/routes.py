@@ -22,12 +22,14 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from bot.adapters.slack.deliveries import Deliveries
 from bot.adapters.slack.gate import (
     MAX_BODY_BYTES,
+    SSL_CHECK_MAX_BYTES,
     Refused,
     check_context,
     check_fields,
     check_oauth_query,
     check_signature,
     delivery_key,
+    is_ssl_check,
     signed_headers,
     utf8,
 )
@@ -95,11 +97,11 @@ class SlackEndpoints:
         if (request.content_length or 0) > MAX_BODY_BYTES:
             raise Refused(413, "body too large")
         headers = request.headers
-        timestamp, signature = signed_headers(
-            headers.getall("X-Slack-Request-Timestamp", []),
-            headers.getall("X-Slack-Signature", []),
-            self.clock(),
-        )
+        timestamps = headers.getall("X-Slack-Request-Timestamp", [])
+        signatures = headers.getall("X-Slack-Signature", [])
+        if not timestamps and not signatures and await _is_ssl_check(request):
+            return web.Response(status=200)  # as Bolt answers it; nothing runs
+        timestamp, signature = signed_headers(timestamps, signatures, self.clock())
         if headers.get(hdrs.CONTENT_ENCODING, "identity").lower() != "identity":
             raise Refused(401, "encoded body")  # Slack signs and sends plain bytes
         raw = await _read_capped(request)
@@ -183,6 +185,12 @@ class SlackEndpoints:
             refused.status,
             more,
         )
+
+
+async def _is_ssl_check(request: web.Request) -> bool:
+    """Whether an unsigned request is Slack's certificate probe (read only when it is tiny)."""
+    size = request.content_length
+    return size is not None and size <= SSL_CHECK_MAX_BYTES and is_ssl_check(await request.read())
 
 
 async def _read_capped(request: web.Request) -> bytes:

@@ -132,6 +132,16 @@ async def test_a_malformed_or_wrong_header_is_a_401_and_runs_nothing(
     assert line.startswith("Slack POST /slack/events from 127.0.0.1: ")
 
 
+async def test_slacks_unsigned_certificate_probe_gets_a_200_and_runs_nothing(
+    slack: SlackSim,
+) -> None:
+    # Slack sends ssl_check without signature headers; Bolt answers it before verifying.
+    assert await slack.send(b"ssl_check=1&token=abc", {"Content-Type": FORM}) == (200, "")
+    smuggled = b"ssl_check=1&command=/hot&text=5"
+    assert (await slack.send(smuggled, {"Content-Type": FORM}))[0] == 401
+    await nothing_happened(slack)
+
+
 @pytest.mark.parametrize("missing", ["X-Slack-Request-Timestamp", "X-Slack-Signature"])
 async def test_a_missing_header_is_a_401(slack: SlackSim, missing: str) -> None:
     body = hot_form(slack)

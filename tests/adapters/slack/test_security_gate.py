@@ -12,6 +12,7 @@ from bot.adapters.slack.gate import (
     check_oauth_query,
     check_signature,
     delivery_key,
+    is_ssl_check,
     signed_headers,
     utf8,
 )
@@ -159,3 +160,22 @@ def test_odd_oauth_queries_are_refused(
 def test_the_redirect_takes_a_state_and_code_or_slacks_error() -> None:
     check_oauth_query({"state": ["Ab-_9"], "code": ["123.456.abc"]}, install=False)
     check_oauth_query({"error": ["access_denied"], "state": ["x"]}, install=False)
+
+
+@pytest.mark.parametrize(
+    ("body", "probe"),
+    [
+        (b"ssl_check=1&token=abc", True),
+        (b"token=abc&ssl_check=1", True),
+        (b"ssl_check=1", True),
+        (b"ssl_check=0&token=abc", False),
+        (b"ssl_check=true", False),
+        (b"ssl_check=1&command=/digest&text=unsubscribe", False),
+        (b"ssl_check=1&ssl_check=1", False),
+        (b'{"ssl_check": "1"}', False),
+        (b"ssl_check=1\xff", False),
+        (b"", False),
+    ],
+)
+def test_only_slacks_bare_certificate_probe_counts_as_one(body: bytes, probe: bool) -> None:
+    assert is_ssl_check(body) is probe
