@@ -176,7 +176,8 @@ class SlackEndpoints:
         if dropped is None:
             return
         more = f" ({dropped} more not logged)" if dropped else ""
-        log.warning(
+        log.log(
+            logging.INFO if refused.status < 400 else logging.WARNING,  # a retry is no alarm
             "Slack %s %s from %s: %s (HTTP %d)%s",
             request.method,
             request.path,  # one of ours: routes match exactly

@@ -391,3 +391,24 @@ async def test_a_delivery_that_failed_on_our_side_runs_on_slacks_retry(store: St
     finally:
         await runner.cleanup()
     assert bolt.dispatched == 2  # failed, retried and done, then acknowledged without a third run
+
+
+async def test_a_bug_in_a_handler_still_logs_its_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def broken(request: web.Request) -> web.Response:
+        raise RuntimeError("a bug of ours")
+
+    web_app = web.Application()
+    web_app.router.add_get("/broken", broken)
+    runner, port = await start_web(web_app, "127.0.0.1", 0)
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(f"http://127.0.0.1:{port}/broken") as response,
+        ):
+            assert response.status == 500
+    finally:
+        await runner.cleanup()
+    [record] = [r for r in caplog.records if r.name == "hotpapers.web"]
+    assert record.exc_info is not None and "a bug of ours" in caplog.text
