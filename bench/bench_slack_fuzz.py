@@ -34,9 +34,8 @@ from pydantic import SecretStr
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.adapters.slack import build_slack
 from bot.adapters.slack.gate import MAX_BODY_BYTES
-from bot.app import build_app
+from bot.app import build_app, slack_adapter
 from bot.config import Config, Env, Settings
 from bot.delivery.web import health_app, start_web
 from bot.store import Store
@@ -207,7 +206,7 @@ async def main(requests: int, concurrency: int, seed: int, level: str) -> int:
         app = build_app(
             Settings(Config(), env), store=store, transport=httpx.MockTransport(no_http)
         )
-        adapter = build_slack(app)
+        adapter = slack_adapter(app)
         web_app = health_app(lambda: (True, {}))
         adapter.attach(web_app)
         runner, port = await start_web(web_app, "127.0.0.1", 0)
