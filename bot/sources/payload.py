@@ -107,10 +107,10 @@ class Node:
             yield Node(value, f"{self.path}[{index}]", self.source)
 
     def string(self) -> str:
-        """The value as a string, with lone surrogates replaced and control characters dropped."""
+        """The value as a string (cleaned when the payload was decoded)."""
         if not isinstance(self.value, str):
             raise self.fail(f"expected a string, got {self._kind()}")
-        return clean_text(self.value)
+        return self.value
 
     def number(self) -> int:
         """The value as a whole number (JSON booleans are not numbers here)."""
@@ -157,10 +157,21 @@ class Node:
         return value
 
 
+def _cleaned(value: object) -> object:
+    """Every string of decoded JSON, keys too, with surrogates replaced and controls dropped."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_cleaned(item) for item in value]
+    if isinstance(value, dict):
+        return {clean_text(key): _cleaned(item) for key, item in value.items()}
+    return value
+
+
 def decode_json(payload: bytes | str, source: str) -> Node:
-    """Decode a JSON payload into a root Node."""
+    """Decode a JSON payload into a root Node; its text is cleaned here, once, for all uses."""
     try:
-        return Node(json.loads(payload), "", source)
+        return Node(_cleaned(json.loads(payload)), "", source)
     except (ValueError, RecursionError) as error:
         raise ParseError(source, f"not valid JSON: {error}") from None
 

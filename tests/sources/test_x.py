@@ -12,6 +12,7 @@ import pytest
 from bot.models import SocialPost
 from bot.sources.base import AuthError, ParseError, SourceError
 from bot.sources.x import QUERY, SOURCE, fetch, parse
+from bot.store import Store
 
 from .conftest import (
     MONDAY_MORNING,
@@ -180,3 +181,16 @@ def test_posts_keep_their_entities_anchored_on_the_unescaped_text() -> None:
     (post,) = parse(json.dumps({"data": [tweet]}), MONDAY_MORNING).batch.posts
     assert post.text == "Q&A: a < b @ada https://t.co/x"
     assert [post.text[e.start : e.end] for e in post.entities.items] == ["@ada", "https://t.co/x"]
+
+
+def test_a_lone_surrogate_in_an_entity_is_cleaned_so_the_batch_can_be_stored() -> None:
+    answer = json.loads(read_payload("x_recent_search.json"))
+    (link,) = answer["data"][0]["entities"]["urls"]
+    link["display_url"] = "arxiv.org/abs/\ud800\x1b[2J"
+    page = parse(json.dumps(answer), MONDAY_MORNING)
+    post = next(p for p in page.batch.posts if p.post_id == answer["data"][0]["id"])
+    (entity,) = post.entities.items
+    assert entity.display_url == "arxiv.org/abs/\ufffd[2J"
+    store = Store(":memory:")
+    store.ingest([], page.batch.posts, [], seen_at=MONDAY_MORNING)  # no UnicodeEncodeError
+    store.close()
