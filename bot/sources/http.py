@@ -294,8 +294,12 @@ class PoliteHttp:
                 wait = self._group_last + self.spacing - self._clock.monotonic()
                 if wait > 0:
                     await self._clock.sleep(wait)
-            self._group_last = self._clock.monotonic()
-            yield
+            previous, self._group_last = self._group_last, self._clock.monotonic()
+            try:
+                yield
+            except httpx.ConnectError:
+                self._group_last = previous  # no connection, so nothing reached arXiv
+                raise
 
     async def _trace(self, event: str, info: Mapping[str, Any]) -> None:
         """Time the spacing from when a request really went out (after connecting), not queued."""

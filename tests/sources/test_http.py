@@ -258,12 +258,14 @@ def bounded_http(
     deadline: float = 120.0,
     limit: int = 1000,
     redirect_hosts: tuple[str, ...] = (),
+    spaced_hosts: tuple[str, ...] = (),
 ) -> PoliteHttp:
     return PoliteHttp(
         client,
         contact="mailto:ops@example.org",
         clock=clock,
         policy=RetryPolicy(attempts=5, base=1.0, cap=8.0, max_wait=300.0),
+        spaced_hosts=spaced_hosts,
         request_deadline=deadline,
         limits={"hackernews": limit},
         redirect_hosts=redirect_hosts,
@@ -497,3 +499,13 @@ async def test_a_303_after_a_post_is_followed_with_a_get(
     second = router.seen[1].request
     assert second.method == "GET" and second.content == b""
     assert "content-type" not in second.headers
+
+
+async def test_a_request_that_never_connected_owes_arxiv_no_spacing(
+    client: httpx.AsyncClient, router: Router, clock: FakeClock
+) -> None:
+    router.add(ARXIV, "/api/query", no_such_host)
+    http = bounded_http(client, clock, spaced_hosts=(ARXIV,))
+    with pytest.raises(UnreachableError):
+        await http.get("https://export.arxiv.test/api/query", source="arxiv")
+    assert clock.sleeps == [0.5]  # the jittered retry alone, not arXiv's 3 s on top
