@@ -21,6 +21,7 @@ log = logging.getLogger("hotpapers.freshness")
 # Data observed this recently is fresh enough for a digest; the scheduler refreshes every 2 h.
 FRESH_FOR = timedelta(hours=6)
 EXAMPLE = "examples/hot-papers-2021-06-25.json"
+REACH_SECONDS = 10.0  # how long the check that arXiv answers at all may take
 
 
 class OfflineError(NetworkError):
@@ -38,7 +39,10 @@ def is_fresh(store: Store, now: datetime, day: date) -> bool:
 async def _reachable(client: httpx.AsyncClient, url: str) -> str | None:
     """None when the host answers at all; otherwise why not, in a few words."""
     try:
-        await client.head(url, timeout=10.0)
+        async with asyncio.timeout(REACH_SECONDS):  # in all: a host may trickle its headers
+            await client.head(url, timeout=REACH_SECONDS)
+    except TimeoutError:
+        return f"no answer within {REACH_SECONDS:g} s"
     except httpx.TransportError as error:
         reason = str(error) or type(error).__name__
         return reason.split("] ")[-1]  # "[Errno -2] Name or service not known" -> the words

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 
 from bot.config import load_settings
-from bot.freshness import OfflineError, ensure_fresh, is_fresh
+from bot.freshness import OfflineError, _reachable, ensure_fresh, is_fresh
 from bot.store import Store
 from tests.factories import NOW, paper, post
 
@@ -72,3 +73,16 @@ def test_a_stale_store_online_runs_every_enabled_source_once() -> None:
     hosts, transport = counting()
     ensure_fresh(Store(), SETTINGS, NOW, None, transport=transport)
     assert {"rss.arxiv.org", "huggingface.co", "hn.algolia.com"} <= set(hosts)
+
+
+def test_a_host_trickling_its_headers_counts_as_unreachable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def trickle(request: httpx.Request) -> httpx.Response:
+        await asyncio.Event().wait()  # never a whole answer
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr("bot.freshness.REACH_SECONDS", 0.1)
+    client = httpx.AsyncClient(transport=httpx.MockTransport(trickle))
+    why = asyncio.run(_reachable(client, "https://rss.arxiv.test/rss/"))
+    assert why == "no answer within 0.1 s"
