@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from bot.config import Config, ConfigError, Env, load_settings
 
@@ -272,3 +272,15 @@ def test_the_env_example_is_safe_for_docker_env_file() -> None:
             assert "#" not in value and not value.startswith(("'", '"')), line
             environ[name] = value
     load_settings(ROOT / "config/hotpapers.toml", environ=environ)
+
+
+def test_response_limits_name_known_sources_and_keep_the_defaults_of_the_others() -> None:
+    from bot.config import MAX_RESPONSE_MB, SourcesConfig
+
+    config = SourcesConfig(max_response_mb={"hackernews": 2.0})
+    assert config.max_response_mb == {**MAX_RESPONSE_MB, "hackernews": 2.0}
+    for bad, message in (({"mastodon": 1.0}, "unknown source 'mastodon'"), ({"x": 0}, "than 0")):
+        with pytest.raises(ValidationError, match=message):
+            SourcesConfig(max_response_mb=bad)
+    with pytest.raises(ValidationError, match="not a host name"):
+        SourcesConfig(redirect_hosts=("https://mirror.example/",))

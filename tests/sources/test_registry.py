@@ -5,8 +5,9 @@ from __future__ import annotations
 import importlib
 import inspect
 
+from bot.config import MAX_RESPONSE_MB
 from bot.sources.base import Source
-from bot.sources.registry import registered, source_names
+from bot.sources.registry import LOOKUP, registered, source_names
 
 
 def test_sources_are_registered_in_one_place_in_order() -> None:
@@ -32,3 +33,7 @@ def test_each_source_module_has_a_pure_parse_and_an_async_fetch() -> None:
 
 def test_every_source_has_a_description() -> None:
     assert all(source.description for source in registered().values())
+
+
+def test_every_source_has_a_response_size_limit_and_no_limit_names_an_unknown_source() -> None:
+    assert set(MAX_RESPONSE_MB) == {*registered(), LOOKUP}
