@@ -179,7 +179,7 @@ async def test_typed_options_reach_the_commands_as_given_quotes_and_case_include
     options = sub("subscribe", option("keywords", 'say "hi"'), option("categories", "CS.lg"),
                   option("timezone", "europe/berlin"))  # fmt: skip
     await answered(fake, await fake.slash("digest", options, permissions=MANAGE_CHANNELS))
-    sub_ = adapter.app.subscriptions.get(channel)
+    sub_ = adapter.commands.subscriptions.get(channel)
     assert sub_ is not None
     assert (sub_.keywords, sub_.categories, sub_.timezone) == (
         ("say", '"hi"'), ("cs.LG",), "Europe/Berlin",
@@ -201,7 +201,7 @@ async def test_a_bad_option_is_answered_privately_and_stores_nothing(
     options = sub("subscribe", option(name, value))
     message = await answered(fake, await fake.slash("digest", options, permissions=MANAGE_CHANNELS))
     assert message["flags"] & EPHEMERAL and said in message["content"]
-    assert adapter.app.subscriptions.get(f"discord:{fake.channel_id}") is None
+    assert adapter.commands.subscriptions.get(f"discord:{fake.channel_id}") is None
 
 
 @pytest.mark.parametrize("words", ['"', "a\x00b", "NEAR(", "\ud800"])
