@@ -128,7 +128,7 @@ async def test_a_flood_of_install_page_visits_stores_a_bounded_number_of_states(
     statuses = [status for status, _ in answers]
     assert set(statuses) == {200, 429}
     assert INSTALL_BURST <= statuses.count(200) <= INSTALL_BURST + elapsed / INSTALL_EVERY + 1
-    pending = site.adapter.app.store.query_one("SELECT count(*) AS n FROM slack_oauth_states")
+    pending = site.store.query_one("SELECT count(*) AS n FROM slack_oauth_states")
     assert pending == {"n": statuses.count(200)}
     assert all(is_friendly(page) for status, page in answers if status == 429)
 
