@@ -9,6 +9,7 @@ from typing import Literal
 
 import httpx
 
+from bot.errors import StoreError
 from bot.sources.base import NONE_DROPPED, Dropped, FetchResult, SourceError
 
 __all__ = ["FetchReport", "SourceReport", "Status", "reason_for"]
@@ -24,7 +25,7 @@ def reason_for(error: Exception) -> str:
         return f"invalid URL: {error}"
     if isinstance(error, httpx.HTTPError):
         return f"HTTP error: {type(error).__name__}: {error}"
-    if isinstance(error, sqlite3.Error):
+    if isinstance(error, sqlite3.Error | StoreError):
         return f"could not store the batch: {error}"
     return f"unexpected {type(error).__name__}: {error}"
 

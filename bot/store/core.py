@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -20,25 +19,38 @@ from bot.timeutil import opt_time, to_iso
 
 __all__ = ["Store"]
 
+_GENERATION = "SELECT value FROM store_meta WHERE key = 'ingest_generation'"
+_BUMP_GENERATION = "UPDATE store_meta SET value = value + 1 WHERE key = 'ingest_generation'"
+_SEARCH = """
+SELECT papers.* FROM papers JOIN papers_fts ON papers.rowid = papers_fts.rowid
+WHERE papers_fts MATCH :query ORDER BY papers_fts.rank LIMIT :limit
+"""
+
 
 class Store(RankingReads):
     """The SQLite store: idempotent upserts keyed on version-less arXiv ids, WAL, FTS5."""
 
     def __init__(
-        self, path: str | Path = MEMORY, *, growth_window: timedelta = timedelta(hours=24)
+        self,
+        path: str | Path = MEMORY,
+        *,
+        growth_window: timedelta = timedelta(hours=24),
+        timeout: float = 30.0,
     ) -> None:
-        """Open (creating if needed) the database at path and apply the core migrations."""
+        """Open (creating if needed) the database at path and apply the core migrations.
+
+        timeout is how long a write waits for another process's lock before failing.
+        """
         check_store_file(path)  # never touches a file that is not a hotpapers store
-        super().__init__(path)
         # Ranking scans a week of post links: a 64 MiB page cache keeps that in memory.
-        self.query("PRAGMA cache_size = -65536")
+        super().__init__(path, timeout=timeout, cache_kib=65536)
         # Growth baselines are kept at ingest, one window before each newest observation.
         self._offset = f"-{int(growth_window.total_seconds())} seconds"
         try:
             self.migrate(core_migrations)
-        except sqlite3.DatabaseError as error:
+        except StoreError:
             self.close()
-            raise StoreError(f"cannot open the store {self.path}: {error}") from None
+            raise
 
     # -- writing ---------------------------------------------------------------------------
 
@@ -78,6 +90,7 @@ class Store(RankingReads):
             ]
             tx.executemany(q.SIGNAL_INSERT, signal_rows)
             tx.executemany(q.SIGNAL_LATEST_UPSERT, signal_rows)
+            tx.execute(_BUMP_GENERATION)
             tx.executemany(
                 q.SIGNAL_BASE_UPDATE,
                 [
@@ -114,10 +127,17 @@ class Store(RankingReads):
         rows = self.query(q.PAPERS_BY_ID, {"ids": json.dumps(sorted(set(arxiv_ids)))})
         return {r["arxiv_id"]: row_paper(r) for r in rows}
 
+    def generation(self) -> int:
+        """A number every ingest bumps, in any process: what rankings are cached on."""
+        row = self.query_one(_GENERATION)
+        return int(row["value"]) if row else 0
+
     def search(self, query: str, limit: int = 10) -> list[Paper]:
-        """Full-text search over titles and abstracts, best match first."""
-        with self._lock:
-            rows = list(self._db.table("papers").search(query, limit=limit, quote=True))
+        """Full-text search over titles and abstracts, best match first (any text is quoted).
+
+        On the reading thread's own connection: a long search holds up no one else.
+        """
+        rows = self.query(_SEARCH, {"query": self._db.quote_fts(query), "limit": limit})
         return [row_paper(r) for r in rows]
 
     def births(self, since: date | None, until: date | None) -> dict[str, datetime | None]:

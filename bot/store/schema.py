@@ -249,3 +249,14 @@ def m007_paper_fresh(db: Database) -> None:
         GROUP BY arxiv_id, source, created / 3600
         """
     )
+
+
+@core_migrations()
+def m008_store_meta(db: Database) -> None:
+    """Counters other processes read: the ingest generation, bumped by every ingest.
+
+    Rankings depend on ingested posts and signals only; this is what their caches are keyed on
+    (SQLite's data_version also moves with every lease renewal, ledger row and reaction).
+    """
+    db.execute("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+    db.execute("INSERT INTO store_meta (key, value) VALUES ('ingest_generation', 0)")

@@ -11,23 +11,27 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.errors import StoreError
+from bot.store.faults import store_error
 
-__all__ = ["Params", "Row", "SqliteStore", "Transaction"]
+__all__ = ["Params", "Row", "SqliteStore", "Transaction", "WriteState"]
 
 log = logging.getLogger(__name__)
 
 Params = Mapping[str, Any] | Sequence[Any]
 Row = dict[str, Any]
 MEMORY = ":memory:"
+T = TypeVar("T")
 
 
 def _rows(cursor: sqlite3.Cursor) -> list[Row]:
@@ -55,21 +59,25 @@ def _create_private(path: Path) -> None:
 class Transaction:
     """The statements of one open transaction (see SqliteStore.transaction)."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        """Run statements on the connection whose transaction is open."""
+    def __init__(self, conn: sqlite3.Connection, call: Callable[..., Any]) -> None:
+        """Run statements on the connection whose transaction is open, through call."""
         self._conn = conn
+        self._call = call  # turns SQLite's failures into StoreError
 
     def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; the number of rows it changed."""
-        return self._conn.execute(sql, params).rowcount
+        cursor: sqlite3.Cursor = self._call(self._conn.execute, sql, params)
+        return cursor.rowcount
 
     def executemany(self, sql: str, rows: Iterable[Params]) -> int:
         """Run one statement per parameter row; the number of rows changed in all."""
-        return self._conn.executemany(sql, rows).rowcount
+        cursor: sqlite3.Cursor = self._call(self._conn.executemany, sql, rows)
+        return cursor.rowcount
 
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         """Rows as dicts, seeing this transaction's own writes."""
-        return _rows(self._conn.execute(sql, params))
+        cursor: sqlite3.Cursor = self._call(self._conn.execute, sql, params)
+        return _rows(cursor)
 
     def query_one(self, sql: str, params: Params = ()) -> Row | None:
         """The first row, or None."""
@@ -77,41 +85,121 @@ class Transaction:
         return rows[0] if rows else None
 
 
-class SqliteStore:
-    """One SQLite connection shared by threads: reads, write transactions and migrations."""
+@dataclass(frozen=True)
+class WriteState:
+    """Whether writes go through: since when (time.monotonic) they wait or fail, and why."""
 
-    def __init__(self, path: str | Path = MEMORY) -> None:
-        """Open (creating it owner-only if needed) the database at path, in WAL mode."""
+    blocked_since: float | None = None
+    error: str = ""
+
+    def blocked_for(self, now: float) -> float:
+        """Seconds writes have been waiting or failing (0 when they go through)."""
+        return 0.0 if self.blocked_since is None else max(now - self.blocked_since, 0.0)
+
+
+class _Readers:
+    """One read-only connection per thread, so reads never queue behind a write (WAL mode)."""
+
+    def __init__(self, path: str, timeout: float, cache_kib: int | None) -> None:
+        """Open connections to path lazily, one per thread that reads."""
+        self.path = path
+        self.timeout = timeout
+        self.cache_kib = cache_kib
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._guard = threading.Lock()
+
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            # Closed from another thread at shutdown, hence check_same_thread=False.
+            conn = sqlite3.connect(self.path, timeout=self.timeout, check_same_thread=False)
+            conn.execute("PRAGMA query_only = ON")
+            if self.cache_kib:
+                conn.execute(f"PRAGMA cache_size = -{int(self.cache_kib)}")
+            with self._guard:
+                self._all.append(conn)
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        """Close every thread's connection."""
+        with self._guard:
+            conns, self._all = self._all, []
+        for conn in conns:
+            conn.close()
+
+
+class SqliteStore:
+    """One SQLite connection for writes shared by threads, and a read connection per thread.
+
+    Writes are serialised by a lock (one connection, BEGIN IMMEDIATE); reads outside a write
+    transaction go to the reading thread's own connection, so in WAL mode they run while
+    another thread or process writes. An in-memory store has one connection for everything.
+    Every SQLite failure surfaces as a StoreError with a line a user can act on.
+    """
+
+    def __init__(
+        self, path: str | Path = MEMORY, *, timeout: float = 30.0, cache_kib: int | None = None
+    ) -> None:
+        """Open (creating it owner-only if needed) the database at path, in WAL mode.
+
+        timeout is how long a write waits for another process's lock before failing;
+        cache_kib sizes each connection's page cache.
+        """
         self.path = str(path)
+        self.timeout = timeout
         if self.path != MEMORY:
             _create_private(Path(path))
-        # One connection shared with worker threads, serialised by the lock below.
+        # One connection shared with worker threads for writes, serialised by the lock below.
         try:
-            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            self._conn = sqlite3.connect(self.path, check_same_thread=False, timeout=timeout)
         except sqlite3.Error as error:
             raise StoreError(f"cannot open the store {self.path}: {error}") from None
         self._lock = threading.RLock()
         self._depth = 0  # open transaction() blocks of the thread holding the lock
-        self._db = Database(self._conn)  # for sqlite-utils migrations and full-text search
+        self._owner: int | None = None  # the thread inside transaction(), which reads its writes
+        self._waiting_since: float | None = None  # a write waits for another process's lock
+        self._failing: tuple[float, str] | None = None  # writes fail: since when, and why
+        self._db = Database(self._conn)  # for sqlite-utils migrations
+        self._readers = None if self.path == MEMORY else _Readers(self.path, timeout, cache_kib)
         try:
+            if cache_kib:
+                self._conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
             if self.path != MEMORY:
-                self._db.enable_wal()
+                self._db.enable_wal()  # a read when the store is in WAL mode already
             self._conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as error:
             self._conn.close()
-            raise StoreError(f"cannot open the store {self.path}: {error}") from None
+            raise store_error(error, self.path) from None
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connections."""
+        if self._readers is not None:
+            self._readers.close()
         with self._lock:
             self._conn.close()
 
     # -- reading ---------------------------------------------------------------------------
 
     def query(self, sql: str, params: Params = ()) -> list[Row]:
-        """Run a read query; its rows as dicts."""
-        with self._lock:
-            return _rows(self._conn.execute(sql, params))
+        """Run a read query; its rows as dicts (never waiting for a write, in WAL mode)."""
+        if self._readers is None or self._owner == threading.get_ident():
+            with self._lock:
+                return self._read(self._conn, sql, params)
+        return self._read(self._readers.get(), sql, params)
+
+    def _read(self, conn: sqlite3.Connection, sql: str, params: Params) -> list[Row]:
+        """Rows of a query on a connection; SQLite's errors as StoreError."""
+        try:
+            return _rows(conn.execute(sql, params))
+        except (sqlite3.OperationalError, sqlite3.InternalError) as error:
+            raise store_error(error, self.path) from error
+        except sqlite3.DatabaseError as error:
+            if type(error) is not sqlite3.DatabaseError:
+                raise  # an integrity or programming error is a bug, not the store's state
+            raise store_error(error, self.path) from error
 
     def query_one(self, sql: str, params: Params = ()) -> Row | None:
         """The first row of a read query, or None."""
@@ -126,6 +214,20 @@ class SqliteStore:
 
     # -- writing ---------------------------------------------------------------------------
 
+    def writes(self) -> WriteState:
+        """Whether writes go through right now; reads no lock, so /healthz can always ask."""
+        waiting, failing = self._waiting_since, self._failing
+        since = [t for t in (waiting, failing[0] if failing else None) if t is not None]
+        if not since:
+            return WriteState()
+        why = failing[1] if failing else "waiting for another process's write lock"
+        return WriteState(min(since), why)
+
+    def probe_write(self) -> None:
+        """Take the write lock and let it go (no commit reaches the disk); StoreError if not."""
+        with self.transaction():
+            pass
+
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """A write transaction holding SQLite's write lock from the start, committed on exit.
@@ -134,6 +236,7 @@ class SqliteStore:
         with "database is locked" when another process wrote in between, instead of waiting.
         An error rolls it back. Opened inside another transaction (same thread), it becomes a
         savepoint of that one: its writes commit with the outer transaction, in one commit.
+        SQLite's errors (locked, read-only, disk full) come out as StoreError.
         """
         with self._lock:
             if self._depth:
@@ -144,17 +247,52 @@ class SqliteStore:
                 # someone commits; joining it would let a crash undo what we say is recorded.
                 log.warning("committing a transaction other code left open")
                 self._conn.commit()
-            self._conn.execute("BEGIN IMMEDIATE")
-            self._depth = 1
+            self._begin()
+            self._depth, self._owner = 1, threading.get_ident()
             try:
-                yield Transaction(self._conn)
+                yield Transaction(self._conn, self._sqlite)
+                self._sqlite(self._conn.commit)
             except BaseException:
-                self._conn.rollback()
+                self._rollback()
                 raise
             else:
-                self._conn.commit()
+                self._failing = None
             finally:
-                self._depth = 0
+                self._depth, self._owner = 0, None
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already (a failed rollback says so)."""
+        try:
+            if self._conn.in_transaction:
+                self._conn.rollback()
+        except sqlite3.Error:
+            log.warning("rolling back failed; SQLite rolls back on its own", exc_info=True)
+
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE, waiting up to the timeout for another process's write lock."""
+        self._waiting_since = time.monotonic()
+        try:
+            self._sqlite(self._conn.execute, "BEGIN IMMEDIATE")
+        finally:
+            self._waiting_since = None
+
+    def _sqlite(self, call: Callable[..., T], *args: Any) -> T:
+        """Call into SQLite for a write; its failure is remembered and raised as StoreError."""
+        try:
+            return call(*args)
+        except (sqlite3.OperationalError, sqlite3.InternalError) as error:
+            raise self._failed(error) from error
+        except sqlite3.DatabaseError as error:
+            if type(error) is not sqlite3.DatabaseError:
+                raise
+            raise self._failed(error) from error
+
+    def _failed(self, error: sqlite3.Error) -> StoreError:
+        """Remember that writes fail (for /healthz) and say why in one line."""
+        failure = store_error(error, self.path, waited=self.timeout)
+        since = self._failing[0] if self._failing else time.monotonic()
+        self._failing = (since, str(failure))
+        return failure
 
     def _savepoint(self) -> Iterator[Transaction]:
         """A nested transaction: rolled back alone on error, committed with the outer one."""
@@ -162,7 +300,7 @@ class SqliteStore:
         self._conn.execute(f"SAVEPOINT {name}")
         self._depth += 1
         try:
-            yield Transaction(self._conn)
+            yield Transaction(self._conn, self._sqlite)
         except BaseException:
             if self._conn.in_transaction:  # an error may have ended the whole transaction
                 self._conn.execute(f"ROLLBACK TO {name}")
@@ -176,11 +314,12 @@ class SqliteStore:
     def migrate(self, migrations: Migrations) -> None:
         """Apply a set of migrations (each feature owns one), once across processes.
 
+        Reading what is pending writes nothing, so an up-to-date read-only store opens.
         sqlite-utils decides what is pending before each migration's own transaction, so two
         processes starting together could both create a table; holding the write lock around
         the whole set makes the second one see the first one's work.
         """
         with self._lock:
-            if migrations.pending(self._db):
+            if self._sqlite(migrations.pending, self._db):
                 with self.transaction():
-                    migrations.apply(self._db)
+                    self._sqlite(migrations.apply, self._db)

@@ -154,3 +154,92 @@ def test_an_existing_database_keeps_the_mode_its_owner_chose(tmp_path: Path) -> 
     path.chmod(0o640)
     opened(path).close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+class LockHolder:
+    """Another process's connection holding SQLite's write lock (BEGIN IMMEDIATE)."""
+
+    def __init__(self, path: Path) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None)
+        self.conn.execute("BEGIN IMMEDIATE")
+
+    def release(self) -> None:
+        self.conn.execute("ROLLBACK")
+        self.conn.close()
+
+
+def test_reads_go_on_while_another_process_holds_the_write_lock(tmp_path: Path) -> None:
+    store = opened(tmp_path / "h.db")
+    with store.transaction() as tx:
+        tx.execute("INSERT INTO notes (text) VALUES ('there')")
+    holder = LockHolder(tmp_path / "h.db")
+    try:
+        assert store.query("SELECT text FROM notes") == [{"text": "there"}]
+        assert store.writes().blocked_since is None
+    finally:
+        holder.release()
+
+
+def test_a_write_blocked_by_another_process_fails_as_one_line_and_is_reported(
+    tmp_path: Path,
+) -> None:
+    store = SqliteStore(tmp_path / "h.db", timeout=0.05)
+    store.migrate(notes)
+    holder = LockHolder(tmp_path / "h.db")
+    try:
+        with pytest.raises(StoreError, match="is locked by another process") as caught:
+            with store.transaction() as tx:
+                tx.execute("INSERT INTO notes (text) VALUES ('lost')")
+        assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+        state = store.writes()
+        assert state.blocked_since is not None and "locked" in state.error
+        with pytest.raises(StoreError):
+            store.probe_write()
+        assert store.writes().blocked_since == state.blocked_since  # since the first failure
+    finally:
+        holder.release()
+    store.probe_write()
+    assert store.writes().blocked_since is None and store.writes().error == ""
+    assert texts(tmp_path / "h.db") == []
+
+
+def test_a_write_waiting_for_the_lock_is_visible_while_it_waits(tmp_path: Path) -> None:
+    store = opened(tmp_path / "h.db")
+    holder = LockHolder(tmp_path / "h.db")
+    writer = threading.Thread(target=store.probe_write)
+    writer.start()
+    try:
+        for _ in range(500):  # until the writer is inside BEGIN IMMEDIATE
+            if store.writes().blocked_since is not None:
+                break
+            writer.join(0.01)
+        assert "waiting" in store.writes().error
+        assert store.query("SELECT count(*) AS n FROM notes") == [{"n": 0}]  # reads go on
+    finally:
+        holder.release()
+    writer.join()
+    assert store.writes().blocked_since is None
+
+
+def test_another_thread_reads_committed_rows_while_a_transaction_is_open(tmp_path: Path) -> None:
+    store = opened(tmp_path / "h.db")
+    with store.transaction() as tx:
+        tx.execute("INSERT INTO notes (text) VALUES ('committed')")
+    seen: list[list[dict[str, object]]] = []
+    with store.transaction() as tx:
+        tx.execute("INSERT INTO notes (text) VALUES ('pending')")
+        reader = threading.Thread(target=lambda: seen.append(store.query("SELECT text FROM notes")))
+        reader.start()
+        reader.join()  # returns while this transaction still holds the store's write lock
+        assert [r["text"] for r in store.query("SELECT text FROM notes")] == [
+            "committed",
+            "pending",
+        ]  # the writing thread sees its own writes
+    assert seen == [[{"text": "committed"}]]
+
+
+def test_read_connections_refuse_writes(tmp_path: Path) -> None:
+    store = opened(tmp_path / "h.db")
+    with pytest.raises(StoreError, match="read-only"):
+        store.query("INSERT INTO notes (text) VALUES ('sneaky')")
+    assert texts(tmp_path / "h.db") == []

@@ -182,3 +182,19 @@ def test_post_entities_are_stored_and_read_back() -> None:
     (shown,) = store.top_posts(["2611.00001"], 0, 5)["2611.00001"]
     assert shown.entities == entities
     assert next(store.iter_post_observations()).entities == entities
+
+
+def test_the_ingest_generation_moves_with_ingests_only_and_across_processes(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "h.db")
+    other = Store(tmp_path / "h.db")  # another process's view of the same file
+    start = store.generation()
+    store.ingest(papers=[paper()], posts=[post()], seen_at=NOW)
+    assert store.generation() == other.generation() == start + 1
+    store.mark_shown("discord:1", ["2611.00001"], NOW)  # no ranking input changed
+    with store.transaction() as tx:
+        tx.execute("UPDATE store_meta SET key = key")
+    assert other.generation() == start + 1
+    other.ingest(signals=[signal()], seen_at=NOW)
+    assert store.generation() == start + 2
