@@ -264,6 +264,7 @@ class Commands:
             selection=sub.selection(),
             channel=channel,
             repeat_days=sub.repeat_days,
+            request=True,  # someone is waiting: the ranking ready now will do
         )
         if not digest.papers:
             return DigestReply("The digest would be empty right now.", digest=digest)

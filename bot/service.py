@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from bot.config import Config
@@ -20,26 +19,24 @@ from bot.rank import (
     score_totals,
     select,
 )
+from bot.rankcache import RankingCache, Ready
 from bot.store import Store
 from bot.timeutil import Clock, utcnow
 
 __all__ = ["Clock", "HotPapersService", "UnknownPaperError", "utcnow"]
 
-# A cached ranking is reused for this long unless the store changes: slash commands must answer
-# within Discord's and Slack's 3 s, and the age factor moves slowly.
-_CACHE_SECONDS = 300
+# Today's ranking is recomputed when this old even if nothing was ingested: the age factor and
+# the growth window move slowly with the clock.
+MAX_AGE = timedelta(minutes=5)
+
+Key = tuple[Ranking, date]
+Filter = tuple[Ranking, Selection]  # a filter's cards: its selection without the top-N cut
+Rankings = RankingCache[Key, list[Scored], Filter, RankedPaper]
+Ranked = Ready[list[Scored], Filter, RankedPaper]
 
 
 class UnknownPaperError(LookupError):
     """The id is well formed but the paper is not in the store."""
-
-
-@dataclass(frozen=True)
-class _Cached:
-    key: tuple[object, ...]
-    version: tuple[int, int]
-    computed_at: datetime
-    ranked: list[Scored]
 
 
 class HotPapersService:
@@ -63,8 +60,7 @@ class HotPapersService:
         self.clock = clock
         self.whole_store = whole_store
         self.failing_sources = failing_sources or (lambda: ())
-        self._cache: dict[tuple[object, ...], _Cached] = {}
-        self._lock = threading.Lock()
+        self._rankings: Rankings = RankingCache(max_age=MAX_AGE, warm=self._warm)
 
     # -- ranking ---------------------------------------------------------------------------
 
@@ -97,20 +93,66 @@ class HotPapersService:
         return now
 
     def ranked(self, ranking: Ranking, day: date | None = None) -> list[Scored]:
-        """Every scored paper for a day (default today), cached until the store changes."""
-        day = day or self.today()
+        """Every scored paper for a day (default today), of the newest ingested data."""
+        return self._ready(ranking, day or self.today(), wait=True).value
+
+    def _ready(self, ranking: Ranking, day: date, *, wait: bool) -> Ranked:
+        """The ranking of a day: computed once per ingest generation (see bot.rankcache).
+
+        wait=False (a chat command) takes any ready ranking and lets a stale one be
+        recomputed in the background; wait=True (a digest) gets the newest data's.
+        """
         now = self._as_of(day)
-        key = (ranking, day, self.window(ranking, day))
-        version = self.store.data_version()
-        with self._lock:
-            hit = self._cache.get(key)
-            fresh = hit and (now - hit.computed_at).total_seconds() < _CACHE_SECONDS
-            if hit and fresh and hit.version == version:
-                return hit.ranked
-        ranked = self._compute(ranking, day, now)
-        with self._lock:
-            self._cache[key] = _Cached(key, version, now, ranked)
-        return ranked
+        return self._rankings.get(
+            (ranking, day),
+            self.store.generation(),
+            now,
+            self._computer(ranking, day),
+            moving=now.date() == day,
+            wait=wait,
+        )
+
+    def _computer(self, ranking: Ranking, day: date) -> Callable[[datetime], list[Scored]]:
+        """What ranks a day as of a moment."""
+        return lambda at: self._compute(ranking, day, at)
+
+    def _cards(self, ready: Ranked, ranking: Ranking, selection: Selection) -> list[RankedPaper]:
+        """The top of a ready ranking for a filter, hydrated once per ranking and filter."""
+        cards = ready.cards.get(
+            (ranking, replace(selection, top=None)),
+            selection.top,
+            lambda: self.hydrate(self._pick(ready.value, selection, ready.at), ranking),
+        )
+        return list(cards)
+
+    def _warm(self, ready: Ranked, filters: list[tuple[Filter, int | None]]) -> None:
+        """Build a recomputed ranking's cards for the filters its predecessor served."""
+        for (ranking, selection), top in filters:
+            self._cards(ready, ranking, replace(selection, top=top))
+
+    def refresh(self, warm: Iterable[tuple[Ranking, Selection]] = ()) -> None:
+        """Recompute today's rankings that new data or time made stale, and swap them in.
+
+        Run in the background (after a fetch, and every minute by `hotpapers run`) so that
+        chat commands and digests find a ready ranking; warm names filters to hydrate too.
+        """
+        day, generation = self.today(), self.store.generation()
+        wanted = [(r, s) for r, s in warm]
+        keys = {key for key in self._rankings.ready() if key[1] == day}
+        keys |= {("hot", day), (self.config.ranking.default, day)} | {(r, day) for r, _ in wanted}
+        for ranking, _ in sorted(keys):
+            now = self._as_of(day)
+            self._rankings.refresh((ranking, day), generation, now, self._computer(ranking, day))
+        for ranking, selection in wanted:
+            self._cards(self._ready(ranking, day, wait=True), ranking, selection)
+
+    def settle(self, timeout: float | None = None) -> None:
+        """Wait for rankings being recomputed in the background (tests, benchmarks)."""
+        self._rankings.settle(timeout)
+
+    def close(self) -> None:
+        """Stop the background ranking thread."""
+        self._rankings.close()
 
     def _compute(self, ranking: Ranking, day: date, now: datetime) -> list[Scored]:
         """Score the window from the store: seed from post tallies, hot from weighted totals."""
@@ -200,8 +242,13 @@ class HotPapersService:
         selection: Selection | None = None,
         channel: str | None = None,
         repeat_days: int | None = None,
+        request: bool = False,
     ) -> Digest:
-        """The digest for a day: ranked, filtered, and without papers the channel saw recently."""
+        """The digest for a day: ranked, filtered, and without papers the channel saw recently.
+
+        request: asked by someone waiting (a chat command): the ranking ready now is used
+        while a newer one is computed in the background; otherwise the newest data's is.
+        """
         ranking = ranking or self.config.ranking.default
         day = day or self.today()
         selection = selection or self.default_selection(ranking)
@@ -209,9 +256,7 @@ class HotPapersService:
         if channel and days > 0:
             seen = self.store.shown_since(channel, self.now() - timedelta(days=days))
             selection = replace(selection, exclude_ids=selection.exclude_ids | seen)
-        papers = self.hydrate(
-            self._pick(self.ranked(ranking, day), selection, self._as_of(day)), ranking
-        )
+        papers = self._cards(self._ready(ranking, day, wait=not request), ranking, selection)
         sources = sorted({s for p in papers for s in p.breakdown})
         return Digest(
             day=day,
@@ -226,7 +271,7 @@ class HotPapersService:
     def top(self, count: int, category: str | None = None) -> Digest:
         """The hot list now, as /hot answers it."""
         selection = Selection(top=count, include_categories=(category,) if category else ())
-        return self.digest(selection=selection, ranking="hot")
+        return self.digest(selection=selection, ranking="hot", request=True)
 
     def mark_shown(self, channel: str, digest: Digest) -> None:
         """Remember what a channel was shown so later digests do not repeat it."""
@@ -243,17 +288,18 @@ class HotPapersService:
         paper = self.store.get_paper(arxiv_id)
         if paper is None:
             raise UnknownPaperError(f"arXiv:{arxiv_id} is not in the store yet")
-        for item in self.ranked("hot"):
+        today = self._ready("hot", self.today(), wait=False)
+        for item in today.value:
             if item.arxiv_id == arxiv_id:
-                detailed = self._detailed([item], self.now()).get(arxiv_id, item)
+                detailed = self._detailed([item], today.at).get(arxiv_id, item)
                 return self.hydrate([explain(detailed, paper, 1)], "hot")[0]
         # An older paper has cooled to nothing today: explain its score as of its own day.
         day = paper.announced or (paper.published.date() if paper.published else None)
-        if day is not None:
-            end = datetime.combine(day + timedelta(days=1), datetime.min.time(), UTC)
-            for item in self._compute("hot", day, end):
+        if day is not None and day < today.at.date():
+            then = self._ready("hot", day, wait=True)
+            for item in then.value:
                 if item.arxiv_id == arxiv_id:
-                    ranked = explain(self._detailed([item], end).get(arxiv_id, item), paper, 1)
+                    ranked = explain(self._detailed([item], then.at).get(arxiv_id, item), paper, 1)
                     explained = f"{ranked.explanation} (on {day.isoformat()})"
                     return self.hydrate([replace(ranked, explanation=explained)], "hot")[0]
         return _unranked(paper)
