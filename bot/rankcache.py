@@ -108,9 +108,9 @@ class Cards(Generic[S, C]):
             if kept is None:
                 return None
             kept_top, cards = kept
-            if kept_top is not None and len(cards) >= kept_top:  # more may pass the filter
-                if top is None or top > kept_top:
-                    return None
+            more = kept_top is not None and len(cards) >= kept_top  # more may pass the filter
+            if more and (top is None or kept_top is None or top > kept_top):
+                return None
             self._lists.move_to_end(selector)
         return cards if top is None else cards[:top]
 

@@ -187,9 +187,9 @@ def test_a_write_blocked_by_another_process_fails_as_one_line_and_is_reported(
     store.migrate(notes)
     holder = LockHolder(tmp_path / "h.db")
     try:
-        with pytest.raises(StoreError, match="is locked by another process") as caught:
-            with store.transaction() as tx:
-                tx.execute("INSERT INTO notes (text) VALUES ('lost')")
+        locked = pytest.raises(StoreError, match="is locked by another process")
+        with locked as caught, store.transaction() as tx:
+            tx.execute("INSERT INTO notes (text) VALUES ('lost')")
         assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
         state = store.writes()
         assert state.blocked_since is not None and "locked" in state.error
