@@ -11,6 +11,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 
 import aiohttp
 from aiohttp import hdrs, web
@@ -118,7 +119,8 @@ class SlackEndpoints:
         response = await self.bolt.async_dispatch(bolt_request)
         if response.status >= 500 and self.deliveries is not None:
             # Nothing was acknowledged: let Slack's retry run it after all.
-            await asyncio.to_thread(self.deliveries.release, key)
+            with suppress(sqlite3.Error, StoreError):  # else the claim expires in an hour
+                await asyncio.to_thread(self.deliveries.release, key)
         return await to_aiohttp_response(response)
 
     async def _claim(self, key: str) -> bool:

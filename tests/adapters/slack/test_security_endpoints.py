@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import logging
+import sqlite3
 import time
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -130,6 +131,12 @@ async def test_a_malformed_or_wrong_header_is_a_401_and_runs_nothing(
     assert_clean(caplog)
     [line] = refusals(caplog)
     assert line.startswith("Slack POST /slack/events from 127.0.0.1: ")
+
+
+async def test_other_methods_are_a_405(slack: SlackSim) -> None:
+    for method in ("GET", "PUT", "DELETE"):
+        async with slack.session.request(method, slack.url) as response:
+            assert response.status == 405
 
 
 async def test_slacks_unsigned_certificate_probe_gets_a_200_and_runs_nothing(
@@ -369,6 +376,24 @@ class FailingBolt:
         return BoltResponse(status=500 if self.dispatched == 1 else 200, body="")
 
 
+async def serve_endpoints(endpoints: SlackEndpoints, body: bytes, retries: int) -> list[int]:
+    """Serve endpoints alone and send body signed, then as Slack's retries; the statuses."""
+    web_app = web.Application()
+    endpoints.mount(web_app)
+    runner, port = await start_web(web_app, "127.0.0.1", 0)
+    statuses = []
+    try:
+        async with aiohttp.ClientSession() as session:
+            url = f"http://127.0.0.1:{port}/slack/events"
+            for retry in range(retries + 1):
+                headers = signed(body) | {"X-Slack-Retry-Num": str(retry)}
+                async with session.post(url, data=body, headers=headers) as response:
+                    statuses.append(response.status)
+    finally:
+        await runner.cleanup()
+    return statuses
+
+
 async def test_a_delivery_that_failed_on_our_side_runs_on_slacks_retry(store: Store) -> None:
     bolt = FailingBolt()
     endpoints = SlackEndpoints(
@@ -377,20 +402,33 @@ async def test_a_delivery_that_failed_on_our_side_runs_on_slacks_retry(store: St
         deliveries=Deliveries(store),
         events=True,
     )
-    web_app = web.Application()
-    endpoints.mount(web_app)
-    runner, port = await start_web(web_app, "127.0.0.1", 0)
-    body = b"command=/hot&trigger_id=t1"
-    try:
-        async with aiohttp.ClientSession() as session:
-            url = f"http://127.0.0.1:{port}/slack/events"
-            for retry in ("0", "1", "2"):
-                headers = signed(body) | {"X-Slack-Retry-Num": retry}
-                async with session.post(url, data=body, headers=headers) as response:
-                    await response.read()
-    finally:
-        await runner.cleanup()
+    statuses = await serve_endpoints(endpoints, b"command=/hot&trigger_id=t1", retries=2)
+    assert statuses == [500, 200, 200]
     assert bolt.dispatched == 2  # failed, retried and done, then acknowledged without a third run
+
+
+class LockedDeliveries:
+    """Claims in a database another process holds locked."""
+
+    def claim(self, key: str) -> bool:
+        """What SQLite says after its busy timeout."""
+        raise sqlite3.OperationalError("database is locked")
+
+
+async def test_a_delivery_that_cannot_be_recorded_is_a_503_and_does_not_run(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bolt = FailingBolt()
+    endpoints = SlackEndpoints(
+        bolt,  # type: ignore[arg-type]
+        signing_secret=SECRET,
+        deliveries=LockedDeliveries(),  # type: ignore[arg-type]
+        events=True,
+    )
+    assert await serve_endpoints(endpoints, b"command=/hot&trigger_id=t1", retries=0) == [503]
+    assert bolt.dispatched == 0
+    assert "cannot record a Slack delivery: database is locked" in caplog.text
+    assert_clean(caplog)
 
 
 async def test_a_bug_in_a_handler_still_logs_its_traceback(
