@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -272,6 +273,29 @@ class SlackConfig(_Section):
     admin_user_ids: tuple[str, ...] = ()
 
 
+class SiteConfig(_Section):
+    """The web site `hotpapers run` serves on $PORT and `hotpapers site build` writes."""
+
+    enabled: bool = True
+    title: str = Field("Hot Papers", min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]+$")
+    # The public address of the site (e.g. https://example.org/hot/), for the feed's links;
+    # empty: links relative to wherever the feed was fetched from.
+    base_url: str = ""
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        """An absolute http(s) URL without query or fragment, ending with a slash (or empty)."""
+        if not value:
+            return ""
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an absolute http:// or https:// URL, or empty")
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or fragment")
+        return value if value.endswith("/") else value + "/"
+
+
 class Config(_Section):
     """Behaviour: read from the TOML file, each key overridable as HOTPAPERS_SECTION__KEY."""
 
@@ -282,6 +306,7 @@ class Config(_Section):
     delivery: DeliveryConfig = DeliveryConfig()
     discord: DiscordConfig = DiscordConfig()
     slack: SlackConfig = SlackConfig()
+    site: SiteConfig = SiteConfig()
 
 
 def _url(value: str | None, scheme: str = "http") -> str | None:

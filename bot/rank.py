@@ -27,6 +27,7 @@ __all__ = [
     "score_seed",
     "score_totals",
     "select",
+    "unit_of",
 ]
 
 # What one unit of each source's level is called in an explanation.
@@ -190,9 +191,14 @@ def _explanation(score: float, breakdown: Mapping[str, float]) -> str:
     return f"{format_score(score)} = {terms}" if terms else format_score(score)
 
 
+def unit_of(source: str) -> str:
+    """What one unit of a source's level is called: 'points', 'upvotes', 'reposts + likes'."""
+    return _UNITS.get(source, "reposts + likes")
+
+
 def _detail(source: str, level: float, growth: float) -> str:
     """One source's raw numbers, e.g. '57 upvotes, +12 new'."""
-    text = f"{format_score(level)} {_UNITS.get(source, 'reposts + likes')}"
+    text = f"{format_score(level)} {unit_of(source)}"
     return f"{text}, +{format_score(growth)} new" if growth else text
 
 

@@ -304,6 +304,20 @@ class HotPapersService:
                     return self.hydrate([replace(ranked, explanation=explained)], "hot")[0]
         return _unranked(paper)
 
+    def score_now(self, arxiv_id: str) -> RankedPaper | None:
+        """A stored paper's hot score now with its breakdown and links, ranking nothing else.
+
+        Unlike paper(), which places the paper in its window's ranking, this reads only the
+        paper's own tallies: a page per paper costs the same for any paper. None if unknown.
+        """
+        paper = self.store.get_paper(arxiv_id)
+        if paper is None:
+            return None
+        now = self.now()
+        detailed = self._detailed([Scored(arxiv_id, 0.0, {}, {}, {})], now).get(arxiv_id)
+        ranked = explain(detailed, paper, 1) if detailed else _unranked(paper)
+        return self.hydrate([ranked], "hot")[0]
+
     def search(self, words: str, limit: int = 10) -> list[Paper]:
         """Full-text search over stored titles and abstracts."""
         return self.store.search(words, limit=limit) if words.strip() else []
