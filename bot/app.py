@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from bot.reactions import Reactions
     from bot.retry import RetryPolicy
     from bot.service import HotPapersService
+    from bot.site.web import SiteServer
     from bot.subscriptions import Subscriptions
 
 __all__ = [
@@ -299,5 +300,15 @@ def build_runner(
         config=config,
         env=app.settings.env,
         clock=app.clock,
+        site=build_site_server(app) if config.site.enabled else None,
         stop=stop,
     )
+
+
+def build_site_server(app: App) -> SiteServer:
+    """The site over the app's store and service, as `hotpapers run` serves it."""
+    from bot.site.pages import Site
+    from bot.site.web import SiteServer
+
+    site = Site(app.store, app.service, app.settings.config)
+    return SiteServer(site, app.store.data_version)

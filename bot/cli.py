@@ -227,6 +227,7 @@ _FEATURES = {
     "bot.delivery.cli": ("subscribe", "unsubscribe", "channels", "post", "status", "run"),
     "bot.adapters.discord.cli": ("discord-sync", "discord-invite"),
     "bot.adapters.slack.manifest": ("slack",),
+    "bot.site.cli": ("site",),
 }
 _CORE = ("digest", "export", "import")
 _GLOBAL_WITH_VALUE = ("--config",)

@@ -175,6 +175,7 @@ class Deliverer:
             return self.ledger.plan(
                 sub.channel, run.day, plan.messages, arxiv_ids=plan.arxiv_ids, note=plan.note,
                 trigger=trigger, scheduled_for=run.at, replace_skipped=replace_skipped,
+                digest=plan.digest or None,
             )  # fmt: skip
         except LookupError:
             # Another process recorded the day meanwhile (e.g. skipped it): theirs stands.

@@ -200,18 +200,20 @@ class Ledger:
     def _insert(
         self, channel: str, day: date, state: State, *, reason: str, trigger: str,
         scheduled_for: datetime | None, arxiv_ids: Sequence[str] = (),
+        digest: str | None = None,
     ) -> bool:  # fmt: skip
         """Insert a delivery row unless one exists; True when inserted."""
         now = to_iso(self.clock())
         with self.store.transaction() as tx:
             inserted = tx.execute(
                 "INSERT OR IGNORE INTO deliveries (channel, day, state, reason, trigger,"
-                " scheduled_for, arxiv_ids, created_at, updated_at, finished_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " scheduled_for, arxiv_ids, created_at, updated_at, finished_at, digest)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     channel, day.isoformat(), state, reason, trigger,
                     to_iso(scheduled_for) if scheduled_for else None,
                     json.dumps(list(arxiv_ids)), now, now, None if state == "planned" else now,
+                    digest,
                 ],
             )  # fmt: skip
         return inserted == 1
@@ -228,11 +230,12 @@ class Ledger:
     def plan(
         self, channel: str, day: date, messages: Sequence[OutboundMessage], *,
         arxiv_ids: Sequence[str], note: str, trigger: str, scheduled_for: datetime | None,
-        replace_skipped: bool = False,
+        replace_skipped: bool = False, digest: str | None = None,
     ) -> Delivery:  # fmt: skip
         """Freeze the messages of a day's digest; raise LookupError if one was planned before.
 
         With replace_skipped, a day recorded as skipped (nothing posted) is planned afresh.
+        digest is the digest as neutral JSON, published for the site when a part is first sent.
         """
         with self.store.transaction() as tx:
             if replace_skipped:
@@ -242,7 +245,7 @@ class Ledger:
                 )
             inserted = self._insert(
                 channel, day, "planned", reason=note, trigger=trigger,
-                scheduled_for=scheduled_for, arxiv_ids=arxiv_ids,
+                scheduled_for=scheduled_for, arxiv_ids=arxiv_ids, digest=digest,
             )  # fmt: skip
             if not inserted:
                 raise LookupError(f"{channel} already has a digest for {day}")
@@ -271,14 +274,26 @@ class Ledger:
     def set_part(
         self, channel: str, day: date, part: int, state: PartState, message_id: str | None = None
     ) -> None:
-        """Move one part to pending, sending or sent (with the platform's message id)."""
+        """Move one part to pending, sending or sent (with the platform's message id).
+
+        The first part sent for a day, in any channel, publishes that delivery's digest.
+        """
+        now = to_iso(self.clock())
         with self.store.transaction() as tx:
             tx.execute(
                 "UPDATE delivery_parts SET state = ?, message_id = coalesce(?, message_id),"
                 " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
                 " WHERE channel = ? AND day = ? AND part = ?",
-                [state, message_id, state, to_iso(self.clock()), channel, day.isoformat(), part],
+                [state, message_id, state, now, channel, day.isoformat(), part],
             )
+            if state == "sent":
+                tx.execute(
+                    "INSERT OR IGNORE INTO published_digests"
+                    " (day, channel, published_at, arxiv_ids, digest)"
+                    " SELECT day, channel, ?, arxiv_ids, digest FROM deliveries"
+                    " WHERE channel = ? AND day = ? AND digest IS NOT NULL",
+                    [now, channel, day.isoformat()],
+                )
 
     def note_error(self, channel: str, day: date, error: str, retry_at: datetime | None) -> None:
         """Record a failed attempt and when the sweep may try again."""
@@ -302,6 +317,13 @@ class Ledger:
                 " WHERE channel = ? AND day = ?",
                 [state, reason, now, now, channel, day.isoformat()],
             )
+            if state != "failed":
+                # Published (or never to be): the copy is no longer needed. A failed delivery
+                # keeps it, as `hotpapers post` may resume it.
+                tx.execute(
+                    "UPDATE deliveries SET digest = NULL WHERE channel = ? AND day = ?",
+                    [channel, day.isoformat()],
+                )
             if state == "failed":
                 # Keep the error visible to status, like a transient failure's.
                 tx.execute(

@@ -11,6 +11,7 @@ from bot.channels import Channel, OutboundMessage
 from bot.delivery.health import LISTING
 from bot.models import SOURCE_LABELS
 from bot.service import HotPapersService
+from bot.site.frozen import dump_digest
 from bot.sources.calendar import no_listing_reason
 from bot.subscriptions import Subscription
 
@@ -24,6 +25,7 @@ class Plan:
     messages: tuple[OutboundMessage, ...]
     arxiv_ids: tuple[str, ...]
     note: str = ""  # what the digest had to do without, for the ledger
+    digest: str = ""  # the digest as neutral JSON, for the site's page of the day
 
 
 @dataclass(frozen=True)
@@ -79,4 +81,4 @@ def plan_digest(
     if not messages:
         return Skip(f"the {channel.platform} renderer produced no message")
     ids = tuple(p.paper.arxiv_id for p in digest.papers)
-    return Plan(messages, ids, missing_note(failing))
+    return Plan(messages, ids, missing_note(failing), dump_digest(digest))

@@ -17,6 +17,7 @@ from bot.delivery.lease import SCHEDULER, Leases
 from bot.delivery.platforms import Platforms, chat_platforms
 from bot.delivery.scheduler import DeliveryScheduler
 from bot.delivery.web import health_app, start_web
+from bot.site.web import SiteServer
 from bot.subscriptions import Subscriptions
 from bot.timeutil import Clock
 
@@ -40,6 +41,7 @@ class Runner:
         config: Config,
         env: Env,
         clock: Clock,
+        site: SiteServer | None = None,
         stop: asyncio.Event | None = None,
     ) -> None:
         """Lead with the scheduler when the lease allows; stop when `stop` is set."""
@@ -52,6 +54,7 @@ class Runner:
         self.config = config.delivery
         self.env = env
         self.clock = clock
+        self.site = site  # the web site, mounted beside /healthz (None: turned off)
         self.stop = stop or asyncio.Event()
         self.role = "starting"
         self.port: int | None = None
@@ -120,8 +123,11 @@ class Runner:
             return None
         web_app = health_app(self.health)
         self.platforms.attach(web_app)
+        if self.site is not None:
+            self.site.attach(web_app)  # last: it answers every GET no other route took
         runner, self.port = await start_web(web_app, host, chosen)
-        log.info("listening on http://%s:%d (GET /healthz)", host, self.port)
+        site = ", the site at /" if self.site is not None else ""
+        log.info("listening on http://%s:%d (GET /healthz%s)", host, self.port, site)
         return runner
 
     async def _stand_by(self) -> None:

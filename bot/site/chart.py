@@ -203,8 +203,8 @@ def chart(series: Series, *, ident: str, colour: int = 0) -> Chart | None:
 
 
 def sparkline(points: Sequence[Point], *, label: str) -> Spark | None:
-    """Lay out a paper's weighted engagement as a sparkline, or None when there is none."""
-    if not points:
+    """Lay out a paper's weighted engagement as a sparkline; None with fewer than two points."""
+    if len(points) < 2:
         return None
     sampled = downsample(points, 40)
     top = max(v for _, v in sampled) or 1.0

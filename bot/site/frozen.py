@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import fields, is_dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 from bot.models import Digest, Paper, RankedPaper, SocialPost
@@ -40,9 +41,15 @@ def dump_digest(digest: Digest) -> str:
     return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
 
 
+@cache
+def _names(cls: type) -> frozenset[str]:
+    """The field names of a model class."""
+    return frozenset(f.name for f in fields(cls))
+
+
 def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     """The entries of data that are fields of cls: a newer writer's extra fields are ignored."""
-    names = {f.name for f in fields(cls)}
+    names = _names(cls)
     return {k: v for k, v in data.items() if k in names}
 
 

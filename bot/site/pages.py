@@ -7,15 +7,15 @@ link to each other relatively, so a static copy works under any sub-path (GitHub
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from importlib import resources
 from typing import Any
 
 from bot.config import Config
+from bot.delivery.schema import migrations as delivery_migrations
 from bot.digest import render_json
 from bot.ids import InvalidArxivIdError, normalize_arxiv_id
 from bot.models import SOURCE_LABELS, Digest, RankedPaper
@@ -36,7 +36,10 @@ CSP = (
     "connect-src 'self'; form-action 'self'; base-uri 'none'"
 )
 MAX_QUERY = 200  # characters of a search
-PER_DAY_PAGE = 15  # papers per page of a day: a seed day of 40 papers with posts stays < 100 KB
+DAY_PAGE_BUDGET = 80_000  # bytes of paper cards on one page of a day (the page stays < 100 KB)
+PER_DAY_PAGE = 25  # papers on one page of a day at most
+JSON_AUTHORS = 50  # authors per paper in hot.json (a collaboration lists thousands)
+JSON_TEXT = 2_000  # characters of a title or post text in hot.json
 POSTS_PER_PAPER = 50  # posts listed on a paper's page, most engaged first
 FEED_ENTRIES = 20  # days in the feed, newest first...
 FEED_BUDGET = 90_000  # ...while the feed stays under this many bytes
@@ -89,12 +92,14 @@ class Site:
         static: bool = False,
     ) -> None:
         """Read the store and rank through the service; static pages search with script."""
+        store.migrate(delivery_migrations)  # published_digests, written by the ledger
         self.store = store
         self.service = service
         self.config = config
         self.site = config.site
         self.static = static
         self.env = environment()
+        self._splits: dict[tuple[date, datetime], list[tuple[RankedPaper, ...]]] = {}
         self.routes = [
             _Route(re.compile(r""), self._home),
             _Route(re.compile(r"hot\.json"), self._hot_json),
@@ -183,7 +188,10 @@ class Site:
         )
 
     def _hot_json(self, path: str, query: Mapping[str, str]) -> Page:
-        return Page(render_json(self.hot_digest()).encode("utf-8"), _TYPES[".json"])
+        """`hotpapers digest --format json`'s shape, long fields shortened to keep it small."""
+        digest = self.hot_digest()
+        digest = replace(digest, papers=tuple(_short(p) for p in digest.papers))
+        return Page(render_json(digest).encode("utf-8"), _TYPES[".json"])
 
     # -- days ------------------------------------------------------------------------------
 
@@ -195,19 +203,49 @@ class Site:
         found = q.published(self.store, when)
         if found is None:
             raise PageNotFoundError(path)
-        papers = found.digest.papers
-        pages = max(1, math.ceil(len(papers) / PER_DAY_PAGE))
+        pages = self._day_split(found.day, found.published_at)
         number = int(page or 1)
-        if number > pages:
+        if number > len(pages):
             raise PageNotFoundError(path)
         previous, following = q.adjacent_days(self.store, when)
         html = self._html(
             "day.html", _root(path), section="days", day=when, digest=found.digest,
-            published_at=found.published_at, page=number, pages=pages,
-            items=papers[(number - 1) * PER_DAY_PAGE : number * PER_DAY_PAGE],
-            previous=previous, next=following,
+            published_at=found.published_at, page=number, pages=len(pages),
+            items=pages[number - 1], previous=previous, next=following,
         )  # fmt: skip
         return Page(html)
+
+    def _day_split(self, day: date, published_at: datetime) -> list[tuple[RankedPaper, ...]]:
+        """A published day's pages, worked out once: its digest never changes."""
+        key = (day, published_at)
+        split = self._splits.get(key)
+        if split is None:
+            found = q.published(self.store, day)
+            split = self.day_pages(found.digest) if found else [()]
+            self._splits[key] = split
+            while len(self._splits) > 256:
+                self._splits.pop(next(iter(self._splits)))
+        return split
+
+    def day_pages(self, digest: Digest) -> list[tuple[RankedPaper, ...]]:
+        """A day's papers split into pages that each stay within the size budget.
+
+        The split depends only on the frozen digest, so a day's pages never change.
+        """
+        card = self.env.get_template("_paper.html").module.card  # type: ignore[attr-defined]
+        pages: list[tuple[RankedPaper, ...]] = []
+        current: list[RankedPaper] = []
+        size = 0
+        for item in digest.papers:
+            rendered = card(item, "../../../../", abstract=True, ranking=digest.ranking)
+            cost = len(str(rendered).encode("utf-8"))
+            if current and (size + cost > DAY_PAGE_BUDGET or len(current) >= PER_DAY_PAGE):
+                pages.append(tuple(current))
+                current, size = [], 0
+            current.append(item)
+            size += cost
+        pages.append(tuple(current))  # an empty digest still has its one page
+        return pages
 
     def _archive(self, path: str, query: Mapping[str, str]) -> Page:
         years = q.day_counts_by_year(self.store)
@@ -267,14 +305,16 @@ class Site:
 
     def _appearances(self, arxiv_id: str) -> list[dict[str, Any]]:
         """Where a paper stood in each published digest that listed it."""
-        found = []
-        for published in q.appearances(self.store, arxiv_id):
-            for index, item in enumerate(published.digest.papers):
-                if item.paper.arxiv_id == arxiv_id:
-                    found.append({
-                        "day": published.day, "rank": item.rank,
-                        "explanation": item.explanation, "page": index // PER_DAY_PAGE + 1,
-                    })  # fmt: skip
+        found: list[dict[str, Any]] = []
+        for seen in q.appearances(self.store, arxiv_id):
+            pages = self._day_split(seen.day, seen.published_at)
+            for number, items in enumerate(pages, 1):
+                found.extend(
+                    {"day": seen.day, "rank": item.rank, "page": number,
+                     "explanation": item.explanation}
+                    for item in items
+                    if item.paper.arxiv_id == arxiv_id
+                )  # fmt: skip
         return found
 
     # -- feed, search, files ---------------------------------------------------------------
@@ -341,7 +381,7 @@ class Site:
         return hot | q.all_published_ids(self.store)
 
     def paths(self) -> Iterator[str]:
-        """Every page of a static copy (search.json, its search index, is written apart)."""
+        """Every page of a static copy (search/search.json, its search index, is written apart)."""
         yield from ("", "hot.json", "feed.atom", "days/", "search/")
         yield from (f"static/{name}" for name in STATIC)
         for year, _ in q.day_counts_by_year(self.store):
@@ -349,7 +389,7 @@ class Site:
             for row in q.published_days(
                 self.store, since=date(year, 1, 1), until=date(year + 1, 1, 1), limit=400
             ):
-                pages = max(1, math.ceil(row.count / PER_DAY_PAGE))
+                pages = len(self._day_split(row.day, row.published_at))
                 yield f"days/{row.day.isoformat()}/"
                 yield from (f"days/{row.day.isoformat()}/page/{n}/" for n in range(2, pages + 1))
         yield from (paper_path(a) for a in sorted(self.paper_ids()))
@@ -364,3 +404,12 @@ def _summary(digest: Digest) -> str:
     count = len(digest.papers)
     text = f"{count} paper{'' if count == 1 else 's'}"
     return f"{text}; #1: {digest.papers[0].paper.title[:200]}" if count else text
+
+
+def _short(item: RankedPaper) -> RankedPaper:
+    """A ranked paper with its author list and long texts cut for hot.json."""
+    paper = replace(
+        item.paper, title=item.paper.title[:JSON_TEXT], authors=item.paper.authors[:JSON_AUTHORS]
+    )
+    posts = tuple(replace(p, text=p.text[:JSON_TEXT]) for p in item.posts)
+    return replace(item, paper=paper, posts=posts)

@@ -19,6 +19,7 @@ from bot.store import Store
 from bot.timeutil import parse_time
 
 __all__ = [
+    "Appearance",
     "DayRow",
     "Published",
     "adjacent_days",
@@ -39,6 +40,7 @@ class DayRow:
     """One published day in the archive's lists."""
 
     day: date
+    published_at: datetime
     count: int  # papers in its digest
     lead: str  # the title of its first paper ('' when the digest was empty)
 
@@ -53,7 +55,8 @@ class Published:
 
 
 _DAYS = """
-SELECT d.day, json_array_length(d.arxiv_ids) AS count, coalesce(p.title, '') AS lead
+SELECT d.day, d.published_at, json_array_length(d.arxiv_ids) AS count,
+       coalesce(p.title, '') AS lead
 FROM published_digests d
 LEFT JOIN papers p ON p.arxiv_id = json_extract(d.arxiv_ids, '$[0]')
 WHERE d.day >= :since AND d.day < :until
@@ -72,7 +75,9 @@ def published_days(
         "limit": limit,
     }
     return [
-        DayRow(date.fromisoformat(r["day"]), int(r["count"]), r["lead"])
+        DayRow(
+            date.fromisoformat(r["day"]), parse_time(r["published_at"]), int(r["count"]), r["lead"]
+        )
         for r in store.query(_DAYS, params)
     ]
 
@@ -116,17 +121,26 @@ def adjacent_days(store: Store, day: date) -> tuple[date | None, date | None]:
     )
 
 
-def appearances(store: Store, arxiv_id: str, limit: int = 20) -> list[Published]:
-    """The published digests that listed a paper, oldest first."""
+@dataclass(frozen=True)
+class Appearance:
+    """Where a paper stood in a published digest."""
+
+    day: date
+    published_at: datetime
+    rank: int
+
+
+def appearances(store: Store, arxiv_id: str, limit: int = 20) -> list[Appearance]:
+    """The published digests that listed a paper, oldest first, with its rank in each."""
     rows = store.query(
-        "SELECT day, published_at, digest FROM published_digests"
-        " WHERE EXISTS (SELECT 1 FROM json_each(arxiv_ids) WHERE value = :id)"
+        "SELECT day, published_at, j.key AS position"
+        " FROM published_digests, json_each(arxiv_ids) j WHERE j.value = :id"
         " ORDER BY day LIMIT :limit",
         {"id": arxiv_id, "limit": limit},
     )
     return [
-        Published(date.fromisoformat(r["day"]), parse_time(r["published_at"]),
-                  load_digest(r["digest"]))
+        Appearance(date.fromisoformat(r["day"]), parse_time(r["published_at"]),
+                   int(r["position"]) + 1)
         for r in rows
     ]  # fmt: skip
 

@@ -18,8 +18,12 @@ __all__ = ["day_path", "environment", "http_url", "paper_path"]
 
 def clip(text: object, limit: int) -> str:
     """Text without control or bidi-override characters, cut to limit characters."""
-    clean = strip_controls(str(text)).strip()
-    return clean if len(clean) <= limit else clean[: limit - 1].rstrip() + "…"
+    raw = str(text)
+    head = raw[: limit * 2]  # cleaning megabytes to show a few hundred characters is waste
+    clean = strip_controls(head).strip()
+    if len(clean) <= limit and len(head) == len(raw):
+        return clean
+    return clean[: limit - 1].rstrip() + "…"
 
 
 def authors(names: Sequence[str], limit: int = 8) -> str:
