@@ -25,8 +25,8 @@ from tests.site.support import fixed, publish
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def shoot(target: Path) -> None:
-    """Serve the site from the snapshot and save a screenshot of its home page."""
+async def shoot() -> bytes:
+    """Serve the site from the snapshot and take a screenshot of its home page (PNG)."""
     snap = load_snapshot(ROOT / "examples/hot-papers-2021-06-25.json")
     store = Store()
     newest = max(p.observed_at for p in snap.posts)
@@ -46,11 +46,13 @@ async def shoot(target: Path) -> None:
             tab = await browser.new_tab()
             await tab.viewport(1100, 1000)
             await tab.goto(f"http://127.0.0.1:{runner.addresses[0][1]}/")
-            target.write_bytes(await tab.screenshot())
+            picture = await tab.screenshot()
             assert not tab.problems, tab.problems
+            return picture
     finally:
         await runner.cleanup()
 
 
 if __name__ == "__main__":
-    asyncio.run(shoot(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs/site.png"))
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs/site.png"
+    target.write_bytes(asyncio.run(shoot()))
