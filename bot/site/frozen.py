@@ -12,6 +12,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
+from bot.entities import Entities, entities_from_json, entities_to_json
 from bot.models import Digest, Paper, RankedPaper, SocialPost
 from bot.timeutil import opt_time, parse_time, to_iso
 
@@ -22,6 +23,8 @@ FORMAT_VERSION = 1
 
 def _plain(value: Any) -> Any:
     """Model objects as JSON values: times as ISO text, tuples as lists, dataclasses as dicts."""
+    if isinstance(value, Entities):
+        return entities_to_json(value)  # X API v2's own shape, as snapshots carry it
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, datetime):
@@ -73,6 +76,7 @@ def _post(data: dict[str, Any]) -> SocialPost:
         arxiv_ids=tuple(data.get("arxiv_ids", ())),
         observed_at=parse_time(data["observed_at"]),
         created_at=opt_time(data.get("created_at")),
+        entities=entities_from_json(data.get("entities")),
     )
     return SocialPost(**values)
 
@@ -101,6 +105,7 @@ def load_digest(text: str) -> Digest:
             papers=tuple(_ranked(p) for p in data["papers"]),
             sources=tuple(data.get("sources", ())),
             missing_sources=tuple(data.get("missing_sources", ())),
+            started_at=opt_time(data.get("started_at")),
         )
         return Digest(**values)
     except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as error:
