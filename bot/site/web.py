@@ -170,4 +170,3 @@ def _cache_control(path: str, page: Page) -> str:
     if page.status != 200:
         return "no-store"
     return "public, max-age=3600" if path.startswith("static/") else "no-cache"
-

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App, build_app
+from bot.app import App, build_app, build_deliverer
 from bot.channels import DeliveryError
 from bot.delivery.deliver import Deliverer, RetryPolicy
 from bot.delivery.lease import Leases
-from bot.delivery.ledger import Ledger
 from bot.delivery.queue import OutboundQueue
 from bot.delivery.schedule import run_on
 from bot.site import queries as q
@@ -34,8 +33,8 @@ async def app(tmp_path: Path) -> AsyncIterator[App]:
 
 
 def deliverer(app: App, channel: MemoryChannel) -> Deliverer:
-    return Deliverer(app, Ledger(app.store, app.clock), Leases(app.store), OutboundQueue({}),
-                     {"discord": channel}, retry=FAST)  # fmt: skip
+    return build_deliverer(app, {"discord": channel}, leases=Leases(app.store),
+                           queue=OutboundQueue({}), retry=FAST)  # fmt: skip
 
 
 def listed(app: App) -> list[str]:
