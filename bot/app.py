@@ -311,4 +311,4 @@ def build_site_server(app: App) -> SiteServer:
     from bot.site.web import SiteServer
 
     site = Site(app.store, app.service, app.settings.config)
-    return SiteServer(site, app.store.data_version)
+    return SiteServer(site)

@@ -115,6 +115,10 @@ class Site:
             _Route(re.compile(r"static/(?P<name>[a-z]+\.[a-z]+)"), self._static),
         ]
 
+    def version(self) -> tuple[int, int, str]:
+        """Changes whenever a page may change: new data ingested or a day published."""
+        return q.version(self.store)
+
     # -- dispatch --------------------------------------------------------------------------
 
     def render(self, path: str, query: Mapping[str, str] | None = None) -> Page:

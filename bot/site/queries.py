@@ -32,6 +32,7 @@ __all__ = [
     "published",
     "published_days",
     "signal_series",
+    "version",
 ]
 
 
@@ -52,6 +53,19 @@ class Published:
     day: date
     published_at: datetime
     digest: Digest
+
+
+def version(store: Store) -> tuple[int, int, str]:
+    """What the site's pages depend on: the ingest generation and the published days.
+
+    Unlike the store's data version, it ignores writes that change no page (leases renewed
+    every few seconds, delivery bookkeeping), so cached pages survive them.
+    """
+    row = store.query_one(
+        "SELECT count(*) AS days, coalesce(max(published_at), '') AS last FROM published_digests"
+    )
+    assert row is not None
+    return (store.generation(), int(row["days"]), row["last"])
 
 
 _DAYS = """

@@ -1,9 +1,9 @@
 """The site on the runner's web server: pages built in a worker thread, cached per data version.
 
 Building a page reads SQLite and renders templates, so it never runs on the event loop (the
-Discord gateway and Slack's 3-second acks share that loop). A page is rebuilt when the store
-changed; meanwhile, for up to `stale_seconds`, the previous build is served and the new one made
-in the background, so a busy store (leases renew every few seconds) never makes readers wait.
+Discord gateway and Slack's 3-second acks share that loop). A page is rebuilt when its data
+changed (a fetch stored something, a day was published); meanwhile, for up to `stale_seconds`,
+the previous build is served and the new one made in the background, so readers never wait.
 """
 
 from __future__ import annotations
@@ -118,10 +118,10 @@ class PageCache:
 class SiteServer:
     """Mounts the site on an aiohttp application: GET for every path no other route took."""
 
-    def __init__(self, site: Site, version: Callable[[], object], *, stale_seconds: float = 30.0):
-        """Serve site's pages, rebuilt when version() changes."""
+    def __init__(self, site: Site, *, stale_seconds: float = 30.0) -> None:
+        """Serve site's pages, rebuilt when site.version() changes."""
         self.site = site
-        self.cache = PageCache(self._page, version, stale_seconds=stale_seconds)
+        self.cache = PageCache(self._page, site.version, stale_seconds=stale_seconds)
 
     def attach(self, web_app: web.Application) -> None:
         """Add the catch-all route; mount it after every other route (it takes any GET)."""

@@ -36,7 +36,7 @@ async def shoot() -> bytes:
     day = newest.date().replace(day=25)
     publish(store, service.digest(day=day, ranking="seed"), "markdown:posts", newest)
     app = web.Application()
-    SiteServer(Site(store, service, config), store.data_version).attach(app)
+    SiteServer(Site(store, service, config)).attach(app)
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -6,6 +6,7 @@ import asyncio
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,14 @@ import pytest
 
 from bot.app import App, build_app, build_runner
 from bot.config import SiteConfig
+from bot.delivery.lease import Leases
 from bot.delivery.runner import Runner
 from bot.site.pages import Page
 from bot.site.web import HEADERS, PageCache
 from tests.delivery.fakechannel import MemoryChannel
 from tests.delivery.support import NINE_BERLIN, Clock, make_settings
-from tests.site.support import fill, until
+from tests.factories import NOW, post
+from tests.site.support import TODAY, World, fill, publish, until
 
 
 @pytest.fixture
@@ -179,3 +182,16 @@ async def test_a_page_that_fails_to_build_is_a_500_page_without_details(
 
     await serve(runner, body)
     assert "secret internals" in caplog.text  # the operator's log says why
+
+
+def test_pages_are_rebuilt_for_new_data_or_a_new_day_not_for_bookkeeping(hot: World) -> None:
+    site = hot.site()
+    before = site.version()
+    Leases(hot.store).acquire("scheduler")  # renewed every few seconds while running
+    assert site.version() == before
+    hot.store.ingest(posts=[post("new", ("2611.00001",))], seen_at=NOW)
+    after_fetch = site.version()
+    assert after_fetch != before
+    digest = replace(hot.published[TODAY], day=date(2026, 11, 27))
+    publish(hot.store, digest, "markdown:posts", datetime(2026, 11, 27, 8, tzinfo=UTC))
+    assert site.version() != after_fetch
