@@ -213,8 +213,9 @@ class Commands:
         *,
         can_manage: bool,
         workspace: str = "",
+        user: str = "",
     ) -> DigestReply:
-        """Run `/digest <action> [settings]` for a channel."""
+        """Run `/digest <action> [settings]` for a channel; user is who asked (a platform id)."""
         if isinstance(request, str):
             request = DigestRequest.parse(request)
         if request.action not in DIGEST_ACTIONS:
@@ -227,14 +228,17 @@ class Commands:
             raise UsageError("Changing this channel's digest needs permission to manage it.")
         try:
             changes = request.settings() if request.action in ("subscribe", "settings") else {}
-            return self._change(channel, request.action, changes, workspace)
+            return self._change(channel, request.action, changes, workspace, user)
         except InvalidSettingError as error:
             raise UsageError(f"{error}. {DIGEST_USAGE}") from None
 
     def _change(
-        self, channel: str, action: str, changes: dict[str, Any], workspace: str
+        self, channel: str, action: str, changes: dict[str, Any], workspace: str, user: str
     ) -> DigestReply:
-        """Subscribe, unsubscribe, change settings, pause or resume."""
+        """Subscribe, unsubscribe, change settings, pause or resume.
+
+        Whoever subscribes becomes the person told when the digest breaks.
+        """
         now = self.service.clock()
         if action == "unsubscribe":
             if not self.subscriptions.remove(channel):
@@ -243,7 +247,8 @@ class Commands:
             return DigestReply("Unsubscribed: no more daily digests here.", private=False)
         if action == "subscribe":
             base = self.subscriptions.get(channel) or Subscription(channel, workspace=workspace)
-            sub = self.subscriptions.save(replace(base, **changes), now)
+            owner = user or base.created_by
+            sub = self.subscriptions.save(replace(base, **changes, created_by=owner), now)
             verb = "Subscribed"
         else:
             if action in ("pause", "resume"):

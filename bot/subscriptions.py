@@ -75,6 +75,12 @@ def m001_subscriptions(db: Database) -> None:
     )
 
 
+@migrations()
+def m002_created_by(db: Database) -> None:
+    """Who set the digest up (a platform user id), to tell them when it breaks."""
+    db.execute("ALTER TABLE subscriptions ADD COLUMN created_by TEXT NOT NULL DEFAULT ''")
+
+
 class InvalidSettingError(UsageError):
     """A subscription setting a user gave is not valid; the message says which and why."""
 
@@ -98,6 +104,7 @@ class Subscription:
     workspace: str = ""
     paused: bool = False
     paused_reason: str = ""
+    created_by: str = ""  # the platform user id of whoever subscribed the channel ('' unknown)
     created_at: datetime | None = field(default=None, compare=False)
 
     @property

@@ -246,3 +246,14 @@ def _commands_over_a_small_store() -> Commands:
         seen_at=NOW,
     )
     return Commands(HotPapersService(store, Config(), clock=lambda: NOW), Subscriptions(store))
+
+
+def test_whoever_subscribes_is_recorded_as_who_set_the_digest_up(commands: Commands) -> None:
+    commands.digest("discord:1", "subscribe", can_manage=True, user="111")
+    commands.digest("discord:1", "settings top=4", can_manage=True, user="222")
+    commands.digest("discord:1", "pause", can_manage=True, user="333")
+    sub = commands.subscriptions.get("discord:1")
+    assert sub is not None and sub.created_by == "111"
+    commands.digest("discord:1", "subscribe top=2", can_manage=True, user="444")
+    sub = commands.subscriptions.get("discord:1")
+    assert sub is not None and (sub.created_by, sub.top, sub.paused) == ("444", 2, True)

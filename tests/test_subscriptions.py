@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -141,3 +144,25 @@ def test_any_settings_text_parses_or_says_what_is_wrong(text: str) -> None:
 def test_tokens_split_on_spaces_outside_quotes(words: list[str]) -> None:
     text = " ".join(words)
     assert settings_tokens(text) == text.split()
+
+
+def test_a_table_from_before_created_by_gets_the_column_and_keeps_its_rows(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.db"
+    first = Store(path)
+    Subscriptions(first).save(Subscription("slack:C0123456789", days=("mon",)), NOW)
+    first.close()
+    db = sqlite3.connect(path)  # as a database from before the column was
+    db.execute("ALTER TABLE subscriptions DROP COLUMN created_by")
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm002_created_by'")
+    db.commit()
+    db.close()
+    store = Store(path)
+    subs = Subscriptions(store)
+    old = subs.get("slack:C0123456789")
+    assert old is not None and old.created_by == "" and old.days == ("mon",)
+    subs.save(Subscription("slack:C0123456789", created_by="U1"), NOW)
+    new = subs.get("slack:C0123456789")
+    assert new is not None and new.created_by == "U1"
+    store.close()

@@ -81,8 +81,9 @@ class Handlers:
 
         def work() -> Reply:
             reply = self.commands.digest(
-                channel, request, can_manage=can_manage, workspace=str(interaction.guild_id)
-            )
+                channel, request, can_manage=can_manage, workspace=str(interaction.guild_id),
+                user=str(interaction.user.id),
+            )  # fmt: skip
             if reply.digest is not None and reply.digest.papers:
                 title = "Preview of this channel's digest"
                 return Reply(tuple(digest_messages(reply.digest, title=title)), ephemeral=True)

@@ -127,14 +127,17 @@ class SlashCommands:
         request = DigestRequest.parse(str(command.get("text", "")))
         await args.ack()
         change = request.changes_state
-        allowed = change and await self._can_manage(args.client, str(command.get("user_id", "")))
+        user = str(command.get("user_id", ""))
+        allowed = change and await self._can_manage(args.client, user)
         if change and not allowed:
             await args.respond(response_type="ephemeral", **text_payload(NOT_ALLOWED))
             return
         channel, team = f"slack:{command.get('channel_id', '')}", str(command.get("team_id", ""))
         reply = await self._work(
             args,
-            lambda: self.commands.digest(channel, request, can_manage=allowed, workspace=team),
+            lambda: self.commands.digest(
+                channel, request, can_manage=allowed, workspace=team, user=user
+            ),
         )
         if reply is None:
             return
