@@ -71,8 +71,9 @@ def render(digest: Digest, fmt: str, settings: Settings) -> str:
 def _snapshot_service(path: Path, settings: Settings) -> HotPapersService:
     """A service over an in-memory store holding just the snapshot: the real store is untouched."""
     from bot.app import open_store
-    from bot.service import HotPapersService, utcnow
+    from bot.service import HotPapersService
     from bot.snapshot import load_snapshot
+    from bot.timeutil import utcnow
 
     snap = load_snapshot(path)
     store = open_store(settings, ":memory:")
@@ -108,7 +109,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     else:
         from bot.app import failing_sources, open_store
         from bot.freshness import ensure_fresh
-        from bot.service import HotPapersService, utcnow
+        from bot.service import HotPapersService
+        from bot.timeutil import utcnow
 
         store = open_store(settings)
         partial = ensure_fresh(store, settings, utcnow(), args.date)
@@ -158,8 +160,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     """Load a snapshot file ('-': standard input) into the store, all or nothing."""
     from bot.app import open_store
-    from bot.service import utcnow
     from bot.snapshot import load_snapshot
+    from bot.timeutil import utcnow
 
     snap = load_snapshot(args.file)
     store = open_store(settings)

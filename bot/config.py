@@ -230,7 +230,7 @@ class DeliveryConfig(_Section):
 
     grace_hours: float = Field(6.0, ge=0)
     on_listing_failure: Literal["post", "skip"] = "post"
-    # Added by bot/delivery (see docs/handoff/delivery.md).
+    # When the scheduler fetches, sweeps and hands over (docs/delivery.md, docs/configuration.md).
     listing_fetch_time: str = Field("00:10", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")  # US Eastern
     refresh_minutes: int = Field(120, ge=0)  # signal refreshes through the day; 0: none
     sweep_seconds: float = Field(60.0, gt=0)  # catch-up, retries, changes from other processes

@@ -23,7 +23,7 @@ from bot.rankcache import RankingCache, Ready
 from bot.store import Store
 from bot.timeutil import Clock, utcnow
 
-__all__ = ["Clock", "HotPapersService", "UnknownPaperError", "utcnow"]
+__all__ = ["HotPapersService", "UnknownPaperError"]
 
 # Today's ranking is recomputed when this old even if nothing was ingested: the age factor and
 # the growth window move slowly with the clock.

@@ -1,18 +1,66 @@
-"""UTC timestamps as ISO 8601 text: one spelling for the store, snapshots and renderers."""
+"""Time: the one clock type, and UTC timestamps as ISO 8601 text for the store and renderers."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from typing import Protocol
 
-__all__ = ["Clock", "opt_time", "parse_time", "to_iso", "utc", "utcnow"]
+__all__ = [
+    "Clock",
+    "SystemTimer",
+    "Timer",
+    "opt_time",
+    "parse_time",
+    "to_iso",
+    "utc",
+    "utcnow",
+]
 
-Clock = Callable[[], datetime]  # "now", injected so tests can set it
+# The wall clock: what time it is now, in UTC. Every part takes one, so tests set the time.
+Clock = Callable[[], datetime]
 
 
 def utcnow() -> datetime:
-    """The current time in UTC."""
+    """The current time in UTC: the system's Clock."""
     return datetime.now(UTC)
+
+
+class Timer(Protocol):
+    """A Clock that also measures and waits (the HTTP layer's pacing and backoff).
+
+    Tests pass a fake whose sleeps return at once and move its time forward.
+    """
+
+    def now(self) -> datetime:
+        """The current UTC time."""
+        ...
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes back."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait this long."""
+        ...
+
+
+class SystemTimer:
+    """The real Timer."""
+
+    def now(self) -> datetime:
+        """utcnow()."""
+        return utcnow()
+
+    def monotonic(self) -> float:
+        """time.monotonic()."""
+        return time.monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        """asyncio.sleep()."""
+        await asyncio.sleep(seconds)
 
 
 def utc(moment: datetime) -> datetime:

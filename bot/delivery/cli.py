@@ -20,8 +20,8 @@ from bot.delivery.platforms import PlatformState, chat_platforms
 from bot.delivery.status import channel_status, source_lines
 from bot.errors import ConfigError, HotpapersError, PlatformError, UsageError
 from bot.limits import MAX_COUNT, MAX_REPEAT_DAYS
-from bot.service import utcnow
 from bot.subscriptions import Subscription, Subscriptions, parse_weekdays, validate
+from bot.timeutil import utcnow
 from bot.validators import check_channel, check_folder
 
 __all__ = ["add_commands", "cmd_channels", "cmd_post", "cmd_run", "cmd_status", "cmd_subscribe",

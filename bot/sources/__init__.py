@@ -18,7 +18,7 @@ if TYPE_CHECKING:
         SourceError,
     )
     from bot.sources.health import SourceHealth, read_health, source_migrations
-    from bot.sources.http import Clock, PoliteHttp, RetryPolicy, SystemClock
+    from bot.sources.http import PoliteHttp, RetryPolicy
     from bot.sources.orchestrator import UnknownSourceError, fetch_sources, refresh
     from bot.sources.registry import registered, source_names
     from bot.sources.report import FetchReport, SourceReport
@@ -29,7 +29,7 @@ _HOME = {
     **dict.fromkeys(("AuthError", "Batch", "FetchContext", "FetchResult", "Listener",
                      "ParseError", "Sessions", "Source", "SourceError"), "base"),
     **dict.fromkeys(("SourceHealth", "read_health", "source_migrations"), "health"),
-    **dict.fromkeys(("Clock", "PoliteHttp", "RetryPolicy", "SystemClock"), "http"),
+    **dict.fromkeys(("PoliteHttp", "RetryPolicy"), "http"),
     **dict.fromkeys(("UnknownSourceError", "fetch_sources", "refresh"), "orchestrator"),
     **dict.fromkeys(("registered", "source_names"), "registry"),
     **dict.fromkeys(("FetchReport", "SourceReport"), "report"),
@@ -48,7 +48,6 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "AuthError",
     "Batch",
-    "Clock",
     "FetchContext",
     "FetchReport",
     "FetchResult",
@@ -61,7 +60,6 @@ __all__ = [
     "SourceError",
     "SourceHealth",
     "SourceReport",
-    "SystemClock",
     "UnknownSourceError",
     "fetch_sources",
     "read_health",

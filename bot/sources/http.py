@@ -12,14 +12,13 @@ import asyncio
 import logging
 import math
 import random
-import time
 import zlib
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
@@ -43,15 +42,14 @@ from bot.sources.errors import (
     UnreachableError,
 )
 from bot.sources.faults import Fault, classify, describe_error
+from bot.timeutil import Timer
 from bot.untrusted import clean_text
 
 __all__ = [
     "Body",
-    "Clock",
     "PoliteHttp",
     "Reader",
     "RetryPolicy",
-    "SystemClock",
     "describe_error",
     "expect_ok",
     "expect_ok_streamed",
@@ -67,38 +65,6 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
 DEFAULT_LIMIT = 16_000_000  # bytes, for a source the limits do not name
 DEFAULT_POLICY = RetryPolicy()
-
-
-class Clock(Protocol):
-    """Time as the HTTP layer sees it; tests pass a fake so no test really sleeps."""
-
-    def now(self) -> datetime:
-        """The current UTC time."""
-        ...
-
-    def monotonic(self) -> float:
-        """Seconds on a clock that never goes back."""
-        ...
-
-    async def sleep(self, seconds: float) -> None:
-        """Wait this long."""
-        ...
-
-
-class SystemClock:
-    """The real clock."""
-
-    def now(self) -> datetime:
-        """The current UTC time."""
-        return datetime.now(UTC)
-
-    def monotonic(self) -> float:
-        """time.monotonic()."""
-        return time.monotonic()
-
-    async def sleep(self, seconds: float) -> None:
-        """asyncio.sleep()."""
-        await asyncio.sleep(seconds)
 
 
 def user_agent(contact: str) -> str:
@@ -222,7 +188,7 @@ class PoliteHttp:
         client: httpx.AsyncClient,
         *,
         contact: str,
-        clock: Clock,
+        clock: Timer,
         policy: RetryPolicy = DEFAULT_POLICY,
         spaced_hosts: Iterable[str] = (),
         spacing: float = 3.0,
@@ -257,7 +223,7 @@ class PoliteHttp:
         self.by_source: Counter[str] = Counter()
 
     @property
-    def clock(self) -> Clock:
+    def clock(self) -> Timer:
         """The clock requests are timed on."""
         return self._clock
 

@@ -26,11 +26,12 @@ from bot.sources.health import (
     record_success,
     source_migrations,
 )
-from bot.sources.http import Clock, PoliteHttp, SystemClock, host_key
+from bot.sources.http import PoliteHttp, host_key
 from bot.sources.lookup import lookup_papers, missing_ids
 from bot.sources.registry import LOOKUP, registered
 from bot.sources.report import FetchReport, SourceReport, reason_for
 from bot.store import Store
+from bot.timeutil import SystemTimer, Timer
 
 __all__ = ["Refresher", "UnknownSourceError", "choose", "fetch_sources", "make_http", "refresh"]
 
@@ -58,7 +59,7 @@ def choose(settings: Settings, only: Iterable[str] = ()) -> list[Source]:
 def make_http(
     client: httpx.AsyncClient,
     settings: Settings,
-    clock: Clock,
+    clock: Timer,
     rand: Callable[[], float] = random.random,
 ) -> PoliteHttp:
     """The polite HTTP layer configured from settings, with every arXiv endpoint in one group."""
@@ -92,7 +93,7 @@ class _Runner:
     store: Store
     settings: Settings
     http: PoliteHttp
-    clock: Clock
+    clock: Timer
     day: date | None
     sessions: Sessions
     listener: Listener | None
@@ -264,7 +265,7 @@ async def fetch_sources(
     *,
     day: date | None = None,
     only: Iterable[str] = (),
-    clock: Clock | None = None,
+    clock: Timer | None = None,
     sessions: Sessions | None = None,
     listener: Listener | None = None,
 ) -> FetchReport:
@@ -273,7 +274,7 @@ async def fetch_sources(
     When arXiv succeeds, papers that posts and signals link but the store lacks are looked up
     through the arXiv API too (reported as "arxiv-lookup").
     """
-    clock = clock or SystemClock()
+    clock = clock or SystemTimer()
     chosen = choose(settings, only)
     await asyncio.to_thread(store.migrate, source_migrations)
     now = clock.now()
@@ -309,7 +310,7 @@ async def refresh(
     settings: Settings,
     client: httpx.AsyncClient,
     *,
-    clock: Clock | None = None,
+    clock: Timer | None = None,
     sessions: Sessions | None = None,
 ) -> FetchReport:
     """Every enabled source for the latest listing, logged.
@@ -331,13 +332,13 @@ class Refresher:
         settings: Settings,
         client: httpx.AsyncClient,
         *,
-        clock: Clock | None = None,
+        clock: Timer | None = None,
     ) -> None:
         """Refresh into store through client; sessions are kept from one refresh to the next."""
         self._store = store
         self._settings = settings
         self._client = client
-        self._clock = clock or SystemClock()
+        self._clock = clock or SystemTimer()
         self._sessions = Sessions()
         self._lock = asyncio.Lock()
         self._started: datetime | None = None

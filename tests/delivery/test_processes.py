@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from bot.delivery.ledger import Ledger, part_key
-from bot.service import utcnow
 from bot.store import Store
 from bot.subscriptions import Subscriptions
+from bot.timeutil import utcnow
 from tests.delivery.fakeplatform import FLAVORS, FakePlatform, Rules
 from tests.delivery.processes import World, until
 from tests.delivery.support import NINE_BERLIN, TODAY

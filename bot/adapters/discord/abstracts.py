@@ -11,8 +11,8 @@ import discord
 from bot.adapters.discord.embeds import abstract_message
 from bot.adapters.discord.respond import Inflight, send_kwargs
 from bot.reactions import Reactions
-from bot.service import Clock
 from bot.store import Store
+from bot.timeutil import Clock
 
 __all__ = ["AbstractReplies"]
 
