@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["clean_text"]
+__all__ = ["clean_text", "one_line"]
 
 # C0 and C1 control characters (tab, newline and carriage return are text) and the bidi
 # embedding and override controls, which can make a title read as something else. Bidi
@@ -18,3 +18,18 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 def clean_text(text: str) -> str:
     """Replace lone surrogates with U+FFFD and drop control characters; the rest is kept."""
     return _CONTROLS.sub("", _SURROGATES.sub("\ufffd", text))
+
+
+def one_line(text: str, *, keep_spaces: bool = False) -> str:
+    """Text shown on one line: a title, a name, a post quoted inline. The one such helper.
+
+    What clean_text drops goes, and line breaks become spaces (a carriage return nothing, so
+    CRLF is one space). Then every run of whitespace becomes one space (arXiv folds long titles
+    with a line break and an indent); keep_spaces keeps the spacing as written instead (the
+    seed blog reproduces arXiv's text byte for byte). Both ends are trimmed either way.
+    Formats escape and clip the result themselves.
+    """
+    text = clean_text(text)
+    if keep_spaces:
+        return text.replace("\r", "").replace("\n", " ").strip()
+    return " ".join(text.split())

@@ -7,7 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.untrusted import clean_text
+from bot.untrusted import clean_text, one_line
 
 
 def test_controls_and_bidi_overrides_go_and_text_stays() -> None:
@@ -29,3 +29,17 @@ def test_cleaned_text_always_encodes_and_cleaning_twice_changes_nothing(text: st
     cleaned.encode("utf-8")  # SQLite, JSON and every platform can carry it
     assert clean_text(cleaned) == cleaned
     assert not any(0xD800 <= ord(c) <= 0xDFFF for c in cleaned)
+
+
+def test_one_line_folds_line_breaks_and_runs_of_spaces_and_drops_controls() -> None:
+    title = "  Attention is\n    all you\tneed\r\n (again)\x07\u202e "
+    assert one_line(title) == "Attention is all you need (again)"
+
+
+def test_one_line_can_keep_the_spacing_as_written() -> None:
+    title = " Attention is\n    all you need\r\n(again) "
+    assert one_line(title, keep_spaces=True) == "Attention is     all you need (again)"
+
+
+def test_one_line_keeps_what_clean_text_keeps() -> None:
+    assert one_line("@\u2066alice\u2069 \ud800") == "@\u2066alice\u2069 \ufffd"

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from urllib.parse import quote
 
-from bot.digest.escape import escape_html, one_line, web_url
+from bot.digest.escape import escape_html, flat, web_url
 from bot.entities import Entity, locate
 from bot.models import SocialPost
 
@@ -88,7 +88,7 @@ def x_embed(post: SocialPost) -> str:
     )
     lang = escape_html(post.lang or "en")
     direction = "rtl" if post.lang.split("-")[0].lower() in _RTL else "ltr"
-    name = escape_html(one_line(post.author_name or post.author))
+    name = escape_html(flat(post.author_name or post.author))
     when = _day(post.created_at or post.observed_at)
     return (
         f'<blockquote class="twitter-tweet"><p lang="{lang}" dir="{direction}">{_body(post)}</p>'

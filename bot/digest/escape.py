@@ -6,12 +6,14 @@ import html
 import re
 from urllib.parse import quote, urlsplit
 
+from bot.untrusted import one_line
+
 __all__ = [
     "escape_html",
     "escape_markdown",
+    "flat",
     "inert_markdown",
     "is_category",
-    "one_line",
     "strip_controls",
     "web_url",
 ]
@@ -54,9 +56,10 @@ def strip_controls(text: str) -> str:
     return _CONTROLS.sub("", text)
 
 
-def one_line(text: str) -> str:
-    """Join a multi-line field (arXiv folds long titles and abstracts) into one line."""
-    return strip_controls(text).replace("\r", "").replace("\n", " ").strip()
+def flat(text: str) -> str:
+    """A field on one line as the digest formats show it: bot.untrusted.one_line keeping the
+    spacing as written (arXiv folds long titles and abstracts), and no bidi isolates either."""
+    return strip_controls(one_line(text, keep_spaces=True))
 
 
 def escape_markdown(text: str) -> str:
@@ -109,7 +112,7 @@ def inert_markdown(text: str, *, starts_line: bool = True) -> str:
     anything but http(s) lose their link syntax; a line cannot become a heading or an HTML
     block. arXiv text (`$k<n$`, `ImageNet-C [11]`, `F* proof`, `(V&L)`) passes unchanged.
     """
-    line = _FOREIGN_LINK.sub(r"]\\(", _neutralise_markup(one_line(text), starts_line))
+    line = _FOREIGN_LINK.sub(r"]\\(", _neutralise_markup(flat(text), starts_line))
     return _backslash_block(line) if starts_line else line
 
 
@@ -125,7 +128,7 @@ def escape_html(text: str) -> str:
 
 def web_url(url: str) -> str | None:
     """An http(s) URL made safe to write into a Markdown link or an HTML attribute, or None."""
-    url = one_line(url)
+    url = flat(url)
     try:
         parts = urlsplit(url)
     except ValueError:

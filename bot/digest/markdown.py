@@ -12,7 +12,7 @@ from datetime import datetime
 
 from bot.config import MarkdownConfig
 from bot.digest.embed import x_embed
-from bot.digest.escape import escape_markdown, inert_markdown, is_category, one_line, web_url
+from bot.digest.escape import escape_markdown, flat, inert_markdown, is_category, web_url
 from bot.models import SOURCE_LABELS, Digest, RankedPaper, SocialPost
 
 __all__ = ["post_date", "post_filename", "render_markdown"]
@@ -63,8 +63,8 @@ def _stamp(moment: datetime | None, fallback: datetime) -> str:
 def _quoted(post: SocialPost) -> str:
     """A non-X post as a quoted line with its author, source and link (if it is a web link)."""
     label = SOURCE_LABELS.get(post.source, post.source)
-    who = escape_markdown(one_line(post.author_name or post.author)) or label
-    text = escape_markdown(one_line(post.text))
+    who = escape_markdown(flat(post.author_name or post.author)) or label
+    text = escape_markdown(flat(post.text))
     url = web_url(post.url)
     credit = f"[{who} on {escape_markdown(label)}]({url})" if url else f"{who} on {label}"
     return f"> {text} — {credit}\n"
@@ -110,14 +110,14 @@ def _paper(item: RankedPaper, digest: Digest) -> str:
     )
     block: Callable[[str], str] = inert_markdown if seed else escape_markdown
     cats = " | ".join(_category(c, inline) for c in paper.categories)
-    authors = ", ".join(one_line(a) for a in paper.authors)
+    authors = ", ".join(flat(a) for a in paper.authors)
     return (
-        f"\n# {item.rank}. {inline(one_line(paper.title))}\n\n"
+        f"\n# {item.rank}. {inline(flat(paper.title))}\n\n"
         f"{block(authors)}\n\n"
         f"{_score_line(item, digest)}\n"
         f"{_links(item)}"
         f"- {cats}\n\n"
-        f"{block(one_line(paper.abstract))}\n\n" + "".join(_post(p) for p in item.posts) + "\n\n"
+        f"{block(flat(paper.abstract))}\n\n" + "".join(_post(p) for p in item.posts) + "\n\n"
     )
 
 

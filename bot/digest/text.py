@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.digest.escape import one_line
+from bot.digest.escape import flat
 from bot.models import Digest, RankedPaper
 
 __all__ = ["render_text", "short_authors"]
@@ -10,7 +10,7 @@ __all__ = ["render_text", "short_authors"]
 
 def short_authors(authors: tuple[str, ...], keep: int = 3) -> str:
     """'A, B, C et al.' for long author lists."""
-    names = [one_line(a) for a in authors]
+    names = [flat(a) for a in authors]
     if len(names) <= keep:
         return ", ".join(names)
     return ", ".join(names[:keep]) + " et al."
@@ -21,10 +21,10 @@ def _paper(item: RankedPaper, width: int) -> str:
     paper = item.paper
     indent = " " * (width + 2)
     lines = [
-        f"{item.rank:>{width}}. {one_line(paper.title)}",
+        f"{item.rank:>{width}}. {flat(paper.title)}",
         f"{indent}{short_authors(paper.authors)}",
-        f"{indent}{one_line(', '.join(paper.categories))} · score {one_line(item.explanation)}",
-        f"{indent}{one_line(paper.abs_url)}",
+        f"{indent}{flat(', '.join(paper.categories))} · score {flat(item.explanation)}",
+        f"{indent}{flat(paper.abs_url)}",
     ]
     return "\n".join(lines)
 
@@ -34,7 +34,7 @@ def render_text(digest: Digest) -> str:
     count = len(digest.papers)
     head = f"Hot papers {digest.day.isoformat()} — {digest.ranking} ranking, {count} papers"
     if digest.missing_sources:
-        head += f" (missing: {one_line(', '.join(digest.missing_sources))})"
+        head += f" (missing: {flat(', '.join(digest.missing_sources))})"
     if not digest.papers:
         return f"{head}\n\nNo paper qualifies yet.\n"
     width = len(str(digest.papers[-1].rank))

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.adapters.discord.text import clip, escape, one_line, plain, safe_url, units
+from bot.adapters.discord.text import clip, escape, plain, safe_url, units
 from bot.channels import OutboundMessage
 from bot.models import SOURCE_LABELS, Digest, Paper, RankedPaper, SocialPost
 from bot.rank import format_score
+from bot.untrusted import one_line
 
 __all__ = [
     "MARKER_ROOM",

@@ -6,7 +6,9 @@ import re
 
 import discord
 
-__all__ = ["ELLIPSIS", "clip", "escape", "one_line", "plain", "safe_url", "units"]
+from bot.untrusted import one_line
+
+__all__ = ["ELLIPSIS", "clip", "escape", "plain", "safe_url", "units"]
 
 ELLIPSIS = "…"
 # Characters that start or end Discord markdown anywhere in a line (masked links start with [).
@@ -30,11 +32,6 @@ def units(text: str) -> int:
 def _clean(text: str) -> str:
     """Drop control characters (bar newline and tab) and lone surrogates JSON cannot carry."""
     return _UNSENDABLE.sub("", text)
-
-
-def one_line(text: str) -> str:
-    """Collapse the line breaks and runs of spaces arXiv feeds leave in titles and names."""
-    return " ".join(_clean(text).split())
 
 
 def plain(text: str) -> str:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.adapters.slack.mrkdwn import clip, escape, escape_clip, fit, link, one_line, width
+from bot.adapters.slack.mrkdwn import clip, escape, escape_clip, fit, link, width
 from bot.channels import OutboundMessage
 from bot.models import SOURCE_LABELS, Digest, Paper, RankedPaper
+from bot.untrusted import one_line
 
 __all__ = [
     "MAX_BLOCKS",

@@ -6,6 +6,8 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote, urlsplit
 
+from bot.untrusted import one_line
+
 __all__ = [
     "ELLIPSIS",
     "clip",
@@ -13,7 +15,6 @@ __all__ = [
     "escape_clip",
     "fit",
     "link",
-    "one_line",
     "safe_url",
     "width",
 ]
@@ -35,11 +36,6 @@ def width(text: str) -> int:
 def escape(text: str) -> str:
     """Escape &, < and > so text can never become a mention, a channel ping or a link."""
     return "".join(_ESCAPES.get(ch, ch) for ch in _CONTROL.sub("", text))
-
-
-def one_line(text: str) -> str:
-    """Drop control characters and collapse whitespace (arXiv titles carry line breaks)."""
-    return " ".join(_CONTROL.sub("", text).split())
 
 
 def _units(piece: str) -> int:
