@@ -52,8 +52,8 @@ __all__ = [
     "build_platforms",
     "build_runner",
     "build_scheduler",
+    "build_service",
     "discord_adapter",
-    "failing_sources",
     "open_store",
     "slack_adapter",
     "sources_fetch",
@@ -68,11 +68,21 @@ def open_store(settings: Settings, path: str | Path | None = None) -> Store:
     return Store(settings.env.hotpapers_db if path is None else path, growth_window=window)
 
 
-def failing_sources(store: Store) -> Callable[[], Mapping[str, str]]:
-    """The sources whose last fetch failed, with why: what digests name as missing."""
+def build_service(
+    settings: Settings, store: Store, *, clock: Clock = utcnow, snapshot: bool = False
+) -> HotPapersService:
+    """The ranking service over a store; digests name the sources whose last fetch failed.
+
+    A snapshot's store (snapshot=True) is ranked whole, as of its newest observation.
+    """
+    from bot.service import HotPapersService
+
+    if snapshot:
+        return HotPapersService(store, settings.config, clock, whole_store=True)
     from bot.delivery.health import SourceStatus
 
-    return SourceStatus(store).failing
+    failing = SourceStatus(store).failing
+    return HotPapersService(store, settings.config, clock, failing_sources=failing)
 
 
 @dataclass(frozen=True)
@@ -113,13 +123,12 @@ def build_app(
     from bot.delivery.platforms import PlatformState, chat_platforms
     from bot.delivery.status import ChannelStatus
     from bot.reactions import Reactions
-    from bot.service import HotPapersService
     from bot.sources.http import make_client
     from bot.subscriptions import Subscriptions
 
     store = store or open_store(settings)
     sources = SourceStatus(store)
-    service = HotPapersService(store, settings.config, clock, failing_sources=sources.failing)
+    service = build_service(settings, store, clock=clock)
     subscriptions = Subscriptions(store)
     events = SubscriptionEvents()
     ledger = Ledger(store, clock)

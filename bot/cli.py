@@ -70,8 +70,7 @@ def render(digest: Digest, fmt: str, settings: Settings) -> str:
 
 def _snapshot_service(path: Path, settings: Settings) -> HotPapersService:
     """A service over an in-memory store holding just the snapshot: the real store is untouched."""
-    from bot.app import open_store
-    from bot.service import HotPapersService
+    from bot.app import build_service, open_store
     from bot.snapshot import load_snapshot
     from bot.timeutil import utcnow
 
@@ -79,7 +78,7 @@ def _snapshot_service(path: Path, settings: Settings) -> HotPapersService:
     store = open_store(settings, ":memory:")
     seen = max((p.observed_at for p in snap.posts), default=None)
     store.ingest(snap.papers, snap.posts, snap.signals, seen_at=seen or utcnow())
-    return HotPapersService(store, settings.config, whole_store=True)
+    return build_service(settings, store, snapshot=True)
 
 
 def _explain_empty(selection: Selection, settings: Settings) -> None:
@@ -107,14 +106,13 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     if args.snapshot:
         service = _snapshot_service(args.snapshot, settings)
     else:
-        from bot.app import failing_sources, open_store
+        from bot.app import build_service, open_store
         from bot.freshness import ensure_fresh
-        from bot.service import HotPapersService
         from bot.timeutil import utcnow
 
         store = open_store(settings)
         partial = ensure_fresh(store, settings, utcnow(), args.date)
-        service = HotPapersService(store, settings.config, failing_sources=failing_sources(store))
+        service = build_service(settings, store)
     selection = _selection(args, service, ranking)
     digest = service.digest(day=args.date or service.today(), ranking=ranking, selection=selection)
     sys.stdout.write(render(digest, args.format, settings))
