@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import ast
+import functools
 import graphlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import bot
@@ -13,12 +13,15 @@ PACKAGE = Path(bot.__file__).parent
 STORE_INSIDES = {"_conn", "_lock", "_db", "db", "lock", "conn"}
 
 
-def modules() -> Iterator[tuple[str, ast.Module]]:
-    """Every module of the package: dotted name and syntax tree."""
+@functools.cache
+def modules() -> tuple[tuple[str, ast.Module], ...]:
+    """Every module of the package: dotted name and syntax tree (parsed once per run)."""
+    found = []
     for path in sorted(PACKAGE.rglob("*.py")):
         parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-        yield name, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        found.append((name, ast.parse(path.read_text(encoding="utf-8"), filename=str(path))))
+    return tuple(found)
 
 
 def reaches_into_a_store(node: ast.AST) -> bool:
@@ -79,6 +82,7 @@ def tree_is_package(name: str) -> bool:
     return (PACKAGE.parent / name.replace(".", "/") / "__init__.py").exists()
 
 
+@functools.cache
 def import_graph() -> dict[str, set[str]]:
     """Each module of the package and the package's modules it imports."""
     trees = dict(modules())
