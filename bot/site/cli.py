@@ -6,9 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.app import failing_sources, open_store
+from bot.app import build_service, open_store
 from bot.config import Settings
-from bot.service import HotPapersService
 
 __all__ = ["add_commands", "cmd_site_build"]
 
@@ -23,7 +22,7 @@ def cmd_site_build(args: argparse.Namespace, settings: Settings) -> int:
 
     store = open_store(settings)
     try:
-        service = HotPapersService(store, settings.config, failing_sources=failing_sources(store))
+        service = build_service(settings, store)
         report = build_site(Site(store, service, settings.config, static=True), args.dir)
     finally:
         store.close()

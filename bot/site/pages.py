@@ -20,12 +20,13 @@ from bot.digest import render_json
 from bot.ids import InvalidArxivIdError, normalize_arxiv_id
 from bot.models import SOURCE_LABELS, Digest, RankedPaper
 from bot.rank import unit_of
-from bot.service import HotPapersService, utcnow
+from bot.service import HotPapersService
 from bot.site import queries as q
 from bot.site.chart import Chart, Series, Spark, chart, combine, sparkline
 from bot.site.feed import FeedEntry, render_atom
 from bot.site.render import environment, paper_path
 from bot.store import Store
+from bot.timeutil import utcnow
 
 __all__ = ["CSP", "MAX_QUERY", "Page", "PageNotFoundError", "Site"]
 
