@@ -139,6 +139,14 @@ class MarkdownConfig(_Section):
     tags: tuple[str, ...] = ("arXiv", "Twitter", "Machine Learning", "Computer Science")
     social_image: str = "/media/flying-marine.jpg"
 
+    @field_validator("folder")
+    @classmethod
+    def _folder(cls, folder: Path) -> Path:
+        """Not a file: posts go into a folder (created at the first post if missing)."""
+        if folder.exists() and not folder.is_dir():
+            raise ValueError(f"{folder} is a file, not a folder for posts")
+        return folder
+
     @field_validator("time")
     @classmethod
     def _time(cls, value: str) -> str:
