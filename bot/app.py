@@ -182,6 +182,7 @@ def slack_adapter(app: App) -> SlackAdapter:
         reactions=app.reactions,
         store=app.store,
         subscriptions=app.subscriptions,
+        sources=app.sources,
         clock=app.clock,
         timeout=config.sources.timeout_seconds,
     )

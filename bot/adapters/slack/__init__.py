@@ -12,16 +12,21 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.access import DigestAccess
 from bot.adapters.slack.adapter import Mode, SlackAdapter
 from bot.adapters.slack.deliveries import Deliveries
 from bot.adapters.slack.events import ReactionAbstracts
+from bot.adapters.slack.home import HomeTab
 from bot.adapters.slack.installations import SqliteInstallationStore
 from bot.adapters.slack.manifest import add_commands, api_base
 from bot.adapters.slack.oauth import WorkspaceTokens, oauth_settings
 from bot.adapters.slack.routes import SlackEndpoints
+from bot.adapters.slack.settings import SettingsModal
 from bot.adapters.slack.slash import SlashCommands
 from bot.commands import Commands
 from bot.config import ConfigError, Env, SlackConfig
+from bot.delivery.health import SourceStatus
+from bot.forms import DigestForm
 from bot.reactions import Reactions
 from bot.store import Store
 from bot.subscriptions import Subscriptions
@@ -44,13 +49,15 @@ def build_slack(
     reactions: Reactions,
     store: Store,
     subscriptions: Subscriptions,
+    sources: SourceStatus,
     clock: Clock,
     timeout: float,
 ) -> SlackAdapter:
     """The adapter the environment asks for: Socket Mode or HTTP, OAuth or one bot token.
 
     store keeps OAuth installations and states, subscriptions say which workspace a channel is
-    in, and timeout bounds each Web API call.
+    in (and hold the settings forms show), sources' health is shown in App Home, and timeout
+    bounds each Web API call.
     """
     base_url = api_base(env.slack_api_url)
     bot_token = env.slack_bot_token.get_secret_value() if env.slack_bot_token else None
@@ -94,6 +101,9 @@ def build_slack(
         user_facing_authorize_error_message=NOT_INSTALLED,
         **options,
     )
+    access = DigestAccess(config.admin_user_ids)
+    form = DigestForm(commands, subscriptions)
+    modal = SettingsModal(form, access, clock)
     http = mode == "http"
     endpoints = SlackEndpoints(
         bolt, signing_secret=secret, deliveries=Deliveries(store) if http else None, events=http
@@ -101,7 +111,8 @@ def build_slack(
     return SlackAdapter(
         bolt,
         reactions=reactions,
-        slash=SlashCommands(commands, reactions, config.admin_user_ids),
+        slash=SlashCommands(commands, reactions, access, open_settings=modal.from_command),
+        forms=[modal, HomeTab(form, sources, access, clock)],
         abstracts=ReactionAbstracts(reactions, store, clock),
         tokens=tokens,
         mode=mode,

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable, Sequence
 from contextlib import suppress
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -25,6 +26,16 @@ from bot.reactions import Reactions
 __all__ = ["SORRY", "SlackAdapter"]
 
 log = logging.getLogger("hotpapers.slack")
+
+
+class Registers(Protocol):
+    """Something that attaches its listeners to the Bolt app (each wrapped by the adapter)."""
+
+    def register(self, bolt: AsyncApp, wrap: Callable[[Handler], Handler]) -> None:
+        """Attach the listeners."""
+        ...
+
+
 Mode = Literal["http", "socket"]
 SORRY = "Sorry, that failed on our side. It has been logged; please try again later."
 SHUTDOWN_GRACE_SECONDS = 5.0
@@ -47,8 +58,10 @@ class SlackAdapter(SlackChannel):
         app_token: str | None = None,
         installations: SqliteInstallationStore | None = None,
         tokens: TokenFor | None = None,
+        forms: Sequence[Registers] = (),
     ) -> None:
-        """Wire handlers onto bolt; with installations, tokens come per workspace (OAuth)."""
+        """Wire handlers onto bolt; with installations, tokens come per workspace (OAuth);
+        forms are the settings modal and App Home."""
         super().__init__(reactions, tokens or self._single_token, base_url)
         self.bolt = bolt
         self.mode: Mode = mode
@@ -63,6 +76,8 @@ class SlackAdapter(SlackChannel):
         self._inflight: set[asyncio.Task[Any]] = set()
         slash.register(bolt, self._guarded)
         abstracts.register(bolt, self._guarded)
+        for form in forms:
+            form.register(bolt, self._guarded)
         if installations is not None:
             bolt.enable_token_revocation_listeners()
         else:

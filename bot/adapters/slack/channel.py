@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.blocks import render_digest
+from bot.adapters.slack.views import with_settings_button
 from bot.channels import DeliveryError, OutboundMessage
 from bot.models import Digest
 from bot.reactions import Reactions
@@ -91,8 +92,8 @@ class SlackChannel:
         self.timeout = int(timeout)
 
     def render(self, digest: Digest) -> list[OutboundMessage]:
-        """Block Kit messages of at most ten papers each."""
-        return render_digest(digest)
+        """Block Kit messages of at most ten papers each, the last with a Settings button."""
+        return with_settings_button(render_digest(digest))
 
     async def web_client(self, target: str) -> AsyncWebClient:
         """A Web API client with the bot token of the workspace target belongs to."""

@@ -32,7 +32,7 @@ BOT_SCOPES = (
     "channels:history",  # find a digest again after a crash (public channels)
     "groups:history",  # ... and in private channels
 )
-BOT_EVENTS = ("reaction_added", "app_uninstalled", "tokens_revoked")
+BOT_EVENTS = ("reaction_added", "app_home_opened", "app_uninstalled", "tokens_revoked")
 
 
 def api_base(url: str | None) -> str:
@@ -53,8 +53,12 @@ def build_manifest(
             entry["url"] = base + EVENTS_PATH
         commands.append(entry)
     events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
+    # Buttons, the settings modal and its type-ahead menus reach the bot like everything else.
+    interactivity: dict[str, Any] = {"is_enabled": True}
     if not socket_mode:
         events["request_url"] = base + EVENTS_PATH
+        interactivity["request_url"] = base + EVENTS_PATH
+        interactivity["message_menu_options_url"] = base + EVENTS_PATH
     return {
         "display_information": {
             "name": name,
@@ -63,6 +67,12 @@ def build_manifest(
         "features": {
             "bot_user": {"display_name": name, "always_online": True},
             "slash_commands": commands,
+            # Home shows the hot list and the digests; Messages is where notices arrive.
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
         },
         "oauth_config": {
             "redirect_urls": [base + REDIRECT_PATH],
@@ -70,7 +80,7 @@ def build_manifest(
         },
         "settings": {
             "event_subscriptions": events,
-            "interactivity": {"is_enabled": False},
+            "interactivity": interactivity,
             "org_deploy_enabled": False,
             "socket_mode_enabled": socket_mode,
             "token_rotation_enabled": False,

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.kwargs_injection.async_args import AsyncArgs
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.adapters.slack.access import NOT_ALLOWED, DigestAccess, error_code
 from bot.adapters.slack.blocks import (
     render_digest,
     render_paper,
@@ -34,7 +34,7 @@ from bot.commands import (
 from bot.errors import HotpapersError
 from bot.reactions import Reactions
 
-__all__ = ["COMMANDS", "Handler", "SlashCommands"]
+__all__ = ["COMMANDS", "NOT_ALLOWED", "Handler", "SlashCommands"]
 
 log = logging.getLogger("hotpapers.slack")
 Handler = Callable[[AsyncArgs], Awaitable[None]]
@@ -43,12 +43,8 @@ COMMANDS = {
     "/hot": ("The papers people talk about now", HOT_HINT),
     "/paper": ("One paper with its score", PAPER_HINT),
     "/search": ("Search stored papers", SEARCH_HINT),
-    "/digest": ("This channel's daily digest", DIGEST_HINT),
+    "/digest": ("This channel's daily digest (alone: its settings)", DIGEST_HINT),
 }
-NOT_ALLOWED = (
-    "Only workspace admins and owners (or users in the [slack] admin_user_ids setting) can change"
-    " this channel's digest."
-)
 INVITE_HINT = (
     "Invite me to this channel (/invite @hotpapers) so reactions on my posts bring abstracts."
 )
@@ -56,22 +52,23 @@ INVITE_HINT = (
 _CANNOT_POST = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
 
 
-def _error_code(error: SlackApiError) -> str:
-    """The `error` field of a failed Web API call."""
-    data = error.response.data
-    return str(data.get("error", "")) if isinstance(data, dict) else ""
-
-
 class SlashCommands:
     """The four slash commands: ack at once, work in a thread, answer in channel or privately."""
 
     def __init__(
-        self, commands: Commands, reactions: Reactions, admin_user_ids: Iterable[str]
+        self,
+        commands: Commands,
+        reactions: Reactions,
+        access: DigestAccess,
+        *,
+        open_settings: Handler | None = None,
     ) -> None:
-        """Answer from Commands; admin_user_ids may change digests besides workspace admins."""
+        """Answer from Commands; access says who may change digests; open_settings (if any)
+        answers a bare /digest, already acknowledged, with the settings modal."""
         self.commands = commands
         self.reactions = reactions
-        self.admins = frozenset(admin_user_ids)
+        self.access = access
+        self.open_settings = open_settings
 
     def register(self, bolt: AsyncApp, wrap: Callable[[Handler], Handler]) -> None:
         """Attach the handlers, each wrapped (error reporting, shutdown tracking)."""
@@ -124,11 +121,15 @@ class SlashCommands:
     async def digest(self, args: AsyncArgs) -> None:
         """/digest <action> [settings]: this channel's daily digest."""
         command = args.command or {}
-        request = DigestRequest.parse(str(command.get("text", "")))
+        text = str(command.get("text", ""))
+        request = DigestRequest.parse(text)
         await args.ack()
+        if not text.strip() and self.open_settings is not None:
+            await self.open_settings(args)
+            return
         change = request.changes_state
         user = str(command.get("user_id", ""))
-        allowed = change and await self._can_manage(args.client, user)
+        allowed = change and await self.access.can_manage(args.client, user)
         if change and not allowed:
             await args.respond(response_type="ephemeral", **text_payload(NOT_ALLOWED))
             return
@@ -164,7 +165,7 @@ class SlashCommands:
                 try:
                     result = await args.client.chat_postMessage(channel=channel, **message.payload)
                 except SlackApiError as error:
-                    if _error_code(error) not in _CANNOT_POST:
+                    if error_code(error) not in _CANNOT_POST:
                         raise
                     fallback = True
                 else:
@@ -180,15 +181,3 @@ class SlashCommands:
             await args.respond(response_type="in_channel", **message.payload)
         if fallback:
             await args.respond(response_type="ephemeral", **text_payload(INVITE_HINT))
-
-    async def _can_manage(self, client: AsyncWebClient, user_id: str) -> bool:
-        """Workspace admins and owners, and the configured allow list, may change digests."""
-        if user_id in self.admins:
-            return True
-        try:
-            info = await client.users_info(user=user_id)
-        except SlackApiError as error:
-            log.warning("users.info failed for %s: %s", user_id, _error_code(error))
-            return False
-        user: dict[str, Any] = info.get("user") or {}
-        return any(user.get(k) for k in ("is_admin", "is_owner", "is_primary_owner"))

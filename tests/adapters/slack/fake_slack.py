@@ -13,6 +13,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.views import View
 
 BOT = {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "hotpapers", "team": "One"}
 
@@ -46,6 +48,24 @@ def error(code: str) -> Reply:
     return Reply({"ok": False, "error": code})
 
 
+def view_problem(view: Any) -> str | None:
+    """Why Slack would refuse a view, checked by slack_sdk's models (None when it is valid).
+
+    A view must parse, pass validate_json() (Slack's limits), and come back unchanged from
+    to_dict(): a field the models drop is one Slack does not know either.
+    """
+    if not isinstance(view, dict):
+        return "view is not an object"
+    try:
+        model = View(**view)
+        model.validate_json()
+    except (SlackObjectFormationError, TypeError, ValueError, KeyError) as problem:
+        return f"invalid view: {problem}"
+    if model.to_dict() != view:
+        return "invalid view: fields that Slack does not know"
+    return None
+
+
 class FakeSlack:
     """Records every call; chat.postMessage stores messages that conversations.history returns."""
 
@@ -60,6 +80,12 @@ class FakeSlack:
         self.envelopes: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.acks: list[dict[str, Any]] = []
         self.delays: dict[str, float] = {}  # method -> seconds to wait before answering
+        self.views: dict[str, dict[str, Any]] = {}  # open modals by view id
+        self.home: dict[str, dict[str, Any]] = {}  # the Home tab published for each user
+        self.triggers: set[str] = set()  # trigger ids Slack sent and nobody used yet
+        self.unreachable: set[str] = set()  # users a DM cannot reach (deactivated, blocked)
+        self.problems: list[str] = []  # every refused view or message, for the test to see
+        self._views = itertools.count(1)
         self._ts = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -117,7 +143,7 @@ class FakeSlack:
             args.update(await request.json())
         elif request.can_read_body:
             args.update(parse_qsl(await request.text()))
-        for key in ("blocks", "metadata"):
+        for key in ("blocks", "metadata", "view"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         return args
@@ -176,10 +202,15 @@ class FakeSlack:
         return {"ok": True, **who} if who else {"ok": False, "error": "invalid_auth"}
 
     def api_chat_postMessage(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
-        """chat.postMessage: store the message and give it a ts."""
+        """chat.postMessage: store the message and give it a ts; a user id is their DM."""
         who = self._identity(token)
         if who is None:
             return {"ok": False, "error": "invalid_auth"}
+        channel = str(args.get("channel", ""))
+        if channel.startswith(("U", "W")):  # Slack posts to the app's DM with that user
+            if channel in self.unreachable or self.users.get(channel, {}).get("deleted"):
+                return {"ok": False, "error": "channel_not_found"}
+            args = {**args, "channel": "D" + channel}
         n = next(self._ts)
         ts = f"{1_700_000_000 + n}.{n:06d}"
         message = {"type": "message", "ts": ts, "user": who["user_id"], "bot_id": who["bot_id"]}
@@ -193,6 +224,60 @@ class FakeSlack:
         user = {"id": args["user"], "is_admin": False, "is_owner": False}
         user.update(self.users.get(args["user"], {}))
         return {"ok": True, "user": user}
+
+    def api_users_list(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """users.list over self.users, two to a page (so paging is exercised)."""
+        start = int(args.get("cursor") or 0)
+        ids = sorted(self.users)
+        members = [{"id": u, "is_admin": False, "is_owner": False, **self.users[u]}
+                   for u in ids[start : start + 2]]  # fmt: skip
+        more = start + 2 < len(ids)
+        cursor = {"next_cursor": str(start + 2) if more else ""}
+        return {"ok": True, "members": members, "response_metadata": cursor}
+
+    def _trigger(self, args: dict[str, Any]) -> str | None:
+        """The error for a trigger id Slack did not send or that was used already."""
+        trigger = str(args.get("trigger_id", ""))
+        if trigger not in self.triggers:
+            return "invalid_trigger_id" if trigger else "missing_trigger_id"
+        self.triggers.discard(trigger)  # a trigger opens one view
+        return None
+
+    def _stored_view(self, view: dict[str, Any], view_id: str) -> dict[str, Any]:
+        """A view as Slack keeps it: with its id and an empty state."""
+        return {**view, "id": view_id, "state": {"values": {}}, "hash": f"h{view_id}"}
+
+    def api_views_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """views.open: a valid view and an unused trigger open a modal."""
+        problem = self._trigger(args) or view_problem(args.get("view"))
+        if problem:
+            self.problems.append(problem)
+            return {"ok": False, "error": "invalid_arguments", "detail": problem}
+        view_id = f"V{next(self._views)}"
+        self.views[view_id] = self._stored_view(args["view"], view_id)
+        return {"ok": True, "view": self.views[view_id]}
+
+    def api_views_update(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """views.update of an open modal."""
+        view_id = str(args.get("view_id", ""))
+        if view_id not in self.views:
+            return {"ok": False, "error": "not_found"}
+        problem = view_problem(args.get("view"))
+        if problem:
+            self.problems.append(problem)
+            return {"ok": False, "error": "invalid_arguments", "detail": problem}
+        self.views[view_id] = self._stored_view(args["view"], view_id)
+        return {"ok": True, "view": self.views[view_id]}
+
+    def api_views_publish(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """views.publish: a user's Home tab."""
+        problem = view_problem(args.get("view"))
+        if problem:
+            self.problems.append(problem)
+            return {"ok": False, "error": "invalid_arguments", "detail": problem}
+        user = str(args.get("user_id", ""))
+        self.home[user] = self._stored_view(args["view"], f"VH{user}")
+        return {"ok": True, "view": self.home[user]}
 
     def api_conversations_history(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         """conversations.history, newest first, paged by cursor, metadata only when asked for."""

@@ -134,6 +134,7 @@ class SlackSim:
     ) -> tuple[str, str]:
         """A slash command's form body and its response_url key."""
         key = str(next(self._ids))
+        self.fake.triggers.add(f"trigger{key}")  # a command's trigger may open one modal
         form = {
             "token": "unused",
             "team_id": team,
@@ -183,3 +184,140 @@ class SlackSim:
 def responses(fake: FakeSlack, key: str) -> list[dict[str, Any]]:
     """What the bot posted to one command's response_url."""
     return [c.args for c in fake.calls_to(f"respond/{key}")]
+
+
+# -- interactivity: buttons, modals, type-ahead and App Home -------------------------------
+
+
+def _trigger(sim: SlackSim) -> str:
+    """A fresh trigger id that the fake will accept once, as Slack's are."""
+    trigger = f"trigger-{next(sim._ids)}"
+    sim.fake.triggers.add(trigger)
+    return trigger
+
+
+async def interact(sim: SlackSim, payload: dict[str, Any]) -> tuple[int, str]:
+    """POST an interaction payload (payload=<json>) signed like Slack's."""
+    body = urlencode({"payload": json.dumps(payload)})
+    return await sim.post(body, "application/x-www-form-urlencoded")
+
+
+def _who(user: str, team: str) -> dict[str, Any]:
+    """The user and team fields of an interaction payload."""
+    return {
+        "user": {"id": user, "username": "someone", "team_id": team},
+        "team": {"id": team, "domain": "one"},
+        "api_app_id": "A1",
+        "token": "unused",
+    }
+
+
+async def click_settings(
+    sim: SlackSim, *, user: str = ADMIN, channel: str = "C1", value: str | None = None,
+    team: str = "T1",
+) -> tuple[int, str]:  # fmt: skip
+    """Click the Settings button on a digest in channel (or, with a value, in App Home)."""
+    button: dict[str, Any] = {"type": "button", "action_id": "hotpapers_open_settings",
+                              "block_id": "hotpapers_settings", "action_ts": "1.2",
+                              "text": {"type": "plain_text", "text": "Settings"}}  # fmt: skip
+    if value is not None:
+        button["value"] = value
+    payload: dict[str, Any] = {
+        "type": "block_actions", **_who(user, team), "trigger_id": _trigger(sim),
+        "actions": [button],
+    }  # fmt: skip
+    if value is None:
+        payload["container"] = {"type": "message", "channel_id": channel, "message_ts": "1.1"}
+        payload["channel"] = {"id": channel, "name": "papers"}
+        payload["response_url"] = sim.fake.response_url("button")
+    else:
+        payload["container"] = {"type": "view", "view_id": "VHOME"}
+    return await interact(sim, payload)
+
+
+def _state_of(element: dict[str, Any]) -> dict[str, Any]:
+    """What Slack sends for an input nobody touched: its initial value."""
+    kind = element["type"]
+    state: dict[str, Any] = {"type": kind}
+    if kind == "timepicker":
+        state["selected_time"] = element.get("initial_time")
+    elif kind in ("external_select", "radio_buttons", "static_select"):
+        state["selected_option"] = element.get("initial_option")
+    elif kind in ("checkboxes", "multi_external_select", "multi_static_select"):
+        state["selected_options"] = element.get("initial_options", [])
+    else:  # number_input, plain_text_input
+        state["value"] = element.get("initial_value")
+    return state
+
+
+def _changed(element: dict[str, Any], value: Any) -> dict[str, Any]:
+    """The state of an input set to value (text, a list of values, or None for empty)."""
+    kind = element["type"]
+    state = _state_of(element)
+
+    def option(v: str) -> dict[str, Any]:
+        return {"text": {"type": "plain_text", "text": v}, "value": v}
+
+    if kind == "timepicker":
+        state["selected_time"] = value
+    elif kind in ("external_select", "radio_buttons", "static_select"):
+        state["selected_option"] = option(value) if value is not None else None
+    elif kind in ("checkboxes", "multi_external_select", "multi_static_select"):
+        state["selected_options"] = [option(v) for v in value or []]
+    else:
+        state["value"] = value
+    return state
+
+
+def filled(view: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The view as Slack submits it: every input as shown, with these fields changed."""
+    values: dict[str, Any] = {}
+    for block in view["blocks"]:
+        if block["type"] != "input":
+            continue
+        element = block["element"]
+        name = block["block_id"]
+        state = _changed(element, changes[name]) if name in changes else _state_of(element)
+        values[name] = {element["action_id"]: state}
+    return {**view, "state": {"values": values}}
+
+
+async def submit(
+    sim: SlackSim, view: dict[str, Any], *, user: str = ADMIN, team: str = "T1", **changes: Any
+) -> tuple[int, dict[str, Any]]:
+    """Submit a modal with some fields changed; Slack's answer to it (the ack's JSON, or {})."""
+    payload = {
+        "type": "view_submission", **_who(user, team), "trigger_id": _trigger(sim),
+        "view": filled(view, **changes), "response_urls": [],
+    }  # fmt: skip
+    status, body = await interact(sim, payload)
+    return status, json.loads(body) if body else {}
+
+
+async def suggest(
+    sim: SlackSim, view: dict[str, Any], block: str, typed: str, *, user: str = ADMIN
+) -> list[dict[str, Any]]:
+    """Type into a type-ahead menu of an open modal: the options the bot answers with."""
+    element = next(b["element"] for b in view["blocks"] if b.get("block_id") == block)
+    payload = {
+        "type": "block_suggestion", **_who(user, "T1"), "action_id": element["action_id"],
+        "block_id": block, "value": typed, "container": {"type": "view", "view_id": view["id"]},
+        "view": view,
+    }  # fmt: skip
+    status, body = await interact(sim, payload)
+    assert status == 200, body
+    options: list[dict[str, Any]] = json.loads(body)["options"]
+    return options
+
+
+async def open_home(sim: SlackSim, user: str = ADMIN, team: str = "T1") -> int:
+    """The person opens the app's Home tab."""
+    event = {"type": "app_home_opened", "user": user, "channel": "D0HOME", "tab": "home",
+             "event_ts": f"{time.time():.6f}"}  # fmt: skip
+    return await sim.event(event, team=team)
+
+
+def the_modal(fake: FakeSlack) -> dict[str, Any]:
+    """The one modal open in the fake Slack."""
+    [view] = fake.views.values()
+    return view
