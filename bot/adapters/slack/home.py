@@ -18,7 +18,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.kwargs_injection.async_args import AsyncArgs
 
 from bot.adapters.slack.access import DigestAccess
-from bot.adapters.slack.mrkdwn import clip, escape_clip, fit, link, one_line
+from bot.adapters.slack.mrkdwn import clip, escape_clip, fit, link
 from bot.adapters.slack.slash import Handler
 from bot.adapters.slack.views import OPEN_SETTINGS
 from bot.delivery.health import SourceStatus
@@ -28,6 +28,7 @@ from bot.forms import DigestForm
 from bot.models import RankedPaper
 from bot.subscriptions import WEEKDAYS, Subscription
 from bot.timeutil import Clock
+from bot.untrusted import one_line
 
 __all__ = ["HomeTab", "Overview", "home_view"]
 

@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any
 
 from bot.adapters.slack.blocks import MAX_BLOCKS
-from bot.adapters.slack.mrkdwn import clip, escape_clip, one_line
+from bot.adapters.slack.mrkdwn import clip, escape_clip
 from bot.catalog import category_label, timezone_label
 from bot.channels import OutboundMessage
 from bot.forms import FIELDS
 from bot.limits import MAX_COUNT, MAX_ITEMS, MAX_REPEAT_DAYS, MAX_SETTINGS_CHARS
 from bot.subscriptions import WEEKDAYS, Subscription
+from bot.untrusted import one_line
 
 __all__ = [
     "CALLBACK_ID",
