@@ -42,6 +42,7 @@ PER_DAY_PAGE = 25  # papers on one page of a day at most
 JSON_AUTHORS = 50  # authors per paper in hot.json (a collaboration lists thousands)
 JSON_TEXT = 2_000  # characters of a title or post text in hot.json
 POSTS_PER_PAPER = 50  # posts listed on a paper's page, most engaged first
+SPARK_POSTS = 100  # posts a sparkline follows observation by observation (see post_series)
 FEED_ENTRIES = 20  # days in the feed, newest first...
 FEED_BUDGET = 90_000  # ...while the feed stays under this many bytes
 FEED_PAPERS = 25  # papers per feed entry; the rest are a link away
@@ -177,10 +178,11 @@ class Site:
         return Page(html)
 
     def _spark(self, item: RankedPaper) -> Spark | None:
-        """A paper's weighted engagement over time (the level part of its hot score)."""
+        """A paper's weighted engagement over time: its most engaged posts and its signals."""
         hot = self.config.ranking.hot
         arxiv_id = item.paper.arxiv_id
-        series = {f"post:{s}": pts for s, pts in q.post_series(self.store, arxiv_id).items()}
+        posts = q.post_series(self.store, arxiv_id, follow=SPARK_POSTS)
+        series = {f"post:{s}": pts for s, pts in posts.items()}
         weights = {f"post:{s}": hot.weights.get(s, 0.0) for s in hot.weights}
         for (source, metric), pts in q.signal_series(
             self.store, arxiv_id, hot.signal_metrics

@@ -54,9 +54,14 @@ class PageCache:
         *,
         stale_seconds: float = 30.0,
         max_entries: int = 512,
+        max_builds: int = 2,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        """Build pages with build(path, query); version() changes whenever the data does."""
+        """Build pages with build(path, query); version() changes whenever the data does.
+
+        At most max_builds pages are built at once: building is Python holding the GIL, so a
+        burst of distinct pages (a crawler, searches) queues instead of starving the event loop.
+        """
         self.build = build
         self.version = version
         self.stale_seconds = stale_seconds
@@ -65,6 +70,7 @@ class PageCache:
         self._entries: OrderedDict[tuple[str, tuple[tuple[str, str], ...]], _Entry] = OrderedDict()
         self._building: dict[tuple[str, tuple[tuple[str, str], ...]], asyncio.Task[_Entry]] = {}
         self.builds = 0  # how many pages were built (for tests and the bench)
+        self._slots = asyncio.Semaphore(max_builds)
 
     async def get(self, path: str, query: Mapping[str, str]) -> tuple[Page, str]:
         """The page and its ETag, built (off the event loop) only when the data changed."""
@@ -104,7 +110,8 @@ class PageCache:
         version: object,
     ) -> _Entry:
         """Build a page in a worker thread and keep it."""
-        page = await asyncio.to_thread(self.build, path, query)
+        async with self._slots:
+            page = await asyncio.to_thread(self.build, path, query)
         self.builds += 1
         entry = _Entry(page, f'"{hashlib.sha256(page.body).hexdigest()[:32]}"', version,
                        self.clock())  # fmt: skip

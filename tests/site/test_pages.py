@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.models import Digest, Paper, SocialPost
+from bot.site import queries as q
 from bot.site.pages import PageNotFoundError
 from bot.site.render import http_url
 from tests.factories import NOW, ranked
@@ -184,3 +185,22 @@ def test_every_page_stays_under_100_kb_with_huge_fields_and_long_lists(hot: Worl
     too_big = {path: size for path, size in sizes.items() if size >= LIMIT}
     assert not too_big
     assert len(site.search_json()) < 1_000_000
+
+
+def test_a_famous_papers_chart_follows_its_top_posts_and_counts_the_rest_in_full(
+    hot: World,
+) -> None:
+    crowd = [
+        SocialPost("bluesky", f"crowd-{k}", f"https://bsky.example/{k}", ("2611.00004",),
+                   NOW - timedelta(hours=k % 30), created_at=NOW - timedelta(hours=k % 30 + 1),
+                   likes=k % 7)
+        for k in range(300)
+    ]  # fmt: skip
+    hot.store.ingest(posts=crowd, seen_at=NOW)
+    exact = q.post_series(hot.store, "2611.00004", follow=10_000)
+    bounded = q.post_series(hot.store, "2611.00004", follow=5)
+    assert {s: pts[-1][1] for s, pts in bounded.items()} == {
+        s: pts[-1][1] for s, pts in exact.items()
+    }  # the same totals
+    assert all(len(pts) > 1 for pts in bounded.values())
+    assert exact["bluesky"][-1][1] == 170 + sum(k % 7 for k in range(300))
