@@ -23,7 +23,7 @@ class BuildReport:
 
     files: int
     total_bytes: int
-    largest: tuple[str, int]  # (file, bytes) of the biggest page
+    largest: tuple[str, int]  # (file, bytes) of the biggest page (HTML, feed or hot.json)
 
 
 def _file_for(path: str) -> str:
@@ -106,6 +106,6 @@ def build_site(site: Site, folder: Path) -> BuildReport:
         _write(folder, MARKER, "\n".join(sorted(written)).encode("utf-8") + b"\n")
     except OSError as error:
         raise HotpapersError(f"cannot write the site into {folder}: {error}") from None
-    pages = {k: v for k, v in written.items() if k.endswith((".html", ".atom", ".json"))}
+    pages = {k: v for k, v in written.items() if k.endswith((".html", ".atom")) or k == "hot.json"}
     largest = max(pages.items(), key=lambda kv: kv[1])
     return BuildReport(len(written), sum(written.values()), largest)

@@ -101,6 +101,8 @@ class Site:
         self.site = config.site
         self.static = static
         self.env = environment()
+        # Published digests never change: parsed digests and their page splits are kept.
+        self._digests: dict[tuple[date, datetime], q.Published] = {}
         self._splits: dict[tuple[date, datetime], list[tuple[RankedPaper, ...]]] = {}
         self.routes = [
             _Route(re.compile(r""), self._home),
@@ -207,7 +209,7 @@ class Site:
             when = date.fromisoformat(day)
         except ValueError:
             raise PageNotFoundError(path) from None
-        found = q.published(self.store, when)
+        found = self._published(when)
         if found is None:
             raise PageNotFoundError(path)
         pages = self._day_split(found.day, found.published_at)
@@ -222,12 +224,27 @@ class Site:
         )  # fmt: skip
         return Page(html)
 
+    def _published(self, day: date) -> q.Published | None:
+        """A published day's digest, parsed once: it never changes after it is published."""
+        when = q.published_at(self.store, day)
+        if when is None:
+            return None
+        found = self._digests.get((day, when))
+        if found is None:
+            found = q.published(self.store, day)
+            if found is None:
+                return None
+            self._digests[(day, when)] = found
+            while len(self._digests) > 64:
+                self._digests.pop(next(iter(self._digests)))
+        return found
+
     def _day_split(self, day: date, published_at: datetime) -> list[tuple[RankedPaper, ...]]:
         """A published day's pages, worked out once: its digest never changes."""
         key = (day, published_at)
         split = self._splits.get(key)
         if split is None:
-            found = q.published(self.store, day)
+            found = self._published(day)
             split = self.day_pages(found.digest) if found else [()]
             self._splits[key] = split
             while len(self._splits) > 256:
@@ -331,7 +348,7 @@ class Site:
         entries: list[FeedEntry] = []
         size = 2_000
         for row in q.published_days(self.store, limit=FEED_ENTRIES):
-            found = q.published(self.store, row.day)
+            found = self._published(row.day)
             if found is None:
                 continue
             html = self.env.get_template("feed_entry.html").render(

@@ -30,6 +30,7 @@ __all__ = [
     "post_count",
     "post_series",
     "published",
+    "published_at",
     "published_days",
     "signal_series",
     "version",
@@ -113,6 +114,14 @@ def published(store: Store, day: date) -> Published | None:
     if row is None:
         return None
     return Published(day, parse_time(row["published_at"]), load_digest(row["digest"]))
+
+
+def published_at(store: Store, day: date) -> datetime | None:
+    """When a day's digest was published (None: it was not), without reading the digest."""
+    row = store.query_one(
+        "SELECT published_at FROM published_digests WHERE day = ?", (day.isoformat(),)
+    )
+    return parse_time(row["published_at"]) if row else None
 
 
 def latest_day(store: Store) -> date | None:
