@@ -6,7 +6,6 @@ import asyncio
 import json
 import random
 import sys
-import time
 from asyncio.subprocess import PIPE, STDOUT
 from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
@@ -148,18 +147,25 @@ async def test_a_permanent_error_pauses_only_its_subscription(world: World) -> N
 async def test_processes_starting_together_apply_the_delivery_tables_once(tmp_path: Path) -> None:
     db = tmp_path / "fresh.db"
     Store(db).close()  # the core tables exist; the delivery tables do not yet
-    start = time.time() + 1.0
+    # Each process imports, says so, and waits for the word: then all open the store at once.
     code = (
-        "import sys, time; from datetime import datetime, UTC;"
+        "import sys; from datetime import datetime, UTC;"
         "from bot.store import Store; from bot.delivery.ledger import Ledger;"
         "from bot.delivery.lease import Leases;"
-        f"time.sleep(max(0, {start} - time.time())); s = Store(sys.argv[1]);"
+        "print('ready', flush=True); sys.stdin.readline(); s = Store(sys.argv[1]);"
         "Ledger(s, lambda: datetime.now(UTC)); Leases(s); print('ok')"
     )
     spawn = asyncio.create_subprocess_exec
     procs = [
-        await spawn(sys.executable, "-c", code, str(db), stdout=PIPE, stderr=STDOUT)
+        await spawn(sys.executable, "-c", code, str(db), stdin=PIPE, stdout=PIPE, stderr=STDOUT)
         for _ in range(5)
     ]
+    for proc in procs:
+        assert proc.stdout is not None
+        assert (await proc.stdout.readline()).strip() == b"ready"
+    for proc in procs:  # the word goes to all before anyone is waited for
+        assert proc.stdin is not None
+        proc.stdin.write(b"go\n")
+        await proc.stdin.drain()
     outputs = [(await p.communicate())[0].decode() for p in procs]
     assert [o.strip().splitlines()[-1] for o in outputs] == ["ok"] * 5, outputs
