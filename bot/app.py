@@ -163,6 +163,7 @@ def discord_adapter(app: App) -> DiscordAdapter:
         app.settings.env,
         config.discord,
         commands=app.commands,
+        subscriptions=app.subscriptions,
         reactions=app.reactions,
         store=app.store,
         clock=app.clock,

@@ -12,6 +12,7 @@ import discord
 
 from bot.adapters.discord.abstracts import AbstractReplies
 from bot.adapters.discord.channel import DiscordChannel
+from bot.adapters.discord.controls import PanelControls
 from bot.adapters.discord.endpoints import Endpoints
 from bot.adapters.discord.respond import NO_MENTIONS, Inflight, Responder
 from bot.adapters.discord.slash import Handlers, build_tree
@@ -19,9 +20,11 @@ from bot.adapters.discord.sync import CommandSync
 from bot.channels import OutboundMessage
 from bot.commands import Commands
 from bot.config import DiscordConfig, Env
+from bot.forms import DigestForm
 from bot.models import Digest
 from bot.reactions import Reactions
 from bot.store import Store
+from bot.subscriptions import Subscriptions
 from bot.timeutil import Clock
 
 __all__ = ["DiscordAdapter", "build_discord", "intents"]
@@ -55,6 +58,7 @@ class DiscordAdapter:
         endpoints: Endpoints,
         *,
         commands: Commands,
+        form: DigestForm,
         reactions: Reactions,
         store: Store,
         clock: Clock,
@@ -63,8 +67,9 @@ class DiscordAdapter:
     ) -> None:
         """Wire the client's commands and events to the core; nothing connects yet.
 
-        store holds the synced command tree's hash and the papers abstracts come from;
-        categories are offered as /hot's choices.
+        form loads and saves the settings panel; store holds the synced command tree's hash and
+        the papers abstracts come from; categories are offered as /hot's choices and in the
+        panel's category menu.
         """
         self.client = client
         self.token = token
@@ -76,7 +81,8 @@ class DiscordAdapter:
         self.channel = DiscordChannel(client, reactions)
         self.inflight = Inflight()
         responder = Responder(reactions, self.inflight)
-        self.tree = build_tree(client, Handlers(commands, responder, categories))
+        self.panel = PanelControls(form, self.inflight, categories)
+        self.tree = build_tree(client, Handlers(commands, responder, categories, self.panel))
         self.command_sync = CommandSync(store)
         self.abstracts = AbstractReplies(client, reactions, store, clock, self.inflight)
         self._connected = asyncio.Event()
@@ -96,7 +102,13 @@ class DiscordAdapter:
         async def on_disconnect() -> None:
             self._connected.clear()
 
-        for handler in (on_connect, on_resumed, on_disconnect, self.abstracts.on_raw_reaction_add):
+        for handler in (
+            on_connect,
+            on_resumed,
+            on_disconnect,
+            self.abstracts.on_raw_reaction_add,
+            self.panel.on_interaction,
+        ):
             self.client.event(handler)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -197,6 +209,7 @@ def build_discord(
     config: DiscordConfig,
     *,
     commands: Commands,
+    subscriptions: Subscriptions,
     reactions: Reactions,
     store: Store,
     clock: Clock,
@@ -234,6 +247,7 @@ def build_discord(
         env.discord_token.get_secret_value(),
         endpoints,
         commands=commands,
+        form=DigestForm(commands, subscriptions),
         reactions=reactions,
         store=store,
         clock=clock,

@@ -11,6 +11,7 @@ from typing import Literal
 import discord
 from discord import app_commands
 
+from bot.adapters.discord.controls import PanelControls
 from bot.adapters.discord.embeds import digest_messages, paper_message, search_message
 from bot.adapters.discord.respond import Interaction, Reply, Responder, send_kwargs
 from bot.commands import DEFAULT_COUNT, Commands, DigestRequest
@@ -39,11 +40,19 @@ def _choices(options: Sequence[str], current: str) -> list[app_commands.Choice[s
 class Handlers:
     """What each command does: call the shared commands in a worker thread, render the answer."""
 
-    def __init__(self, commands: Commands, responder: Responder, categories: Sequence[str]) -> None:
-        """Use the shared commands; categories feed /hot's autocomplete."""
+    def __init__(
+        self,
+        commands: Commands,
+        responder: Responder,
+        categories: Sequence[str],
+        panel: PanelControls | None = None,
+    ) -> None:
+        """Use the shared commands; categories feed /hot's autocomplete; panel (if any) is what
+        /digest settings shows when given no option."""
         self.commands = commands
         self.responder = responder
         self.categories = tuple(categories)
+        self.panel = panel
 
     async def hot(self, interaction: Interaction, count: int, category: str | None) -> None:
         """The hot list now."""
@@ -75,6 +84,9 @@ class Handlers:
                 **send_kwargs(Reply.text("Use /digest in a server channel.").messages[0]),
                 ephemeral=True,
             )
+            return
+        if request.action == "settings" and not request.has_settings and self.panel is not None:
+            await self.panel.open(interaction)
             return
         channel = f"discord:{interaction.channel_id}"
         can_manage = interaction.permissions.manage_channels
@@ -133,7 +145,12 @@ def _digest_group(h: Handlers) -> app_commands.Group:
         _settings_command(h, "subscribe", "Post a daily digest in this channel", group)
     )
     group.add_command(
-        _settings_command(h, "settings", "Show or change this channel's digest settings", group)
+        _settings_command(
+            h,
+            "settings",
+            "This channel's digest settings: a panel, or change the ones given",
+            group,
+        )
     )
     for name, description in (
         ("unsubscribe", "Stop this channel's daily digest"),

@@ -69,6 +69,7 @@ class Sent:
     channel_id: int
     callback: Recorded | None = None
     original: dict[str, Any] | None = None
+    modal: dict[str, Any] | None = None  # what a MODAL callback (type 9) opened
 
 
 class FakeDiscord:
@@ -290,6 +291,52 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", data)
         return sent
 
+    async def _interaction(
+        self, kind: int, data: dict[str, Any], message: dict[str, Any] | None, *,
+        user_id: int, permissions: int, channel_id: int | None,
+    ) -> Sent:  # fmt: skip
+        """Inject an interaction of any kind; a component's is about message (its @original)."""
+        channel_id = channel_id or self.channel_id
+        sent = Sent(id=str(self.snowflake()), token=f"itoken-{self.snowflake()}",
+                    sent_at=time.monotonic(), channel_id=channel_id, original=message)  # fmt: skip
+        self.interactions[sent.token] = sent
+        payload = {
+            "id": sent.id, "application_id": str(self.app_id), "type": kind, "token": sent.token,
+            "version": 1, "guild_id": str(self.guild_id), "channel_id": str(channel_id),
+            "channel": {"id": str(channel_id), "type": 0, "guild_id": str(self.guild_id),
+                        "name": self.channels.get(channel_id, "x")},
+            "member": self.member(user_id, permissions), "app_permissions": "2147483647",
+            "locale": "en-US", "guild_locale": "en-US", "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild_id)}, "context": 0,
+            "attachment_size_limit": 8388608, "data": data,
+        }  # fmt: skip
+        if message is not None:
+            payload["message"] = message
+        await self.dispatch("INTERACTION_CREATE", payload)
+        return sent
+
+    async def click(
+        self, message: dict[str, Any], custom_id: str, values: list[str] | None = None, *,
+        user_id: int = 42, permissions: int = 0, channel_id: int | None = None,
+    ) -> Sent:  # fmt: skip
+        """A user clicks a button (or, with values, picks in a select menu) on a message."""
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": 2}
+        if values is not None:
+            data = {"custom_id": custom_id, "component_type": 3, "values": values}
+        return await self._interaction(3, data, message, user_id=user_id,
+                                       permissions=permissions, channel_id=channel_id)  # fmt: skip
+
+    async def submit_modal(
+        self, message: dict[str, Any] | None, custom_id: str, fields: dict[str, str], *,
+        user_id: int = 42, permissions: int = 0, channel_id: int | None = None,
+    ) -> Sent:  # fmt: skip
+        """A user submits a modal (opened from a component on message) with these values."""
+        rows = [{"type": 1, "components": [{"type": 4, "custom_id": name, "value": value}]}
+                for name, value in fields.items()]  # fmt: skip
+        data = {"custom_id": custom_id, "components": rows}
+        return await self._interaction(5, data, message, user_id=user_id,
+                                       permissions=permissions, channel_id=channel_id)  # fmt: skip
+
     async def react(
         self, message_id: str, emoji: str, *, user_id: int = 42, channel_id: int | None = None
     ) -> None:
@@ -391,7 +438,8 @@ class FakeDiscord:
             "content": body.get("content") or "", "embeds": body.get("embeds") or [],
             "timestamp": _now(), "edited_timestamp": None, "tts": False,
             "mention_everyone": False, "mentions": [], "mention_roles": [], "attachments": [],
-            "pinned": False, "type": 0, "flags": flags | (body.get("flags") or 0), "components": [],
+            "pinned": False, "type": 0, "flags": flags | (body.get("flags") or 0),
+            "components": body.get("components") or [],
         }  # fmt: skip
         if body.get("message_reference"):
             message["type"] = 19
@@ -404,7 +452,7 @@ class FakeDiscord:
 
     def _replace(self, old: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
         """Edit a stored message in place."""
-        for key in ("content", "embeds"):
+        for key in ("content", "embeds", "components"):
             if key in body:
                 old[key] = body[key] if body[key] is not None else ("" if key == "content" else [])
         old["flags"] &= ~LOADING
@@ -419,6 +467,27 @@ class FakeDiscord:
             return _error(400, 40060, "Interaction has already been acknowledged.")
         sent.callback = record
         kind, data = record.body["type"], record.body.get("data") or {}
+        if kind in (6, 7, 9) and sent.original is None:
+            return _error(400, 50035, "Invalid Form Body: not a component interaction")
+        if kind in (6, 7, 9):
+            assert sent.original is not None
+            if kind == 9:  # MODAL: the modal opens; its submission is a new interaction
+                sent.modal = data
+            elif kind == 7:  # UPDATE_MESSAGE: the component's message is edited
+                self._replace(sent.original, data)
+            # DEFERRED_UPDATE_MESSAGE (6): the message stays as it is until edited
+            answer: dict[str, Any] = {
+                "interaction": {
+                    "id": interaction_id,
+                    "type": 3,
+                    "response_message_id": sent.original["id"],
+                    "response_message_loading": False,
+                    "response_message_ephemeral": bool(sent.original["flags"] & EPHEMERAL),
+                }
+            }
+            if kind == 7:
+                answer["resource"] = {"type": 7, "message": sent.original}
+            return _json(answer)  # fmt: skip
         flags = data.get("flags", 0) | (LOADING if kind == 5 else 0)
         sent.original = self._message(sent.channel_id, data if kind == 4 else {}, flags)
         return _json({
