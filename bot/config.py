@@ -285,10 +285,18 @@ class SiteConfig(_Section):
     """The web site `hotpapers run` serves on $PORT and `hotpapers site build` writes."""
 
     enabled: bool = True
-    title: str = Field("Hot Papers", min_length=1, max_length=80, pattern=r"^[^\x00-\x1f\x7f]+$")
+    title: str = Field("Hot Papers", min_length=1, max_length=80)
     # The public address of the site (e.g. https://example.org/hot/), for the feed's links;
     # empty: links relative to wherever the feed was fetched from.
     base_url: str = ""
+
+    @field_validator("title")
+    @classmethod
+    def _printable(cls, value: str) -> str:
+        """A title is one line of text: it heads every page and the feed."""
+        if not value.isprintable():
+            raise ValueError("must be one line of printable text")
+        return value
 
     @field_validator("base_url")
     @classmethod
@@ -300,7 +308,7 @@ class SiteConfig(_Section):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("must be an absolute http:// or https:// URL, or empty")
         if parts.query or parts.fragment:
-            raise ValueError("must not have a query or fragment")
+            raise ValueError("must have no query or fragment")
         return value if value.endswith("/") else value + "/"
 
 

@@ -94,3 +94,33 @@ def test_the_command_builds_the_site_from_the_configured_store(
     printed = capsys.readouterr().out
     assert printed.startswith("Wrote ") and "largest page" in printed
     assert (tmp_path / "out" / f"days/{TODAY}/index.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("HOTPAPERS_SITE__BASE_URL", "javascript:alert(1)", "absolute http:// or https:// URL"),
+        ("HOTPAPERS_SITE__BASE_URL", "https://example.org/?x=1", "no query or fragment"),
+        ("HOTPAPERS_SITE__TITLE", "Hot\nPapers", "one line of printable text"),
+        (
+            "HOTPAPERS_SITE__ENABLED",
+            "maybe",
+            "HOTPAPERS_SITE__ENABLED: Input should be a valid boolean",
+        ),
+    ],
+)
+def test_a_bad_site_setting_is_one_line_and_exit_2_with_nothing_written(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variable: str,
+    value: str,
+    said: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOTPAPERS_DB", str(tmp_path / "h.db"))
+    monkeypatch.setenv(variable, value)
+    assert main(["site", "build", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("hotpapers: error: ") and said in error and error.count("\n") == 1
+    assert not (tmp_path / "out").exists()
