@@ -59,8 +59,10 @@ def local_day(sub: Subscription, moment: datetime) -> date:
     return moment.astimezone(ZoneInfo(sub.timezone)).date()
 
 
-def runs_between(sub: Subscription, start: datetime, end: datetime) -> list[Run]:
-    """The subscription's runs with start < at <= end, oldest first."""
+def runs_between(
+    sub: Subscription, start: datetime, end: datetime, *, inclusive: bool = False
+) -> list[Run]:
+    """The subscription's runs with start < at <= end (start <= at, inclusive), oldest first."""
     first = local_day(sub, start) - timedelta(days=1)
     last = local_day(sub, end) + timedelta(days=1)
     runs = []
@@ -68,7 +70,7 @@ def runs_between(sub: Subscription, start: datetime, end: datetime) -> list[Run]
     while day <= last:
         if WEEKDAYS[day.weekday()] in sub.days:
             run = run_on(sub, day)
-            if start < run.at <= end:
+            if (start <= run.at if inclusive else start < run.at) and run.at <= end:
                 runs.append(run)
         day += timedelta(days=1)
     return runs
@@ -80,9 +82,9 @@ def previous_run(sub: Subscription, now: datetime) -> Run | None:
     return runs[-1] if runs else None
 
 
-def next_run(sub: Subscription, now: datetime) -> Run | None:
-    """The first run after now."""
-    runs = runs_between(sub, now, now + timedelta(days=8))
+def next_run(sub: Subscription, now: datetime, *, inclusive: bool = False) -> Run | None:
+    """The first run after now (at or after now, inclusive)."""
+    runs = runs_between(sub, now, now + timedelta(days=8), inclusive=inclusive)
     return runs[0] if runs else None
 
 
@@ -108,12 +110,15 @@ class DigestTrigger(BaseTrigger):  # type: ignore[misc]
     def get_next_fire_time(
         self, previous_fire_time: datetime | None, now: datetime
     ) -> datetime | None:
-        """The first run after the previous fire time (never that one again), else from now."""
+        """The first run after the previous fire time (never that one again), else from now.
+
+        On the first call a run due at this very moment counts (inclusive): the job was added
+        as its time came, and it is due.
+        """
         if previous_fire_time is None:
-            after = now - timedelta(microseconds=1)  # a run due at this very moment counts
+            run = next_run(self.sub, now, inclusive=True)
         else:
-            after = min(previous_fire_time, now)
-        run = next_run(self.sub, after)
+            run = next_run(self.sub, min(previous_fire_time, now))
         return run.at.astimezone(self.timezone) if run is not None else None
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.delivery.schedule import (
@@ -95,6 +95,23 @@ def test_a_run_due_this_very_moment_fires_and_is_not_fired_twice() -> None:
     assert trigger.get_next_fire_time(nine, nine) == nine + timedelta(days=1)
 
 
+def test_a_start_exactly_on_a_fire_time_is_excluded_unless_inclusive() -> None:
+    kolkata = sub("05:30", "Asia/Kolkata")  # 05:30 IST is 00:00 UTC
+    midnight = utc(2020, 1, 1)
+    week = midnight + timedelta(days=7)
+    assert runs_between(kolkata, midnight, week)[0].at == utc(2020, 1, 2)
+    assert runs_between(kolkata, midnight, week, inclusive=True)[0].at == midnight
+    assert next_run(kolkata, midnight).at == utc(2020, 1, 2)
+    assert next_run(kolkata, midnight, inclusive=True).at == midnight
+    assert previous_run(kolkata, midnight).at == midnight  # "at or before now"
+    # Added at that very moment, the job fires at once, then daily.
+    assert fires(digest_trigger(kolkata), midnight, 3) == [
+        midnight,
+        utc(2020, 1, 2),
+        utc(2020, 1, 3),
+    ]
+
+
 def test_weekdays_are_respected_and_previous_and_next_run_bracket_now() -> None:
     weekdays = sub("09:00", days=("mon", "tue", "wed", "thu", "fri"))
     saturday_noon = utc(2024, 5, 4, 10)
@@ -121,12 +138,16 @@ ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolka
     days=st.sets(st.sampled_from(WEEKDAYS), min_size=1),
     start=st.datetimes(datetime(2020, 1, 1), datetime(2030, 1, 1)),
 )
+@example(  # a start exactly on a fire time: the trigger's first fire is that very moment
+    zone="Asia/Kolkata", hour=5, minute=30, days=set(WEEKDAYS), start=datetime(2020, 1, 1)
+)
 def test_digest_trigger_and_schedule_agree_on_every_fire_time(
     zone: str, hour: int, minute: int, days: set[str], start: datetime
 ) -> None:
     s = sub(f"{hour:02d}:{minute:02d}", zone, tuple(d for d in WEEKDAYS if d in days))
     begin = start.replace(tzinfo=UTC)
-    runs = runs_between(s, begin, begin + timedelta(days=40))
+    # The trigger's first call counts a run due at that very moment, so the start is inclusive.
+    runs = runs_between(s, begin, begin + timedelta(days=40), inclusive=True)
     assert len({run.day for run in runs}) == len(runs)  # never two runs for one local day
     expected = [r.at for r in runs][:8]
     assert fires(digest_trigger(s), begin, len(expected)) == expected
