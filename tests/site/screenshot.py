@@ -20,7 +20,7 @@ from bot.site.web import SiteServer
 from bot.snapshot import load_snapshot
 from bot.store import Store
 from tests.site.chromium import chromium
-from tests.site.support import fixed, publish
+from tests.site.support import fixed, publish, serving
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,20 +37,13 @@ async def shoot() -> bytes:
     publish(store, service.digest(day=day, ranking="seed"), "markdown:posts", newest)
     app = web.Application()
     SiteServer(Site(store, service, config)).attach(app)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        async with chromium() as browser:
-            tab = await browser.new_tab()
-            await tab.viewport(1100, 1000)
-            await tab.goto(f"http://127.0.0.1:{runner.addresses[0][1]}/")
-            picture = await tab.screenshot()
-            assert not tab.problems, tab.problems
-            return picture
-    finally:
-        await runner.cleanup()
+    async with serving(app) as base, chromium() as browser:
+        tab = await browser.new_tab()
+        await tab.viewport(1100, 1000)
+        await tab.goto(base)
+        picture = await tab.screenshot()
+        assert not tab.problems, tab.problems
+        return picture
 
 
 if __name__ == "__main__":

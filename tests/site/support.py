@@ -4,9 +4,12 @@ hostile titles and posts, and two published days, posted through the real ledger
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+
+from aiohttp import web
 
 from bot.config import Config
 from bot.delivery.ledger import Ledger
@@ -182,3 +185,15 @@ async def until(check: Callable[[], Awaitable[bool] | bool], seconds: float = 30
             return
         await asyncio.sleep(0.02)
     raise AssertionError("timed out waiting")
+
+
+@contextlib.asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    """Serve an aiohttp application on a free loopback port; yield its base URL."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}/"
+    finally:
+        await runner.cleanup()

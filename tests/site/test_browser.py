@@ -10,9 +10,9 @@ script dialog fails the test.
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 import statistics
-import zlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +32,7 @@ from bot.site.build import build_site
 from bot.site.pages import CSP, Site
 from tests.delivery.support import NINE_BERLIN, Clock, make_settings
 from tests.site.chromium import EXECUTABLE, Browser, Tab, chromium
-from tests.site.support import HOSTILE_ID, HOSTILE_TITLE, TODAY, fill, until
+from tests.site.support import HOSTILE_ID, HOSTILE_TITLE, TODAY, fill, serving, until
 
 pytestmark = pytest.mark.skipif(
     EXECUTABLE is None,
@@ -211,19 +211,12 @@ async def test_the_check_for_console_errors_catches_a_csp_violation(browser: Bro
 
     app = web.Application()
     app.router.add_get("/", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        port = runner.addresses[0][1]
+    async with serving(app) as base:
         tab = await browser.new_tab()
-        await tab.goto(f"http://127.0.0.1:{port}/")
+        await tab.goto(base)
         await asyncio.sleep(0.2)
         assert any("Content Security Policy" in p for p in tab.problems), tab.problems
         assert tab.dialogs == []
-    finally:
-        await runner.cleanup()
 
 
 async def test_a_static_build_works_under_a_sub_path_with_its_search(
@@ -243,12 +236,8 @@ async def test_a_static_build_works_under_a_sub_path_with_its_search(
 
     files = web.Application()
     files.router.add_get("/project/{tail:.*}", pages)
-    runner = web.AppRunner(files)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        base = f"http://127.0.0.1:{runner.addresses[0][1]}/project/"
+    async with serving(files) as root:
+        base = f"{root}project/"
         tab = await browser.new_tab()
         await visit(tab, base)
         hrefs = await tab.eval(
@@ -266,8 +255,6 @@ async def test_a_static_build_works_under_a_sub_path_with_its_search(
         )
         assert f"{base}papers/2611.00004/" in found
         assert tab.problems == []
-    finally:
-        await runner.cleanup()
 
 
 def test_screenshots_are_checked_for_content() -> None:
@@ -277,9 +264,6 @@ def test_screenshots_are_checked_for_content() -> None:
 
 def png_bytes(rows: list[list[int]]) -> bytes:
     """A tiny RGB PNG, for checking the blank-page check itself."""
-    import io
-
     out = io.BytesIO()
     png.Writer(width=len(rows[0]) // 3, height=len(rows), greyscale=False).write(out, rows)
-    assert zlib  # the PNG codec is pypng's, pure Python
     return out.getvalue()
