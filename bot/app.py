@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
     from bot.adapters.discord.adapter import DiscordAdapter
     from bot.adapters.slack.adapter import SlackAdapter
+    from bot.channel_signal import ChannelSignals
     from bot.channels import Channel
     from bot.commands import Commands
     from bot.delivery.deliver import Deliverer
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from bot.service import HotPapersService
     from bot.site.web import SiteServer
     from bot.subscriptions import Subscriptions
+    from bot.weekly import WeeklyDigests
 
 __all__ = [
     "App",
@@ -69,11 +71,17 @@ def open_store(settings: Settings, path: str | Path | None = None) -> Store:
 
 
 def build_service(
-    settings: Settings, store: Store, *, clock: Clock = utcnow, snapshot: bool = False
+    settings: Settings,
+    store: Store,
+    *,
+    clock: Clock = utcnow,
+    snapshot: bool = False,
+    channel_signals: ChannelSignals | None = None,
 ) -> HotPapersService:
     """The ranking service over a store; digests name the sources whose last fetch failed.
 
-    A snapshot's store (snapshot=True) is ranked whole, as of its newest observation.
+    A snapshot's store (snapshot=True) is ranked whole, as of its newest observation;
+    channel_signals (chat and delivery) lets a channel's own reactions count in its digests.
     """
     from bot.service import HotPapersService
 
@@ -82,7 +90,9 @@ def build_service(
     from bot.delivery.health import SourceStatus
 
     failing = SourceStatus(store).failing
-    return HotPapersService(store, settings.config, clock, failing_sources=failing)
+    return HotPapersService(
+        store, settings.config, clock, failing_sources=failing, channel_signals=channel_signals
+    )
 
 
 @dataclass(frozen=True)
@@ -94,6 +104,8 @@ class App:
     service: HotPapersService
     subscriptions: Subscriptions
     reactions: Reactions
+    signals: ChannelSignals
+    weekly: WeeklyDigests
     commands: Commands
     http: httpx.AsyncClient
     clock: Clock
@@ -116,6 +128,7 @@ def build_app(
     store: Store | None = None,
 ) -> App:
     """Build the shared parts from settings; tests inject a clock, an HTTP transport or a store."""
+    from bot.channel_signal import ChannelSignals
     from bot.commands import Commands
     from bot.delivery.events import SubscriptionEvents
     from bot.delivery.health import SourceStatus
@@ -125,23 +138,32 @@ def build_app(
     from bot.reactions import Reactions
     from bot.sources.http import make_client
     from bot.subscriptions import Subscriptions
+    from bot.weekly import WeeklyDigests
 
     store = store or open_store(settings)
     sources = SourceStatus(store)
-    service = build_service(settings, store, clock=clock)
+    reactions = Reactions(store)
+    signals = ChannelSignals(store, reactions)
+    service = build_service(settings, store, clock=clock, channel_signals=signals)
     subscriptions = Subscriptions(store)
     events = SubscriptionEvents()
     ledger = Ledger(store, clock)
     platforms = PlatformState(chat_platforms(settings.env))
     status = ChannelStatus(subscriptions, ledger, clock, platforms.waiting_for)
     http = make_client(settings.config.sources, transport)
+    weekly = WeeklyDigests(service, signals)
+    commands = Commands(
+        service, subscriptions, on_change=events.changed, status=status, weekly=weekly
+    )
     return App(
         settings=settings,
         store=store,
         service=service,
         subscriptions=subscriptions,
-        reactions=Reactions(store),
-        commands=Commands(service, subscriptions, on_change=events.changed, status=status),
+        reactions=reactions,
+        signals=signals,
+        weekly=weekly,
+        commands=commands,
         http=http,
         clock=clock,
         events=events,
@@ -165,6 +187,7 @@ def discord_adapter(app: App) -> DiscordAdapter:
         commands=app.commands,
         subscriptions=app.subscriptions,
         reactions=app.reactions,
+        signals=app.signals,
         store=app.store,
         clock=app.clock,
         categories=config.sources.categories,
@@ -181,6 +204,7 @@ def slack_adapter(app: App) -> SlackAdapter:
         config.slack,
         commands=app.commands,
         reactions=app.reactions,
+        signals=app.signals,
         store=app.store,
         subscriptions=app.subscriptions,
         sources=app.sources,
@@ -252,6 +276,7 @@ def build_deliverer(
         holidays=config.sources.arxiv_holidays,
         clock=app.clock,
         retry=retry,
+        weekly=app.weekly,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
-from bot.models import Digest
+from bot.models import Digest, Layout
 
 __all__ = ["Channel", "DeliveryError", "OutboundMessage"]
 
@@ -38,8 +38,11 @@ class Channel(Protocol):
 
     platform: ClassVar[str]  # "discord", "slack" or "markdown"
 
-    def render(self, digest: Digest) -> list[OutboundMessage]:
-        """Split a digest into the messages to post, within the platform's limits (pure)."""
+    def render(self, digest: Digest, layout: Layout = "grouped") -> list[OutboundMessage]:
+        """Split a digest into the messages to post, within the platform's limits (pure).
+
+        layout per-paper: a header message, then one message per paper.
+        """
         ...
 
     async def send(self, target: str, message: OutboundMessage, *, key: str) -> str:

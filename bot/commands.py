@@ -11,12 +11,12 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.errors import UsageError
 from bot.ids import InvalidArxivIdError
 from bot.limits import MAX_COUNT, MAX_QUERY_CHARS
-from bot.models import Digest, Paper, RankedPaper
+from bot.models import Digest, Paper, RankedPaper, Selection
 from bot.service import HotPapersService, UnknownPaperError
 from bot.subscriptions import (
     InvalidSettingError,
@@ -27,6 +27,9 @@ from bot.subscriptions import (
 )
 from bot.taxonomy import normalize_category, suggest
 from bot.validators import shown
+
+if TYPE_CHECKING:
+    from bot.weekly import Weekly, WeeklyDigests
 
 __all__ = [
     "DEFAULT_COUNT",
@@ -46,6 +49,7 @@ __all__ = [
     "UsageError",
     "check_count",
     "parse_hot_args",
+    "parse_hot_request",
     "search_terms",
 ]
 
@@ -53,7 +57,7 @@ DEFAULT_COUNT = 5
 DIGEST_ACTIONS = ("subscribe", "unsubscribe", "settings", "preview", "status", "pause", "resume")
 # Actions that always change the channel's digest; `settings` does when it is given settings.
 _CHANGES = frozenset({"subscribe", "unsubscribe", "pause", "resume"})
-HOT_HINT = f"[count 1-{MAX_COUNT}] [category], e.g. 5 cs.LG"
+HOT_HINT = f"[week] [count 1-{MAX_COUNT}] [category], e.g. 5 cs.LG or week 5"
 PAPER_HINT = "<arXiv id or URL>, e.g. 2106.12627"
 SEARCH_HINT = "<words>, e.g. diffusion transformers"
 HOT_USAGE = f"Usage: /hot {HOT_HINT}"
@@ -91,6 +95,14 @@ def parse_hot_args(text: str) -> tuple[int, str | None]:
                 pass
         raise _hot_token_error(token)
     return check_count(DEFAULT_COUNT if count is None else count), category
+
+
+def parse_hot_request(text: str) -> tuple[bool, int, str | None]:
+    """'/hot' text to (week?, count, category): 'week 5 cs.LG' asks for the week's best."""
+    first, _, rest = text.strip().partition(" ")
+    if first.lower() == "week":
+        return (True, *parse_hot_args(rest))
+    return (False, *parse_hot_args(text))
 
 
 def check_count(count: int) -> int:
@@ -165,25 +177,53 @@ class Commands:
         *,
         on_change: Callable[[Subscription | None, str], None] | None = None,
         status: Callable[[str], str] | None = None,
+        weekly: WeeklyDigests | None = None,
     ) -> None:
-        """Wire the service; on_change tells the scheduler, status describes deliveries."""
+        """Wire the service; on_change tells the scheduler, status describes deliveries.
+
+        weekly makes `/hot week` (the channel's favourites of the week and the week's top).
+        """
         self.service = service
         self.subscriptions = subscriptions
         self.on_change = on_change or (lambda sub, channel: None)
         self.status = status
+        self.weekly = weekly
 
-    def hot(self, count: int = DEFAULT_COUNT, category: str | None = None) -> Digest:
-        """The hot list now; a UsageError when nothing qualifies."""
+    def hot(
+        self, count: int = DEFAULT_COUNT, category: str | None = None, channel: str | None = None
+    ) -> Digest:
+        """The hot list now (in a channel, with its own reactions if it weights them).
+
+        A UsageError when nothing qualifies.
+        """
         count = check_count(count)
         if category is not None:
             category = normalize_category(category)
-        digest = self.service.top(count, category)
+        sub = self.subscriptions.get(channel) if channel else None
+        weight = sub.channel_weight if sub else 0.0
+        digest = self.service.top(count, category, channel=channel, channel_weight=weight)
         if not digest.papers:
             where = f" in {category}" if category else ""
             raise UsageError(
                 f"No papers{where} have engagement yet. Try again after the next fetch."
             )
         return digest
+
+    def week(
+        self, channel: str | None, count: int = DEFAULT_COUNT, category: str | None = None
+    ) -> Weekly:
+        """/hot week: the papers this channel reacted to most this week, then the week's top."""
+        if self.weekly is None:
+            raise UsageError("The weekly digest is not available here.")
+        count = check_count(count)
+        if category is not None:
+            category = normalize_category(category)
+        selection = Selection(top=count, include_categories=(category,) if category else ())
+        now = self.service.now()
+        week = self.weekly.week(channel or "", selection, day=now.date(), end=now)
+        if not week.arxiv_ids:
+            raise UsageError("Nothing to show for this week yet. Try again after the next fetch.")
+        return week
 
     def paper(self, query: str) -> RankedPaper:
         """One paper by id or URL, or a UsageError saying what was wrong."""
@@ -270,6 +310,7 @@ class Commands:
             channel=channel,
             repeat_days=sub.repeat_days,
             request=True,  # someone is waiting: the ranking ready now will do
+            channel_weight=sub.channel_weight,
         )
         if not digest.papers:
             return DigestReply("The digest would be empty right now.", digest=digest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 __all__ = [
+    "MAX_CHANNEL_WEIGHT",
     "MAX_COUNT",
     "MAX_DIGEST_TOP",
     "MAX_ITEMS",
@@ -19,3 +20,4 @@ MAX_KEYWORD_CHARS = 100  # one keyword
 MAX_QUERY_CHARS = 300  # one /search query
 MAX_SETTINGS_CHARS = 2000  # the text after /digest <action>
 MAX_REPEAT_DAYS = 365  # how long a channel remembers what it was shown
+MAX_CHANNEL_WEIGHT = 1000.0  # what one person's reaction in a channel may be worth (score points)

@@ -10,6 +10,7 @@ from bot.entities import Entities
 
 __all__ = [
     "Digest",
+    "Layout",
     "Paper",
     "RankedPaper",
     "Ranking",
@@ -17,9 +18,13 @@ __all__ = [
     "Signal",
     "SocialPost",
     "Tally",
+    "term_label",
 ]
 
 Ranking = Literal["hot", "seed"]
+# How a channel's digest is posted: papers grouped (up to ten a message), or a header and then
+# one message per paper, so any reaction on a paper's own message is about that paper.
+Layout = Literal["grouped", "per-paper"]
 
 # Display names used in score breakdowns; unknown sources show their key.
 SOURCE_LABELS = {
@@ -29,6 +34,13 @@ SOURCE_LABELS = {
     "huggingface": "HF",
     "reddit": "Reddit",
 }
+# A score's breakdown may also hold the channel's own term (bot/channel_signal.py).
+_TERM_LABELS = {**SOURCE_LABELS, "channel": "this channel"}
+
+
+def term_label(term: str) -> str:
+    """How a breakdown term is shown: a source's display name, 'this channel', else the key."""
+    return _TERM_LABELS.get(term, term)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,3 +177,4 @@ class Digest:
     sources: tuple[str, ...] = ()  # sources that contributed data
     missing_sources: tuple[str, ...] = ()  # sources that failed or had no data
     started_at: datetime | None = None  # when the live run began; None when from a snapshot
+    title: str = ""  # what renderers head it with instead of their default (weekly digests)

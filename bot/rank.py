@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 from bot.config import HotRanking, SeedRanking
-from bot.models import SOURCE_LABELS, Paper, RankedPaper, Selection, Tally
+from bot.models import SOURCE_LABELS, Paper, RankedPaper, Selection, Tally, term_label
 
 __all__ = [
     "Scored",
@@ -187,7 +187,7 @@ def score_totals(
 def _explanation(score: float, breakdown: Mapping[str, float]) -> str:
     """'142 = HF 61 + HN 48 + Bluesky 33': the score and its parts, biggest first."""
     parts = sorted(breakdown.items(), key=lambda kv: (-kv[1], kv[0]))
-    terms = " + ".join(f"{SOURCE_LABELS.get(s, s)} {format_score(v)}" for s, v in parts)
+    terms = " + ".join(f"{term_label(s)} {format_score(v)}" for s, v in parts)
     return f"{format_score(score)} = {terms}" if terms else format_score(score)
 
 
@@ -197,7 +197,9 @@ def unit_of(source: str) -> str:
 
 
 def _detail(source: str, level: float, growth: float) -> str:
-    """One source's raw numbers, e.g. '57 upvotes, +12 new'."""
+    """One source's raw numbers, e.g. '57 upvotes, +12 new' (the channel's: '3 people here')."""
+    if source == "channel":
+        return f"{level:.0f} {'person' if level == 1 else 'people'} reacted here"
     text = f"{format_score(level)} {unit_of(source)}"
     return f"{text}, +{format_score(growth)} new" if growth else text
 

@@ -96,16 +96,20 @@ class Reactions:
                 rows,
             )
 
+    def papers_on(self, platform: str, message_id: str) -> dict[int, str]:
+        """The papers one of our messages shows, by their number in it (empty if not ours)."""
+        rows = self.store.query(
+            "SELECT position, arxiv_id FROM message_papers WHERE platform = ? AND message_id = ?",
+            [platform, message_id],
+        )
+        return {r["position"]: r["arxiv_id"] for r in rows}
+
     def paper_for(self, platform: str, message_id: str, emoji: str) -> str | None:
         """The paper a reaction on a message points at, or None if it points at nothing."""
         position = reaction_position(emoji)
         if position is None:
             return None
-        rows = self.store.query(
-            "SELECT position, arxiv_id FROM message_papers WHERE platform = ? AND message_id = ?",
-            [platform, message_id],
-        )
-        papers = {r["position"]: r["arxiv_id"] for r in rows}
+        papers = self.papers_on(platform, message_id)
         if position == SINGLE_PAPER:
             # 📄 only makes sense where the message shows exactly one paper.
             return papers[1] if len(papers) == 1 else None

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
+from typing import TYPE_CHECKING
 
+from bot.channel_signal import boosted, channel_scored
 from bot.config import Config
 from bot.ids import normalize_arxiv_id
 from bot.models import Digest, Paper, RankedPaper, Ranking, Selection
@@ -23,6 +26,9 @@ from bot.rankcache import RankingCache, Ready
 from bot.store import Store
 from bot.timeutil import Clock, utcnow
 
+if TYPE_CHECKING:
+    from bot.channel_signal import ChannelSignals
+
 __all__ = ["HotPapersService", "UnknownPaperError"]
 
 # Today's ranking is recomputed when this old even if nothing was ingested: the age factor and
@@ -33,6 +39,7 @@ Key = tuple[Ranking, date]
 Filter = tuple[Ranking, Selection]  # a filter's cards: its selection without the top-N cut
 Rankings = RankingCache[Key, list[Scored], Filter, RankedPaper]
 Ranked = Ready[list[Scored], Filter, RankedPaper]
+_CHUNK = 250  # papers explained at a time when a digest has no top-N cut
 
 
 class UnknownPaperError(LookupError):
@@ -50,16 +57,19 @@ class HotPapersService:
         *,
         whole_store: bool = False,
         failing_sources: Callable[[], Collection[str]] | None = None,
+        channel_signals: ChannelSignals | None = None,
     ) -> None:
         """Use the store and config; whole_store ranks everything (snapshots) with no window.
 
-        failing_sources names the sources whose last fetch failed, for digests to say so.
+        failing_sources names the sources whose last fetch failed, for digests to say so;
+        channel_signals holds what each channel reacted to, for its own digests and /hot.
         """
         self.store = store
         self.config = config
         self.clock = clock
         self.whole_store = whole_store
         self.failing_sources = failing_sources or (lambda: ())
+        self.channel_signals = channel_signals
         self._rankings: Rankings = RankingCache(max_age=MAX_AGE, warm=self._warm)
 
     # -- ranking ---------------------------------------------------------------------------
@@ -184,24 +194,51 @@ class HotPapersService:
         born = {arxiv_id: births.get(arxiv_id) for arxiv_id in ids}
         return {s.arxiv_id: s for s in score_hot(tallies, born, hot, now)}
 
-    def _pick(self, scored: list[Scored], selection: Selection, now: datetime) -> list[RankedPaper]:
+    def _pick(
+        self, scored: Iterable[Scored], selection: Selection, now: datetime
+    ) -> list[RankedPaper]:
         """The top N scored papers that pass the filter."""
         return select(self._explained(scored, selection, now), selection)
 
     def _explained(
-        self, scored: list[Scored], selection: Selection, now: datetime
+        self, scored: Iterable[Scored], selection: Selection, now: datetime
     ) -> Iterator[RankedPaper]:
         """Scored papers explained in order, loading papers a chunk at a time as they are read."""
-        step = max(len(scored) if selection.top is None else selection.top, 1) * 2
-        for start in range(0, len(scored), step):
-            window = scored[start : start + step]
+        step = max(_CHUNK if selection.top is None else selection.top, 1) * 2
+        items = iter(scored)
+        while window := list(islice(items, step)):
             chunk = [s for s in window if s.arxiv_id not in selection.exclude_ids]
             papers = self.store.papers_by_id(s.arxiv_id for s in chunk)
-            detailed = self._detailed(chunk, now) if chunk and not chunk[0].breakdown else {}
+            bare = [s for s in chunk if not s.breakdown]  # ordered by totals: explain them now
+            detailed = self._detailed(bare, now) if bare else {}
             for item in chunk:
                 paper = papers.get(item.arxiv_id)
                 if paper is not None:
                     yield explain(detailed.get(item.arxiv_id, item), paper)
+
+    def _channel_terms(
+        self, ranking: Ranking, channel: str | None, weight: float, ranked: list[Scored],
+        now: datetime,
+    ) -> Iterable[Scored] | None:  # fmt: skip
+        """The shared ranking with this channel's own term added to the papers it reacted to.
+
+        Only the channel's few papers are scored again (with their full breakdown) and merged
+        into the shared order, so a thousand channels still share one ranking. None when the
+        channel adds nothing (no weight, no reactions): the shared cards serve it.
+        """
+        if self.channel_signals is None or not channel or weight <= 0 or ranking != "hot":
+            return None
+        hot = self.config.ranking.hot
+        since = now - timedelta(days=hot.window_days)
+        interest = self.channel_signals.interest(channel, since, now, hot.half_life_hours)
+        if not interest:
+            return None
+        detailed = self._detailed([Scored(a, 0.0, {}, {}, {}) for a in interest], now)
+        mine = {
+            a: channel_scored(detailed.get(a) or Scored(a, 0.0, {}, {}, {}), i, weight)
+            for a, i in interest.items()
+        }
+        return boosted(ranked, {a: s for a, s in mine.items() if s.score > hot.min_score})
 
     def hydrate(self, ranked: list[RankedPaper], ranking: Ranking) -> list[RankedPaper]:
         """Attach the posts to show and extra links, for the few papers actually shown."""
@@ -243,11 +280,14 @@ class HotPapersService:
         channel: str | None = None,
         repeat_days: int | None = None,
         request: bool = False,
+        channel_weight: float = 0.0,
     ) -> Digest:
         """The digest for a day: ranked, filtered, and without papers the channel saw recently.
 
         request: asked by someone waiting (a chat command): the ranking ready now is used
         while a newer one is computed in the background; otherwise the newest data's is.
+        channel_weight > 0 (hot ranking) adds the channel's own reactions to its papers' scores:
+        the shared ranking is re-scored for this channel's papers and cut here, not cached.
         """
         ranking = ranking or self.config.ranking.default
         day = day or self.today()
@@ -256,7 +296,12 @@ class HotPapersService:
         if channel and days > 0:
             seen = self.store.shown_since(channel, self.now() - timedelta(days=days))
             selection = replace(selection, exclude_ids=selection.exclude_ids | seen)
-        papers = self._cards(self._ready(ranking, day, wait=not request), ranking, selection)
+        ready = self._ready(ranking, day, wait=not request)
+        mine = self._channel_terms(ranking, channel, channel_weight, ready.value, ready.at)
+        if mine is None:
+            papers = self._cards(ready, ranking, selection)
+        else:
+            papers = self.hydrate(self._pick(mine, selection, ready.at), ranking)
         sources = sorted({s for p in papers for s in p.breakdown})
         return Digest(
             day=day,
@@ -268,10 +313,24 @@ class HotPapersService:
             started_at=None if self.whole_store else self.now(),
         )
 
-    def top(self, count: int, category: str | None = None) -> Digest:
-        """The hot list now, as /hot answers it."""
+    def top(
+        self,
+        count: int,
+        category: str | None = None,
+        *,
+        channel: str | None = None,
+        channel_weight: float = 0.0,
+    ) -> Digest:
+        """The hot list now, as /hot answers it (in a channel: with its own term, if weighted)."""
         selection = Selection(top=count, include_categories=(category,) if category else ())
-        return self.digest(selection=selection, ranking="hot", request=True)
+        return self.digest(
+            selection=selection,
+            ranking="hot",
+            channel=channel,
+            repeat_days=0,  # /hot shows what is hot, whatever the channel was shown
+            request=True,
+            channel_weight=channel_weight,
+        )
 
     def mark_shown(self, channel: str, digest: Digest) -> None:
         """Remember what a channel was shown so later digests do not repeat it."""

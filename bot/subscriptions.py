@@ -13,8 +13,8 @@ from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.errors import UsageError
-from bot.limits import MAX_COUNT, MAX_REPEAT_DAYS, MAX_SETTINGS_CHARS
-from bot.models import Selection
+from bot.limits import MAX_CHANNEL_WEIGHT, MAX_COUNT, MAX_REPEAT_DAYS, MAX_SETTINGS_CHARS
+from bot.models import Layout, Selection
 from bot.store import Store
 from bot.timeutil import parse_time, to_iso
 from bot.validators import (
@@ -27,12 +27,14 @@ from bot.validators import (
 )
 
 __all__ = [
+    "LAYOUTS",
     "WEEKDAYS",
     "InvalidSettingError",
     "Subscription",
     "Subscriptions",
     "convert_settings",
     "parse_settings",
+    "parse_weekday",
     "parse_weekdays",
     "settings_pairs",
     "validate",
@@ -41,6 +43,9 @@ __all__ = [
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # arXiv announces Sunday to Thursday evenings (US Eastern), so new lists appear Mon-Fri mornings.
 DEFAULT_DAYS = ("mon", "tue", "wed", "thu", "fri")
+# How a digest is posted: papers grouped ten a message, or a header then one message per paper
+# (so that any reaction on a paper's own message counts for it; see bot/channel_signal.py).
+LAYOUTS: tuple[Layout, ...] = ("grouped", "per-paper")
 _CHANNEL = re.compile(r"^(discord|slack|markdown):\S+$")
 T = TypeVar("T")
 
@@ -81,6 +86,14 @@ def m002_created_by(db: Database) -> None:
     db.execute("ALTER TABLE subscriptions ADD COLUMN created_by TEXT NOT NULL DEFAULT ''")
 
 
+@migrations()
+def m003_channel_settings(db: Database) -> None:
+    """The channel's own signal weight, the digest's layout and the weekly digest's day."""
+    db.execute("ALTER TABLE subscriptions ADD COLUMN channel_weight REAL NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE subscriptions ADD COLUMN layout TEXT NOT NULL DEFAULT 'grouped'")
+    db.execute("ALTER TABLE subscriptions ADD COLUMN weekly TEXT NOT NULL DEFAULT ''")
+
+
 class InvalidSettingError(UsageError):
     """A subscription setting a user gave is not valid; the message says which and why."""
 
@@ -101,6 +114,10 @@ class Subscription:
     min_score: float | None = None
     repeat_days: int = 7
     empty_day: Literal["skip", "note"] = "note"
+    # What one person reacting to a paper in this channel adds to its score here (0: nothing).
+    channel_weight: float = 0.0
+    layout: Layout = "grouped"
+    weekly: str = ""  # the weekday of the weekly digest ('' for none)
     workspace: str = ""
     paused: bool = False
     paused_reason: str = ""
@@ -141,6 +158,12 @@ class Subscription:
             text += f", keywords {' '.join(self.keywords)}"
         if self.min_score is not None:
             text += f", min score {self.min_score:g}"
+        if self.channel_weight:
+            text += f", channel weight {self.channel_weight:g}"
+        if self.layout != "grouped":
+            text += f", {self.layout} layout"
+        if self.weekly:
+            text += f", weekly on {self.weekly}"
         if self.paused:
             text += f" — paused: {self.paused_reason or 'by request'}"
         return text
@@ -170,6 +193,20 @@ def parse_weekdays(text: str) -> tuple[str, ...]:
     if not chosen:
         raise InvalidSettingError("days: give at least one weekday, e.g. mon-fri")
     return tuple(WEEKDAYS[i] for i in sorted(chosen))
+
+
+def parse_weekday(text: str) -> str:
+    """'fri', 'Friday' to 'fri'; 'off', 'none' or '' to '' (no weekly digest)."""
+    spec = text.strip().lower()
+    if spec in _NONE:
+        return ""
+    if spec[:3] in WEEKDAYS and (len(spec) == 3 or _DAY_NAMES[spec[:3]] == spec):
+        return spec[:3]
+    raise InvalidSettingError(f"weekly: {shown(text)} is not a weekday like fri (or off)")
+
+
+_DAY_NAMES = dict(zip(WEEKDAYS, ("monday", "tuesday", "wednesday", "thursday", "friday",
+                                 "saturday", "sunday"), strict=True))  # fmt: skip
 
 
 def _checked(check: Callable[[], T]) -> T:
@@ -207,6 +244,7 @@ def validate(sub: Subscription) -> Subscription:
         raise InvalidSettingError("days: give weekdays such as mon-fri")
     if sub.min_score is not None:
         _checked(lambda: check_finite(sub.min_score or 0.0, key="min_score"))
+    _check_channel_settings(sub)
     return replace(
         sub,
         time=_checked(lambda: check_time(sub.time)),
@@ -217,6 +255,32 @@ def validate(sub: Subscription) -> Subscription:
         ),
         keywords=_checked(lambda: check_keywords(sub.keywords)),
     )
+
+
+def _check_channel_settings(sub: Subscription) -> None:
+    """channel_weight, layout and weekly: in range, and only where they can mean something."""
+    weight = _checked(lambda: check_finite(sub.channel_weight, key="channel_weight"))
+    if not 0 <= weight <= MAX_CHANNEL_WEIGHT:
+        raise InvalidSettingError(
+            f"channel_weight: {weight:g} must be between 0 and {MAX_CHANNEL_WEIGHT:g}"
+        )
+    if sub.layout not in LAYOUTS:
+        raise InvalidSettingError(f"layout: {shown(sub.layout)} must be grouped or per-paper")
+    if sub.weekly and sub.weekly not in WEEKDAYS:
+        raise InvalidSettingError(f"weekly: {shown(sub.weekly)} is not a weekday like fri")
+    if weight and sub.ranking != "hot":
+        raise InvalidSettingError(
+            "channel_weight: only the hot ranking counts this channel's reactions;"
+            " use ranking=hot, or channel_weight=0 with the seed ranking"
+        )
+    if sub.platform == "markdown":
+        for name, value in (("channel_weight", weight), ("layout", sub.layout != "grouped"),
+                            ("weekly", sub.weekly)):  # fmt: skip
+            if value:
+                raise InvalidSettingError(
+                    f"{name}: a Markdown folder has no reactions or messages to lay out;"
+                    " it is for Discord and Slack channels"
+                )
 
 
 _ALIASES = {
@@ -230,10 +294,12 @@ _ALIASES = {
     "keyword": "keywords",
     "repeat": "repeat_days",
     "empty": "empty_day",
+    "weekly_day": "weekly",
+    "week": "weekly",
 }
 _SETTABLE = {
     "time", "timezone", "days", "top", "ranking", "categories", "exclude_categories",
-    "keywords", "min_score", "repeat_days", "empty_day",
+    "keywords", "min_score", "repeat_days", "empty_day", "channel_weight", "layout", "weekly",
 }  # fmt: skip
 _INTEGER = re.compile(r"[+-]?[0-9]{1,9}")  # ASCII digits: int() also reads other scripts' digits
 _NONE = ("", "none", "off")
@@ -263,6 +329,20 @@ def _score(raw: object) -> float | None:
     return _checked(lambda: check_finite(value, key="min_score"))
 
 
+def _weight(raw: object) -> float:
+    """A channel weight: a finite number (range checked with the subscription); none/off is 0."""
+    if isinstance(raw, int | float) and not isinstance(raw, bool):
+        return _checked(lambda: check_finite(float(raw), key="channel_weight"))
+    text = str(raw).strip()
+    if text.lower() in _NONE:
+        return 0.0
+    try:
+        value = float(text)
+    except ValueError:
+        raise InvalidSettingError(f"channel_weight: {shown(text)} is not a number") from None
+    return _checked(lambda: check_finite(value, key="channel_weight"))
+
+
 def _items(raw: object) -> list[str]:
     """A list setting's items: comma or space separated; 'none' clears the list."""
     values = raw if isinstance(raw, list | tuple) else [str(raw)]
@@ -281,6 +361,12 @@ def _convert(key: str, raw: object) -> Any:
         return _integer(key, raw)
     if key == "min_score":
         return _score(raw)
+    if key == "channel_weight":
+        return _weight(raw)
+    if key == "weekly":
+        return parse_weekday(str(raw))
+    if key == "layout":
+        return str(raw).strip().lower().replace("_", "-")
     if key in ("categories", "exclude_categories"):
         return _checked(lambda: check_categories(_items(raw), key=key))
     if key == "keywords":

@@ -166,3 +166,55 @@ def test_a_table_from_before_created_by_gets_the_column_and_keeps_its_rows(
     new = subs.get("slack:C0123456789")
     assert new is not None and new.created_by == "U1"
     store.close()
+
+
+def test_channel_settings_parse_from_chat_text() -> None:
+    assert parse_settings("channel_weight=2.5 layout=per_paper weekly=Friday") == {
+        "channel_weight": 2.5, "layout": "per-paper", "weekly": "fri",
+    }  # fmt: skip
+    assert parse_settings("channel_weight=off week=none") == {"channel_weight": 0.0, "weekly": ""}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("channel_weight=lots", "channel_weight: 'lots' is not a number"),
+        ("channel_weight=inf", "channel_weight: inf is not a number"),
+        ("weekly=someday", "weekly: 'someday' is not a weekday"),
+        ("weekly=mon-fri", "weekly: 'mon-fri' is not a weekday"),
+        ("weekly=fr", "weekly: 'fr' is not a weekday"),
+    ],
+)
+def test_bad_channel_settings_say_what_is_wrong(text: str, message: str) -> None:
+    with pytest.raises(InvalidSettingError, match=message):
+        parse_settings(text)
+
+
+@pytest.mark.parametrize(
+    ("sub", "message"),
+    [
+        (Subscription("discord:1", channel_weight=-1), "channel_weight: -1 must be between 0"),
+        (Subscription("discord:1", channel_weight=5000), "between 0 and 1000"),
+        (Subscription("discord:1", layout="stacked"), "layout: 'stacked' must be grouped or"),  # type: ignore[arg-type]
+        (Subscription("discord:1", channel_weight=2, ranking="seed"), "only the hot ranking"),
+        (Subscription("markdown:posts", channel_weight=2), "a Markdown folder has no reactions"),
+        (Subscription("markdown:posts", layout="per-paper"), "layout: a Markdown folder"),
+        (Subscription("markdown:posts", weekly="fri"), "weekly: a Markdown folder"),
+    ],
+)
+def test_channel_settings_are_refused_where_they_cannot_mean_anything(
+    sub: Subscription, message: str
+) -> None:
+    with pytest.raises(InvalidSettingError, match=message):
+        Subscriptions(Store()).save(sub, NOW)
+
+
+def test_channel_settings_persist_and_are_described() -> None:
+    subs = Subscriptions(Store())
+    sub = Subscription("slack:C1", channel_weight=3, layout="per-paper", weekly="fri")
+    subs.save(sub, NOW)
+    stored = subs.get("slack:C1")
+    assert stored == sub
+    assert stored is not None and stored.describe().endswith(
+        ", channel weight 3, per-paper layout, weekly on fri"
+    )

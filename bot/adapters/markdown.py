@@ -13,7 +13,7 @@ from bot.channels import DeliveryError, OutboundMessage
 from bot.config import MarkdownConfig
 from bot.digest.markdown import post_filename, render_markdown
 from bot.files import write_atomically
-from bot.models import SOURCE_LABELS, Digest
+from bot.models import SOURCE_LABELS, Digest, Layout
 
 __all__ = ["MarkdownChannel", "marker"]
 
@@ -63,8 +63,8 @@ class MarkdownChannel:
         self.config = config
         self._render = render
 
-    def render(self, digest: Digest) -> list[OutboundMessage]:
-        """One post per digest: its file name and text."""
+    def render(self, digest: Digest, layout: Layout = "grouped") -> list[OutboundMessage]:
+        """One post per digest: its file name and text (a folder has only one layout)."""
         name = post_filename(digest)
         text = _with_notes(self._render(digest, self.config), digest)
         ids = tuple(p.paper.arxiv_id for p in digest.papers)

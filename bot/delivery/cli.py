@@ -19,8 +19,15 @@ from bot.delivery.ledger import Ledger
 from bot.delivery.platforms import PlatformState, chat_platforms
 from bot.delivery.status import channel_status, source_lines
 from bot.errors import ConfigError, HotpapersError, PlatformError, UsageError
-from bot.limits import MAX_COUNT, MAX_REPEAT_DAYS
-from bot.subscriptions import Subscription, Subscriptions, parse_weekdays, validate
+from bot.limits import MAX_CHANNEL_WEIGHT, MAX_COUNT, MAX_REPEAT_DAYS
+from bot.subscriptions import (
+    LAYOUTS,
+    Subscription,
+    Subscriptions,
+    parse_weekday,
+    parse_weekdays,
+    validate,
+)
 from bot.timeutil import utcnow
 from bot.validators import check_channel, check_folder
 
@@ -51,11 +58,13 @@ def _changes(args: argparse.Namespace) -> dict[str, Any]:
     given: dict[str, Any] = {
         "time": args.time, "timezone": args.tz, "top": args.top, "ranking": args.ranking,
         "empty_day": args.empty, "min_score": args.min_score, "repeat_days": args.repeat_days,
-        "workspace": args.workspace,
+        "workspace": args.workspace, "channel_weight": args.channel_weight, "layout": args.layout,
     }  # fmt: skip
     changes = {key: value for key, value in given.items() if value is not None}
     if args.days is not None:
         changes["days"] = parse_weekdays(args.days)
+    if args.weekly is not None:
+        changes["weekly"] = parse_weekday(args.weekly)
     for key, values in (("categories", args.category), ("exclude_categories", args.exclude),
                         ("keywords", args.keyword)):  # fmt: skip
         if values:
@@ -220,6 +229,20 @@ def _subscribe_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--repeat-days", type=whole(0, MAX_REPEAT_DAYS),
         help=f"days before a paper may be shown again, 0-{MAX_REPEAT_DAYS}",
+    )  # fmt: skip
+    p.add_argument(
+        "--channel-weight", type=finite, metavar="WEIGHT",
+        help="what each person reacting to a paper here adds to its score,"
+        f" 0-{MAX_CHANNEL_WEIGHT:g} (default 0: reactions do not count)",
+    )  # fmt: skip
+    p.add_argument(
+        "--layout", choices=LAYOUTS,
+        help="grouped (ten papers a message, default) or per-paper (a header, then one message"
+        " per paper)",
+    )  # fmt: skip
+    p.add_argument(
+        "--weekly", metavar="DAY",
+        help="also post the week's best on this weekday, e.g. fri (off: no weekly digest)",
     )  # fmt: skip
     p.add_argument("--workspace", help="Slack workspace (team) id")
 

@@ -1,4 +1,7 @@
-"""Posting one channel's digest for one day exactly once, resuming whatever a crash left."""
+"""Posting one channel's digest for one day exactly once, resuming whatever a crash left.
+
+A channel's daily digest and its weekly one (`Run.kind`) are separate deliveries in the ledger.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +18,8 @@ from bot.config import DeliveryConfig
 from bot.delivery.events import SubscriptionEvents
 from bot.delivery.health import SourceStatus
 from bot.delivery.lease import Leases
-from bot.delivery.ledger import Delivery, Ledger, Part
-from bot.delivery.planner import Skip, plan_digest
+from bot.delivery.ledger import Delivery, Kind, Ledger, Part
+from bot.delivery.planner import Plan, Skip, plan_digest, plan_weekly
 from bot.delivery.queue import OutboundQueue
 from bot.delivery.schedule import Run
 from bot.retry import RetryPolicy
@@ -24,6 +27,7 @@ from bot.service import HotPapersService
 from bot.store import Store
 from bot.subscriptions import Subscription, Subscriptions
 from bot.timeutil import Clock
+from bot.weekly import WeeklyDigests
 
 __all__ = ["Deliverer", "Outcome", "RetryPolicy"]
 
@@ -40,6 +44,7 @@ class Outcome:
     day: date
     status: Status  # done: the ledger already had a finished row; busy: someone else posts it
     detail: str = ""
+    kind: Kind = "daily"
 
 
 class _LeaseLostError(Exception):
@@ -75,6 +80,7 @@ class Deliverer:
         clock: Clock,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
+        weekly: WeeklyDigests | None = None,
     ) -> None:
         """Wire the pieces; channels maps a platform name to its adapter (read live).
 
@@ -95,7 +101,8 @@ class Deliverer:
         self.clock = clock
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
-        self._inflight: set[tuple[str, date]] = set()
+        self.weekly = weekly  # makes weekly digests (none: a weekly run is put off, and logged)
+        self._inflight: set[tuple[str, date, Kind]] = set()
 
     def busy(self) -> int:
         """How many deliveries this process is posting right now."""
@@ -115,28 +122,29 @@ class Deliverer:
             except Exception as error:
                 # A bug (in ranking, a renderer...) must not stop the other channels' digests.
                 log.exception("%s %s: delivery failed", sub.channel, run.day)
-                return Outcome(sub.channel, run.day, "retry", f"{type(error).__name__}: {error}")
+                return _outcome(sub, run, "retry", f"{type(error).__name__}: {error}")
 
     async def _claimed(self, sub: Subscription, run: Run, trigger: str, reopen: bool) -> Outcome:
         """deliver() under the delivery's lease."""
-        key = (sub.channel, run.day)
+        key = (sub.channel, run.day, run.kind)
         channel = self.channels.get(sub.platform)
         if channel is None:
-            return Outcome(sub.channel, run.day, "retry", f"no {sub.platform} adapter is running")
+            return _outcome(sub, run, "retry", f"no {sub.platform} adapter is running")
         if key in self._inflight:
-            return Outcome(sub.channel, run.day, "busy", "already being posted by this process")
-        lease = f"delivery:{sub.channel}:{run.day.isoformat()}"
+            return _outcome(sub, run, "busy", "already being posted by this process")
+        weekly = ":weekly" if run.kind == "weekly" else ""
+        lease = f"delivery:{sub.channel}{weekly}:{run.day.isoformat()}"
         if not self.leases.acquire(lease):
             holder = self.leases.holder(lease) or "another process"
-            return Outcome(sub.channel, run.day, "busy", f"being posted by {holder}")
+            return _outcome(sub, run, "busy", f"being posted by {holder}")
         self._inflight.add(key)
         try:
             outcome = await self._deliver(sub, run, trigger, channel, lease, reopen)
         finally:
             self._inflight.discard(key)
             self.leases.release(lease)
-        log.info("%s %s: %s%s", sub.channel, run.day, outcome.status,
-                 f" ({outcome.detail})" if outcome.detail else "")  # fmt: skip
+        log.info("%s %s%s: %s%s", sub.channel, run.day, " (weekly)" if weekly else "",
+                 outcome.status, f" ({outcome.detail})" if outcome.detail else "")  # fmt: skip
         return outcome
 
     async def _deliver(
@@ -144,9 +152,9 @@ class Deliverer:
         reopen: bool,
     ) -> Outcome:  # fmt: skip
         """Plan the digest if the ledger has none, then post what is missing."""
-        delivery = self.ledger.get(sub.channel, run.day)
-        if reopen and delivery is not None and self.ledger.reopen(sub.channel, run.day):
-            delivery = self.ledger.get(sub.channel, run.day)
+        delivery = self.ledger.get(sub.channel, run.day, run.kind)
+        if reopen and delivery is not None and self.ledger.reopen(sub.channel, run.day, run.kind):
+            delivery = self.ledger.get(sub.channel, run.day, run.kind)
         if delivery is None or (reopen and delivery.state == "skipped"):
             planned = self._plan(sub, run, trigger, channel, replace_skipped=reopen)
             if isinstance(planned, Outcome):
@@ -161,27 +169,38 @@ class Deliverer:
         replace_skipped: bool,
     ) -> Delivery | Outcome:  # fmt: skip
         """Freeze today's messages in the ledger, or record why there are none."""
-        failing = self.sources.failing()
-        plan = plan_digest(
-            self.service, sub, run.day, channel, failing, self.config.on_listing_failure,
-            self.holidays,
-        )  # fmt: skip
+        plan = self._planned(sub, run, channel)
+        if plan is None:
+            return _outcome(sub, run, "retry", "no weekly digests are made in this process")
         if isinstance(plan, Skip):
             self.ledger.skip(
-                sub.channel, run.day, plan.reason, trigger=trigger, scheduled_for=run.at
-            )
-            return Outcome(sub.channel, run.day, "skipped", plan.reason)
+                sub.channel, run.day, plan.reason, trigger=trigger, scheduled_for=run.at,
+                kind=run.kind,
+            )  # fmt: skip
+            return _outcome(sub, run, "skipped", plan.reason)
         try:
             return self.ledger.plan(
                 sub.channel, run.day, plan.messages, arxiv_ids=plan.arxiv_ids, note=plan.note,
                 trigger=trigger, scheduled_for=run.at, replace_skipped=replace_skipped,
-                digest=plan.digest or None,
+                digest=plan.digest or None, kind=run.kind,
             )  # fmt: skip
         except LookupError:
             # Another process recorded the day meanwhile (e.g. skipped it): theirs stands.
-            existing = self.ledger.get(sub.channel, run.day)
+            existing = self.ledger.get(sub.channel, run.day, run.kind)
             assert existing is not None
             return _done(existing)
+
+    def _planned(self, sub: Subscription, run: Run, channel: Channel) -> Plan | Skip | None:
+        """The messages of the run's digest, or why there are none (None: cannot make it here)."""
+        if run.kind == "weekly":
+            if self.weekly is None:
+                return None
+            return plan_weekly(self.weekly, sub, run.day, run.at, channel)
+        failing = self.sources.failing()
+        return plan_digest(
+            self.service, sub, run.day, channel, failing, self.config.on_listing_failure,
+            self.holidays,
+        )  # fmt: skip
 
     async def _post(
         self, sub: Subscription, delivery: Delivery, channel: Channel, lease: str
@@ -193,18 +212,20 @@ class Deliverer:
             try:
                 result = await self._send_part(sub, delivery, part, channel, lease)
             except _LeaseLostError:
-                return Outcome(sub.channel, delivery.day, "busy", "lost the delivery lease")
+                return _result(delivery, "busy", "lost the delivery lease")
             if isinstance(result, Outcome):
                 return result
             if part is pending[-1]:
                 last = (part, result)  # recorded together with the finish: one commit fewer
             else:
-                self.ledger.set_part(sub.channel, delivery.day, part.index, "sent", result)
+                self.ledger.set_part(
+                    sub.channel, delivery.day, part.index, "sent", result, kind=delivery.kind
+                )
         self._finish(sub, delivery, last, lease)
         detail = f"{len(delivery.parts)} message(s)"
         if delivery.reason:
             detail += f", {delivery.reason}"
-        return Outcome(sub.channel, delivery.day, "sent", detail)
+        return _result(delivery, "sent", detail)
 
     async def _send_part(
         self, sub: Subscription, delivery: Delivery, part: Part, channel: Channel, lease: str
@@ -263,7 +284,9 @@ class Deliverer:
             if error.retry_after is None:
                 raise
             # Refused with 429: the platform took nothing, so the part is pending again.
-            self.ledger.set_part(sub.channel, delivery.day, part.index, "pending")
+            self.ledger.set_part(
+                sub.channel, delivery.day, part.index, "pending", kind=delivery.kind
+            )
             raise _RefusedError(error) from error
 
     def _mark_sending(self, sub: Subscription, delivery: Delivery, part: Part, lease: str) -> None:
@@ -271,7 +294,9 @@ class Deliverer:
         with self.store.transaction():  # check and act under one write lock
             if not self.leases.holds(lease):
                 raise _LeaseLostError(lease)
-            self.ledger.set_part(sub.channel, delivery.day, part.index, "sending")
+            self.ledger.set_part(
+                sub.channel, delivery.day, part.index, "sending", kind=delivery.kind
+            )
 
     def _finish(
         self, sub: Subscription, delivery: Delivery, last: tuple[Part, str] | None, lease: str
@@ -280,30 +305,43 @@ class Deliverer:
         with self.store.transaction():
             if last is not None:
                 part, message_id = last
-                self.ledger.set_part(sub.channel, delivery.day, part.index, "sent", message_id)
-            self.store.mark_shown(sub.channel, delivery.arxiv_ids, self.clock())
-            self.ledger.finish(sub.channel, delivery.day, "sent")
+                self.ledger.set_part(
+                    sub.channel, delivery.day, part.index, "sent", message_id, kind=delivery.kind
+                )
+            if delivery.kind == "daily":  # a weekly recap shows papers again on purpose
+                self.store.mark_shown(sub.channel, delivery.arxiv_ids, self.clock())
+            self.ledger.finish(sub.channel, delivery.day, "sent", kind=delivery.kind)
             self.leases.release(lease)
 
     def _fail(self, sub: Subscription, delivery: Delivery, reason: str) -> Outcome:
         """A permanent error: close the delivery and pause only this subscription."""
-        self.ledger.finish(sub.channel, delivery.day, "failed", reason)
+        self.ledger.finish(sub.channel, delivery.day, "failed", reason, kind=delivery.kind)
         # A one-off `hotpapers post` may target a channel with no subscription to pause.
         with contextlib.suppress(LookupError):
             self.subscriptions.pause(sub.channel, reason, self.clock())
         self.events.changed(None, sub.channel)  # no longer scheduled
         log.error("%s paused: %s", sub.channel, reason)
-        return Outcome(sub.channel, delivery.day, "failed", reason)
+        return _result(delivery, "failed", reason)
 
     def _later(self, sub: Subscription, delivery: Delivery, reason: str) -> Outcome:
         """Give up for now; the sweep tries again after a backoff that grows per attempt."""
         wait = min(1800.0, 60.0 * 2 ** min(delivery.attempts, 5))
         retry_at = self.clock() + timedelta(seconds=wait)
-        self.ledger.note_error(sub.channel, delivery.day, reason, retry_at)
-        return Outcome(sub.channel, delivery.day, "retry", reason)
+        self.ledger.note_error(sub.channel, delivery.day, reason, retry_at, kind=delivery.kind)
+        return _result(delivery, "retry", reason)
 
 
 def _done(delivery: Delivery) -> Outcome:
     """The outcome for a day the ledger already closed."""
     detail = delivery.reason or f"{len(delivery.message_ids)} message(s)"
-    return Outcome(delivery.channel, delivery.day, "done", f"{delivery.state} before: {detail}")
+    return _result(delivery, "done", f"{delivery.state} before: {detail}")
+
+
+def _outcome(sub: Subscription, run: Run, status: Status, detail: str) -> Outcome:
+    """The outcome of a run."""
+    return Outcome(sub.channel, run.day, status, detail, run.kind)
+
+
+def _result(delivery: Delivery, status: Status, detail: str) -> Outcome:
+    """The outcome of a delivery in the ledger."""
+    return Outcome(delivery.channel, delivery.day, status, detail, delivery.kind)

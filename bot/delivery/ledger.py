@@ -1,4 +1,8 @@
-"""The delivery ledger: per (channel, digest day), the frozen messages and what was posted."""
+"""The delivery ledger: per (channel, kind, digest day), the frozen messages and what was posted.
+
+A channel has a daily digest and may have a weekly one; each kind has its own row per day, so
+a weekly digest due on a day that also has a daily one is posted exactly once, as is the daily.
+"""
 
 from __future__ import annotations
 
@@ -14,19 +18,22 @@ from bot.delivery.schema import migrations
 from bot.store import Store
 from bot.timeutil import Clock, parse_time, to_iso
 
-__all__ = ["Delivery", "Ledger", "Part", "part_key"]
+__all__ = ["Delivery", "Kind", "Ledger", "Part", "part_key"]
 
+Kind = Literal["daily", "weekly"]
 State = Literal["planned", "sent", "skipped", "failed"]
 PartState = Literal["pending", "sending", "sent"]
 
 
-def part_key(channel: str, day: date, part: int) -> str:
-    """The idempotency key of one message: unique per (channel, day, part), <= 25 characters.
+def part_key(channel: str, day: date, part: int, kind: Kind = "daily") -> str:
+    """The idempotency key of one message: unique per (channel, kind, day, part), <= 25 chars.
 
-    Discord nonces are capped at 25 characters, so the channel is folded into a short hash.
+    Discord nonces are capped at 25 characters, so the channel is folded into a short hash; a
+    weekly digest's keys start hw- where a daily one's start hp-.
     """
     digest = hashlib.sha256(channel.encode()).hexdigest()[:8]
-    return f"hp-{day:%Y%m%d}-{part}-{digest}"
+    prefix = "hw" if kind == "weekly" else "hp"
+    return f"{prefix}-{day:%Y%m%d}-{part}-{digest}"
 
 
 def _dump(message: OutboundMessage) -> str:
@@ -81,6 +88,7 @@ class Delivery:
     updated_at: datetime
     finished_at: datetime | None
     parts: tuple[Part, ...] = ()
+    kind: Kind = "daily"
 
     @property
     def started(self) -> bool:
@@ -114,11 +122,12 @@ def _delivery(row: Mapping[str, Any], parts: tuple[Part, ...]) -> Delivery:
         updated_at=parse_time(row["updated_at"]),
         finished_at=_opt(row["finished_at"]),
         parts=parts,
+        kind=row["kind"],
     )
 
 
 _COLUMNS = (
-    "channel, day, state, reason, trigger, scheduled_for, arxiv_ids, attempts, last_error,"
+    "channel, kind, day, state, reason, trigger, scheduled_for, arxiv_ids, attempts, last_error,"
     " next_attempt_at, updated_at, finished_at"
 )
 
@@ -144,8 +153,8 @@ class Ledger:
             return None
         rows = self.store.query(
             "SELECT part, key, message, state, message_id FROM delivery_parts"
-            " WHERE channel = ? AND day = ? ORDER BY part",
-            [row["channel"], row["day"]],
+            " WHERE channel = ? AND kind = ? AND day = ? ORDER BY part",
+            [row["channel"], row["kind"], row["day"]],
         )
         parts = tuple(
             Part(r["part"], r["key"], _load(r["message"]), r["state"], r["message_id"])
@@ -153,12 +162,12 @@ class Ledger:
         )
         return _delivery(row, parts)
 
-    def get(self, channel: str, day: date) -> Delivery | None:
-        """The delivery of a channel's digest for a day, with its parts."""
+    def get(self, channel: str, day: date, kind: Kind = "daily") -> Delivery | None:
+        """The delivery of a channel's digest (of a kind) for a day, with its parts."""
         return self._with_parts(
             self.store.query_one(
-                f"SELECT {_COLUMNS} FROM deliveries WHERE channel = ? AND day = ?",
-                [channel, day.isoformat()],
+                f"SELECT {_COLUMNS} FROM deliveries WHERE channel = ? AND kind = ? AND day = ?",
+                [channel, kind, day.isoformat()],
             )
         )
 
@@ -166,7 +175,8 @@ class Ledger:
         """The channel's most recent delivery (any state), with its parts."""
         return self._with_parts(
             self.store.query_one(
-                f"SELECT {_COLUMNS} FROM deliveries WHERE channel = ? ORDER BY day DESC LIMIT 1",
+                f"SELECT {_COLUMNS} FROM deliveries WHERE channel = ?"
+                " ORDER BY day DESC, kind LIMIT 1",
                 [channel],
             )
         )
@@ -187,11 +197,11 @@ class Ledger:
         )
         return [d for d in map(self._with_parts, rows) if d is not None]
 
-    def days(self, channel: str, since: date) -> set[date]:
-        """The days since a date that already have a ledger row for the channel."""
+    def days(self, channel: str, since: date, kind: Kind = "daily") -> set[date]:
+        """The days since a date that already have a ledger row for the channel (and kind)."""
         rows = self.store.query(
-            "SELECT day FROM deliveries WHERE channel = ? AND day >= ?",
-            [channel, since.isoformat()],
+            "SELECT day FROM deliveries WHERE channel = ? AND kind = ? AND day >= ?",
+            [channel, kind, since.isoformat()],
         )
         return {date.fromisoformat(r["day"]) for r in rows}
 
@@ -200,17 +210,17 @@ class Ledger:
     def _insert(
         self, channel: str, day: date, state: State, *, reason: str, trigger: str,
         scheduled_for: datetime | None, arxiv_ids: Sequence[str] = (),
-        digest: str | None = None,
+        digest: str | None = None, kind: Kind = "daily",
     ) -> bool:  # fmt: skip
         """Insert a delivery row unless one exists; True when inserted."""
         now = to_iso(self.clock())
         with self.store.transaction() as tx:
             inserted = tx.execute(
-                "INSERT OR IGNORE INTO deliveries (channel, day, state, reason, trigger,"
+                "INSERT OR IGNORE INTO deliveries (channel, kind, day, state, reason, trigger,"
                 " scheduled_for, arxiv_ids, created_at, updated_at, finished_at, digest)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    channel, day.isoformat(), state, reason, trigger,
+                    channel, kind, day.isoformat(), state, reason, trigger,
                     to_iso(scheduled_for) if scheduled_for else None,
                     json.dumps(list(arxiv_ids)), now, now, None if state == "planned" else now,
                     digest,
@@ -220,17 +230,18 @@ class Ledger:
 
     def skip(
         self, channel: str, day: date, reason: str, *, trigger: str,
-        scheduled_for: datetime | None,
+        scheduled_for: datetime | None, kind: Kind = "daily",
     ) -> bool:  # fmt: skip
         """Record that a day's digest is not posted, and why; never overwrites an existing row."""
         return self._insert(
-            channel, day, "skipped", reason=reason, trigger=trigger, scheduled_for=scheduled_for
-        )
+            channel, day, "skipped", reason=reason, trigger=trigger, scheduled_for=scheduled_for,
+            kind=kind,
+        )  # fmt: skip
 
     def plan(
         self, channel: str, day: date, messages: Sequence[OutboundMessage], *,
         arxiv_ids: Sequence[str], note: str, trigger: str, scheduled_for: datetime | None,
-        replace_skipped: bool = False, digest: str | None = None,
+        replace_skipped: bool = False, digest: str | None = None, kind: Kind = "daily",
     ) -> Delivery:  # fmt: skip
         """Freeze the messages of a day's digest; raise LookupError if one was planned before.
 
@@ -240,40 +251,42 @@ class Ledger:
         with self.store.transaction() as tx:
             if replace_skipped:
                 tx.execute(
-                    "DELETE FROM deliveries WHERE channel = ? AND day = ? AND state = 'skipped'",
-                    [channel, day.isoformat()],
+                    "DELETE FROM deliveries WHERE channel = ? AND kind = ? AND day = ?"
+                    " AND state = 'skipped'",
+                    [channel, kind, day.isoformat()],
                 )
             inserted = self._insert(
                 channel, day, "planned", reason=note, trigger=trigger,
-                scheduled_for=scheduled_for, arxiv_ids=arxiv_ids, digest=digest,
+                scheduled_for=scheduled_for, arxiv_ids=arxiv_ids, digest=digest, kind=kind,
             )  # fmt: skip
             if not inserted:
-                raise LookupError(f"{channel} already has a digest for {day}")
+                raise LookupError(f"{channel} already has a {kind} digest for {day}")
             tx.executemany(
-                "INSERT INTO delivery_parts (channel, day, part, key, message, state)"
-                " VALUES (?, ?, ?, ?, ?, 'pending')",
+                "INSERT INTO delivery_parts (channel, kind, day, part, key, message, state)"
+                " VALUES (?, ?, ?, ?, ?, ?, 'pending')",
                 [
-                    (channel, day.isoformat(), i, part_key(channel, day, i), _dump(m))
+                    (channel, kind, day.isoformat(), i, part_key(channel, day, i, kind), _dump(m))
                     for i, m in enumerate(messages)
                 ],
             )
-        found = self.get(channel, day)
+        found = self.get(channel, day, kind)
         assert found is not None
         return found
 
-    def reopen(self, channel: str, day: date) -> bool:
+    def reopen(self, channel: str, day: date, kind: Kind = "daily") -> bool:
         """Let a failed delivery be resumed (its posted parts stay posted); True if reopened."""
         with self.store.transaction() as tx:
             reopened = tx.execute(
                 "UPDATE deliveries SET state = 'planned', finished_at = NULL, updated_at = ?"
-                " WHERE channel = ? AND day = ? AND state = 'failed'",
-                [to_iso(self.clock()), channel, day.isoformat()],
+                " WHERE channel = ? AND kind = ? AND day = ? AND state = 'failed'",
+                [to_iso(self.clock()), channel, kind, day.isoformat()],
             )
         return reopened == 1
 
     def set_part(
-        self, channel: str, day: date, part: int, state: PartState, message_id: str | None = None
-    ) -> None:
+        self, channel: str, day: date, part: int, state: PartState, message_id: str | None = None,
+        kind: Kind = "daily",
+    ) -> None:  # fmt: skip
         """Move one part to pending, sending or sent (with the platform's message id).
 
         The first part sent for a day, in any channel, publishes that delivery's digest.
@@ -283,10 +296,10 @@ class Ledger:
             tx.execute(
                 "UPDATE delivery_parts SET state = ?, message_id = coalesce(?, message_id),"
                 " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
-                " WHERE channel = ? AND day = ? AND part = ?",
-                [state, message_id, state, now, channel, day.isoformat(), part],
+                " WHERE channel = ? AND kind = ? AND day = ? AND part = ?",
+                [state, message_id, state, now, channel, kind, day.isoformat(), part],
             )
-            if state == "sent":
+            if state == "sent" and kind == "daily":  # a weekly digest is no day's page
                 tx.execute(
                     "INSERT OR IGNORE INTO published_digests"
                     " (day, channel, published_at, arxiv_ids, digest)"
@@ -295,38 +308,47 @@ class Ledger:
                     [now, channel, day.isoformat()],
                 )
 
-    def note_error(self, channel: str, day: date, error: str, retry_at: datetime | None) -> None:
+    def note_error(
+        self, channel: str, day: date, error: str, retry_at: datetime | None,
+        kind: Kind = "daily",
+    ) -> None:  # fmt: skip
         """Record a failed attempt and when the sweep may try again."""
         with self.store.transaction() as tx:
             tx.execute(
                 "UPDATE deliveries SET attempts = attempts + 1, last_error = ?,"
-                " next_attempt_at = ?, updated_at = ? WHERE channel = ? AND day = ?",
+                " next_attempt_at = ?, updated_at = ? WHERE channel = ? AND kind = ? AND day = ?",
                 [
                     error, to_iso(retry_at) if retry_at else None, to_iso(self.clock()),
-                    channel, day.isoformat(),
+                    channel, kind, day.isoformat(),
                 ],
             )  # fmt: skip
 
-    def finish(self, channel: str, day: date, state: State, reason: str | None = None) -> None:
+    def finish(
+        self, channel: str, day: date, state: State, reason: str | None = None,
+        kind: Kind = "daily",
+    ) -> None:  # fmt: skip
         """Close a planned delivery as sent, failed or skipped (reason kept unless given)."""
         now = to_iso(self.clock())
+        where = [channel, kind, day.isoformat()]
         with self.store.transaction() as tx:
             tx.execute(
                 "UPDATE deliveries SET state = ?, reason = coalesce(?, reason),"
                 " next_attempt_at = NULL, updated_at = ?, finished_at = ?"
-                " WHERE channel = ? AND day = ?",
-                [state, reason, now, now, channel, day.isoformat()],
+                " WHERE channel = ? AND kind = ? AND day = ?",
+                [state, reason, now, now, *where],
             )
             if state != "failed":
                 # Published (or never to be): the copy is no longer needed. A failed delivery
                 # keeps it, as `hotpapers post` may resume it.
                 tx.execute(
-                    "UPDATE deliveries SET digest = NULL WHERE channel = ? AND day = ?",
-                    [channel, day.isoformat()],
+                    "UPDATE deliveries SET digest = NULL"
+                    " WHERE channel = ? AND kind = ? AND day = ?",
+                    where,
                 )
             if state == "failed":
                 # Keep the error visible to status, like a transient failure's.
                 tx.execute(
-                    "UPDATE deliveries SET last_error = reason WHERE channel = ? AND day = ?",
-                    [channel, day.isoformat()],
+                    "UPDATE deliveries SET last_error = reason"
+                    " WHERE channel = ? AND kind = ? AND day = ?",
+                    where,
                 )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
+from bot.channel_signal import CHANNEL
 from bot.channels import Channel, OutboundMessage
 from bot.delivery.health import LISTING
 from bot.models import SOURCE_LABELS
@@ -14,8 +15,9 @@ from bot.service import HotPapersService
 from bot.site.frozen import dump_digest
 from bot.sources.calendar import no_listing_reason
 from bot.subscriptions import Subscription
+from bot.weekly import WeeklyDigests
 
-__all__ = ["Plan", "Skip", "plan_digest"]
+__all__ = ["Plan", "Skip", "plan_digest", "plan_weekly"]
 
 
 @dataclass(frozen=True)
@@ -71,14 +73,34 @@ def plan_digest(
         selection=sub.selection(),
         channel=sub.channel,
         repeat_days=sub.repeat_days,
+        channel_weight=sub.channel_weight,
     )
     missing = tuple(sorted(set(digest.missing_sources) | set(failing)))
     digest = replace(digest, missing_sources=missing)
     if not digest.papers and sub.empty_day == "skip":
         reason = "empty day: no paper qualified"
         return Skip(f"{reason}; {missing_note(failing)}" if failing else reason)
-    messages = tuple(channel.render(digest))
+    messages = tuple(channel.render(digest, sub.layout))
     if not messages:
         return Skip(f"the {channel.platform} renderer produced no message")
     ids = tuple(p.paper.arxiv_id for p in digest.papers)
-    return Plan(messages, ids, missing_note(failing), dump_digest(digest))
+    # The site publishes a day's digest: never one carrying a channel's own reactions.
+    public = not any(CHANNEL in p.breakdown for p in digest.papers)
+    return Plan(messages, ids, missing_note(failing), dump_digest(digest) if public else "")
+
+
+def plan_weekly(
+    weekly: WeeklyDigests, sub: Subscription, day: date, at: datetime, channel: Channel
+) -> Plan | Skip:
+    """Make and render a subscription's weekly digest of the week up to at, or say why not.
+
+    Weekly digests are not published on the site (they are the channel's), nor tied to
+    arXiv's calendar: the week's papers are there whatever today's listing did.
+    """
+    week = weekly.week(sub.channel, sub.selection(), day=day, end=at)
+    if not week.arxiv_ids and sub.empty_day == "skip":
+        return Skip("empty week: nobody reacted here and no paper qualified")
+    messages = tuple(m for d in week.digests for m in channel.render(d, sub.layout))
+    if not messages:
+        return Skip(f"the {channel.platform} renderer produced no message")
+    return Plan(messages, week.arxiv_ids)

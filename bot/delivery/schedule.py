@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.delivery.ledger import Kind
 from bot.subscriptions import WEEKDAYS, Subscription
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "previous_run",
     "run_on",
     "runs_between",
+    "weekdays_of",
 ]
 
 # arXiv's listings switch at midnight US Eastern, Monday to Friday (announced Sun-Thu 20:00).
@@ -30,10 +32,18 @@ ARXIV_ZONE = "America/New_York"
 
 @dataclass(frozen=True, order=True)
 class Run:
-    """One scheduled digest: the UTC moment and the local day it is for."""
+    """One scheduled digest: the UTC moment, the local day it is for, and its kind."""
 
     at: datetime
     day: date
+    kind: Kind = "daily"
+
+
+def weekdays_of(sub: Subscription, kind: Kind) -> tuple[str, ...]:
+    """The weekdays a subscription's digest of a kind runs on (the weekly one: its day, if any)."""
+    if kind == "weekly":
+        return (sub.weekly,) if sub.weekly else ()
+    return sub.days
 
 
 def _hm(text: str) -> tuple[int, int]:
@@ -42,7 +52,7 @@ def _hm(text: str) -> tuple[int, int]:
     return int(hours), int(minutes)
 
 
-def run_on(sub: Subscription, day: date) -> Run:
+def run_on(sub: Subscription, day: date, kind: Kind = "daily") -> Run:
     """The moment a subscription's digest for a local day is due (weekdays not checked).
 
     A wall time that does not exist (clocks spring forward) resolves to the same instant as
@@ -51,7 +61,7 @@ def run_on(sub: Subscription, day: date) -> Run:
     """
     zone = ZoneInfo(sub.timezone)
     local = datetime.combine(day, time(*_hm(sub.time)), tzinfo=zone)  # fold=0: first occurrence
-    return Run(at=local.astimezone(UTC), day=day)
+    return Run(at=local.astimezone(UTC), day=day, kind=kind)
 
 
 def local_day(sub: Subscription, moment: datetime) -> date:
@@ -60,31 +70,39 @@ def local_day(sub: Subscription, moment: datetime) -> date:
 
 
 def runs_between(
-    sub: Subscription, start: datetime, end: datetime, *, inclusive: bool = False
+    sub: Subscription,
+    start: datetime,
+    end: datetime,
+    kind: Kind = "daily",
+    *,
+    inclusive: bool = False,
 ) -> list[Run]:
-    """The subscription's runs with start < at <= end (start <= at, inclusive), oldest first."""
+    """The runs of a kind with start < at <= end (start <= at, inclusive), oldest first."""
     first = local_day(sub, start) - timedelta(days=1)
     last = local_day(sub, end) + timedelta(days=1)
+    days = weekdays_of(sub, kind)
     runs = []
     day = first
     while day <= last:
-        if WEEKDAYS[day.weekday()] in sub.days:
-            run = run_on(sub, day)
+        if WEEKDAYS[day.weekday()] in days:
+            run = run_on(sub, day, kind)
             if (start <= run.at if inclusive else start < run.at) and run.at <= end:
                 runs.append(run)
         day += timedelta(days=1)
     return runs
 
 
-def previous_run(sub: Subscription, now: datetime) -> Run | None:
+def previous_run(sub: Subscription, now: datetime, kind: Kind = "daily") -> Run | None:
     """The latest run at or before now (within a week; None if the subscription has no days)."""
-    runs = runs_between(sub, now - timedelta(days=8), now)
+    runs = runs_between(sub, now - timedelta(days=8), now, kind)
     return runs[-1] if runs else None
 
 
-def next_run(sub: Subscription, now: datetime, *, inclusive: bool = False) -> Run | None:
-    """The first run after now (at or after now, inclusive)."""
-    runs = runs_between(sub, now, now + timedelta(days=8), inclusive=inclusive)
+def next_run(
+    sub: Subscription, now: datetime, kind: Kind = "daily", *, inclusive: bool = False
+) -> Run | None:
+    """The first run (of a kind) after now (at or after now, inclusive)."""
+    runs = runs_between(sub, now, now + timedelta(days=8), kind, inclusive=inclusive)
     return runs[0] if runs else None
 
 
@@ -98,14 +116,16 @@ class DigestTrigger(BaseTrigger):  # type: ignore[misc]
     functions decide instead, so the trigger and the catch-up sweep agree by construction.
     """
 
-    def __init__(self, sub: Subscription) -> None:
-        """Fire for this subscription's time, timezone and weekdays."""
+    def __init__(self, sub: Subscription, kind: Kind = "daily") -> None:
+        """Fire for this subscription's time, timezone and weekdays (of its digest's kind)."""
         self.sub = sub
+        self.kind: Kind = kind
         self.timezone = ZoneInfo(sub.timezone)
 
     def __str__(self) -> str:
         """How APScheduler names the trigger in its logs."""
-        return f"digest[{self.sub.time} {self.sub.timezone} {','.join(self.sub.days)}]"
+        days = ",".join(weekdays_of(self.sub, self.kind))
+        return f"{self.kind}[{self.sub.time} {self.sub.timezone} {days}]"
 
     def get_next_fire_time(
         self, previous_fire_time: datetime | None, now: datetime
@@ -116,15 +136,15 @@ class DigestTrigger(BaseTrigger):  # type: ignore[misc]
         as its time came, and it is due.
         """
         if previous_fire_time is None:
-            run = next_run(self.sub, now, inclusive=True)
+            run = next_run(self.sub, now, self.kind, inclusive=True)
         else:
-            run = next_run(self.sub, min(previous_fire_time, now))
+            run = next_run(self.sub, min(previous_fire_time, now), self.kind)
         return run.at.astimezone(self.timezone) if run is not None else None
 
 
-def digest_trigger(sub: Subscription) -> DigestTrigger:
-    """The trigger of a subscription's digest, in its own timezone."""
-    return DigestTrigger(sub)
+def digest_trigger(sub: Subscription, kind: Kind = "daily") -> DigestTrigger:
+    """The trigger of a subscription's digest (daily or weekly), in its own timezone."""
+    return DigestTrigger(sub, kind)
 
 
 def listing_trigger(at: str) -> CronTrigger:

@@ -1,4 +1,8 @@
-"""APScheduler jobs from the subscriptions table: digests, arXiv-calendar fetches, the sweep."""
+"""APScheduler jobs from the subscriptions table: digests, arXiv-calendar fetches, the sweep.
+
+A subscription has a job for its daily digest and, when it has a weekly day, one for its
+weekly digest; both are due at the subscription's time, and caught up and resumed alike.
+"""
 
 from __future__ import annotations
 
@@ -19,7 +23,7 @@ from bot.config import DeliveryConfig
 from bot.delivery.deliver import Deliverer, Outcome
 from bot.delivery.events import SubscriptionEvents
 from bot.delivery.health import Fetch, SourceStatus
-from bot.delivery.ledger import Delivery
+from bot.delivery.ledger import Delivery, Kind
 from bot.delivery.schedule import (
     Run,
     digest_trigger,
@@ -27,6 +31,7 @@ from bot.delivery.schedule import (
     local_day,
     previous_run,
     runs_between,
+    weekdays_of,
 )
 from bot.subscriptions import Subscription, Subscriptions
 from bot.timeutil import Clock
@@ -36,6 +41,14 @@ __all__ = ["DeliveryScheduler"]
 log = logging.getLogger(__name__)
 LOOKBACK = timedelta(days=7)  # how far back missed runs are looked for (and recorded)
 STARTUP_FETCH_SECONDS = 300.0  # catch-up waits this long at most for a fresh fetch
+
+
+KINDS: tuple[Kind, ...] = ("daily", "weekly")
+
+
+def _job(kind: Kind, channel: str) -> str:
+    """The APScheduler job id of a channel's digest of a kind."""
+    return f"digest:{channel}" if kind == "daily" else f"weekly:{channel}"
 
 
 class DeliveryScheduler:
@@ -181,28 +194,36 @@ class DeliveryScheduler:
             self.spawn(self.sweep())
 
     def _schedule(self, sub: Subscription) -> None:
-        """Add or replace the cron job of a subscription."""
-        self.scheduler.add_job(
-            self._spawn_fire,
-            digest_trigger(sub),
-            args=[sub.channel],
-            id=f"digest:{sub.channel}",
-            replace_existing=True,
-            coalesce=True,
-            misfire_grace_time=max(1, int(self.grace.total_seconds())),
-        )
+        """Add or replace the jobs of a subscription: its daily digest, and its weekly one."""
+        for kind in KINDS:
+            job = _job(kind, sub.channel)
+            if not weekdays_of(sub, kind):
+                if self.scheduler.get_job(job) is not None:
+                    self.scheduler.remove_job(job)
+                continue
+            self.scheduler.add_job(
+                self._spawn_fire,
+                digest_trigger(sub, kind),
+                args=[sub.channel, kind],
+                id=job,
+                replace_existing=True,
+                coalesce=True,
+                misfire_grace_time=max(1, int(self.grace.total_seconds())),
+            )
         self._subs[sub.channel] = sub
         log.info("scheduled %s", sub.describe())
 
     def _unschedule(self, channel: str) -> None:
-        """Remove a channel's job if it has one."""
+        """Remove a channel's jobs if it has any."""
         if self._subs.pop(channel, None) is not None:
-            self.scheduler.remove_job(f"digest:{channel}")
+            for kind in KINDS:
+                if self.scheduler.get_job(_job(kind, channel)) is not None:
+                    self.scheduler.remove_job(_job(kind, channel))
             log.info("unscheduled %s", channel)
 
-    def next_fire(self, channel: str) -> datetime | None:
-        """When APScheduler will next run a channel's job."""
-        job = self.scheduler.get_job(f"digest:{channel}")
+    def next_fire(self, channel: str, kind: Kind = "daily") -> datetime | None:
+        """When APScheduler will next run a channel's job (of a kind)."""
+        job = self.scheduler.get_job(_job(kind, channel))
         return job.next_run_time if job is not None else None
 
     # -- jobs ------------------------------------------------------------------------------
@@ -211,9 +232,9 @@ class DeliveryScheduler:
     # hand the work to tracked tasks: APScheduler cancels its own tasks on shutdown, and a
     # graceful shutdown lets posts in flight finish.
 
-    async def _spawn_fire(self, channel: str) -> None:
+    async def _spawn_fire(self, channel: str, kind: Kind = "daily") -> None:
         """Job: a digest time came."""
-        self.spawn(self.fire(channel))
+        self.spawn(self.fire(channel, kind))
 
     async def _spawn_sweep(self) -> None:
         """Job: the periodic sweep."""
@@ -223,18 +244,18 @@ class DeliveryScheduler:
         """Job: a fetch on arXiv's calendar or a refresh."""
         self.spawn(self.run_fetch())
 
-    async def fire(self, channel: str) -> Outcome | None:
+    async def fire(self, channel: str, kind: Kind = "daily") -> Outcome | None:
         """Post the channel's latest due run; the clock and ledger decide, not the wake-up."""
         sub = self.subscriptions.get(channel)
         if sub is None or not self.schedulable(sub):
             return None
         now = self.clock()
-        run = previous_run(sub, now)
-        if run is None or now - run.at > self.grace or run.at < self._owed_from(sub, now):
+        run = previous_run(sub, now, kind)
+        if run is None or now - run.at > self.grace or run.at < self._owed_from(sub, now, kind):
             return None
         return await self.deliverer.deliver(sub, run, "schedule")
 
-    def _owed_from(self, sub: Subscription, now: datetime) -> datetime:
+    def _owed_from(self, sub: Subscription, now: datetime, kind: Kind = "daily") -> datetime:
         """Runs at or after this moment are owed to the channel.
 
         A new subscription is owed nothing from before it existed (no backlog flood), except
@@ -245,7 +266,7 @@ class DeliveryScheduler:
         created = sub.created_at
         if created is None:
             return start
-        first = previous_run(sub, created)
+        first = previous_run(sub, created, kind)
         if first and first.day == local_day(sub, created) and created - first.at <= self.grace:
             return max(start, first.at)
         return max(start, created)
@@ -272,27 +293,28 @@ class DeliveryScheduler:
         """Catch up missed runs, retry unfinished deliveries, and pick up outside changes."""
         self.reconcile()
         now = self.clock()
-        work: dict[tuple[str, date], tuple[Subscription, Run, str]] = {}
+        work: dict[tuple[str, Kind, date], tuple[Subscription, Run, str]] = {}
         for sub in list(self._subs.values()):
-            for run in self._missed(sub, now):
-                work[(sub.channel, run.day)] = (sub, run, "catch-up")
+            for kind in KINDS:
+                for run in self._missed(sub, now, kind):
+                    work[(sub.channel, kind, run.day)] = (sub, run, "catch-up")
         for delivery in self.deliverer.ledger.unfinished():
             item = self._resumable(delivery, now)
             if item is not None:
-                work.setdefault((delivery.channel, delivery.day), item)
+                work.setdefault((delivery.channel, delivery.kind, delivery.day), item)
         if not work:
             return []
         return list(await asyncio.gather(
             *(self.deliverer.deliver(sub, run, why) for sub, run, why in work.values())
         ))  # fmt: skip
 
-    def _missed(self, sub: Subscription, now: datetime) -> list[Run]:
+    def _missed(self, sub: Subscription, now: datetime, kind: Kind = "daily") -> list[Run]:
         """Runs with no ledger row: the latest within grace is due, older ones are skipped."""
-        start = self._owed_from(sub, now) - timedelta(microseconds=1)
-        runs = runs_between(sub, start, now)
+        start = self._owed_from(sub, now, kind) - timedelta(microseconds=1)
+        runs = runs_between(sub, start, now, kind)
         if not runs:
             return []
-        have = self.deliverer.ledger.days(sub.channel, runs[0].day)
+        have = self.deliverer.ledger.days(sub.channel, runs[0].day, kind)
         missing = [r for r in runs if r.day not in have]
         due = [missing.pop()] if missing and now - missing[-1].at <= self.grace else []
         for run in missing:
@@ -302,12 +324,12 @@ class DeliveryScheduler:
                 f" paused) and past the {self.config.grace_hours:g} h grace period"
             )
             self.deliverer.ledger.skip(
-                sub.channel, run.day, reason, trigger="catch-up", scheduled_for=run.at
+                sub.channel, run.day, reason, trigger="catch-up", scheduled_for=run.at, kind=kind
             )
         if missing:
             days = f"{missing[0].day}" + (f" to {missing[-1].day}" if len(missing) > 1 else "")
-            log.warning("%s: %d run(s) missed beyond the grace period (%s), recorded as skipped",
-                        sub.channel, len(missing), days)  # fmt: skip
+            log.warning("%s: %d %s run(s) missed beyond the grace period (%s), recorded as skipped",
+                        sub.channel, len(missing), kind, days)  # fmt: skip
         return due
 
     def _resumable(self, delivery: Delivery, now: datetime) -> tuple[Subscription, Run, str] | None:
@@ -318,7 +340,9 @@ class DeliveryScheduler:
         at = delivery.scheduled_for or now
         if not delivery.started and now - at > self.grace:
             reason = f"not posted within the grace period; last error: {delivery.last_error}"
-            self.deliverer.ledger.finish(delivery.channel, delivery.day, "skipped", reason)
+            self.deliverer.ledger.finish(
+                delivery.channel, delivery.day, "skipped", reason, kind=delivery.kind
+            )
             return None
         # A digest already partly posted is always completed: posting only what is missing.
-        return sub, Run(at=at, day=delivery.day), "resume"
+        return sub, Run(at=at, day=delivery.day, kind=delivery.kind), "resume"

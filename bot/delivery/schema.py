@@ -88,3 +88,70 @@ def m003_published(db: Database) -> None:
         )
         """
     )
+
+
+def _columns(db: Database, table: str) -> list[tuple[str, str]]:
+    """A table's columns and their declared types, in order."""
+    return [(row[1], row[2]) for row in db.execute(f"PRAGMA table_info({table})").fetchall()]
+
+
+@migrations()
+def m004_delivery_kinds(db: Database) -> None:
+    """Daily and weekly digests side by side: the ledger is keyed on (channel, kind, day).
+
+    SQLite cannot change a primary key, so both tables are rebuilt: renamed aside (the parts'
+    foreign key follows the rename), created anew with `kind`, every row copied as 'daily'
+    (columns other migrations added come along), and the old tables dropped, parts first.
+    """
+    db.execute("ALTER TABLE deliveries RENAME TO deliveries_old")
+    db.execute("ALTER TABLE delivery_parts RENAME TO delivery_parts_old")
+    db.execute("DROP INDEX IF EXISTS deliveries_open")
+    db.execute(
+        """
+        CREATE TABLE deliveries (
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'daily',  -- 'daily' or 'weekly'
+            day TEXT NOT NULL,
+            state TEXT NOT NULL,
+            reason TEXT NOT NULL DEFAULT '',
+            trigger TEXT NOT NULL,
+            scheduled_for TEXT,
+            arxiv_ids TEXT NOT NULL DEFAULT '[]',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '',
+            next_attempt_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            finished_at TEXT,
+            PRIMARY KEY (channel, kind, day)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE delivery_parts (
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'daily',
+            day TEXT NOT NULL,
+            part INTEGER NOT NULL,
+            key TEXT NOT NULL UNIQUE,
+            message TEXT NOT NULL,
+            state TEXT NOT NULL,
+            message_id TEXT,
+            sent_at TEXT,
+            PRIMARY KEY (channel, kind, day, part),
+            FOREIGN KEY (channel, kind, day) REFERENCES deliveries(channel, kind, day)
+                ON DELETE CASCADE
+        )
+        """
+    )
+    db.execute("CREATE INDEX deliveries_open ON deliveries(state) WHERE state = 'planned'")
+    for table in ("deliveries", "delivery_parts"):
+        new = {name for name, _ in _columns(db, table)}
+        for name, declared in _columns(db, f"{table}_old"):
+            if name not in new:  # e.g. deliveries.digest (m003): carried over as it was
+                db.execute(f'ALTER TABLE {table} ADD COLUMN "{name}" {declared}')
+        names = ", ".join(f'"{name}"' for name, _ in _columns(db, f"{table}_old"))
+        db.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {table}_old")
+    db.execute("DROP TABLE delivery_parts_old")
+    db.execute("DROP TABLE deliveries_old")

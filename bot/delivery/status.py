@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.delivery.health import SourceStatus
-from bot.delivery.ledger import Delivery, Ledger
+from bot.delivery.ledger import Delivery, Kind, Ledger
 from bot.delivery.schedule import next_run
 from bot.subscriptions import Subscription, Subscriptions
 from bot.timeutil import Clock
@@ -31,12 +31,13 @@ def _ago(moment: datetime, now: datetime) -> str:
 def describe(delivery: Delivery, zone: str) -> str:
     """One delivery in a line: day, outcome and why."""
     when = _local(delivery.finished_at or delivery.updated_at, zone)
+    day = f"{delivery.day} (weekly)" if delivery.kind == "weekly" else f"{delivery.day}"
     if delivery.state == "sent":
-        text = f"{delivery.day}: posted {when} ({len(delivery.message_ids)} message(s))"
+        text = f"{day}: posted {when} ({len(delivery.message_ids)} message(s))"
     elif delivery.state == "planned":
-        text = f"{delivery.day}: being posted, {delivery.attempts} failed attempt(s)"
+        text = f"{day}: being posted, {delivery.attempts} failed attempt(s)"
     else:
-        text = f"{delivery.day}: {delivery.state} {when}"
+        text = f"{day}: {delivery.state} {when}"
     return text + (f" — {delivery.reason}" if delivery.reason else "")
 
 
@@ -51,16 +52,22 @@ def channel_status(
     elif waiting_for:
         lines.append(f"Next digest: not scheduled — {waiting_for}")
     else:
-        run = next_run(sub, now)
-        done = ledger.days(sub.channel, run.day) if run else set()
-        while run is not None and run.day in done:  # e.g. the time moved after today's post
-            run = next_run(sub, run.at)
-        text = f"{_local(run.at, sub.timezone)} ({_ago(run.at, now)})" if run else "none"
-        lines.append(f"Next digest: {text}")
+        lines.append(f"Next digest: {_next(sub, ledger, now, 'daily')}")
+        if sub.weekly:
+            lines.append(f"Next weekly digest: {_next(sub, ledger, now, 'weekly')}")
     failed = ledger.last_error(sub.channel)
     if failed is not None:
         lines.append(f"Last error: {failed.day}: {failed.last_error}")
     return "\n".join(lines)
+
+
+def _next(sub: Subscription, ledger: Ledger, now: datetime, kind: Kind) -> str:
+    """When the subscription's next digest of a kind is due, not counting days already done."""
+    run = next_run(sub, now, kind)
+    done = ledger.days(sub.channel, run.day, kind) if run else set()
+    while run is not None and run.day in done:  # e.g. the time moved after today's post
+        run = next_run(sub, run.at, kind)
+    return f"{_local(run.at, sub.timezone)} ({_ago(run.at, now)})" if run else "none"
 
 
 class ChannelStatus:

@@ -8,15 +8,24 @@ from typing import Any, ClassVar
 import aiohttp
 
 from bot.channels import DeliveryError, OutboundMessage
-from bot.models import Digest
+from bot.models import Digest, Layout
 
 
-def render_parts(digest: Digest, per_message: int = 2) -> list[OutboundMessage]:
-    """A digest as messages of per_message papers each (a short note when empty)."""
+def render_parts(
+    digest: Digest, per_message: int = 2, layout: Layout = "grouped"
+) -> list[OutboundMessage]:
+    """A digest as messages of per_message papers each (a short note when empty).
+
+    per-paper: a header naming the digest, then one message per paper.
+    """
     if not digest.papers:
         note = f"No hot papers on {digest.day}."
         return [OutboundMessage({"text": note}, note)]
     messages = []
+    if layout == "per-paper":
+        head = f"{digest.title or 'Hot papers'} {digest.day}"
+        messages.append(OutboundMessage({"text": head}, head))
+        per_message = 1
     for start in range(0, len(digest.papers), per_message):
         chunk = digest.papers[start : start + per_message]
         text = "\n".join(f"{p.rank}. {p.paper.title}" for p in chunk)
@@ -37,8 +46,8 @@ class HttpChannel:
         self.per_message = per_message
         self.session: aiohttp.ClientSession | None = None
 
-    def render(self, digest: Digest) -> list[OutboundMessage]:
-        return render_parts(digest, self.per_message)
+    def render(self, digest: Digest, layout: Layout = "grouped") -> list[OutboundMessage]:
+        return render_parts(digest, self.per_message, layout)
 
     async def send(self, target: str, message: OutboundMessage, *, key: str) -> str:
         body = {"text": message.text, "key": key}
@@ -93,8 +102,8 @@ class MemoryChannel:
         self.sends = 0
         self.lookups: list[tuple[str, str]] = []
 
-    def render(self, digest: Digest) -> list[OutboundMessage]:
-        return render_parts(digest, self.per_message)
+    def render(self, digest: Digest, layout: Layout = "grouped") -> list[OutboundMessage]:
+        return render_parts(digest, self.per_message, layout)
 
     async def send(self, target: str, message: OutboundMessage, *, key: str) -> str:
         self.sends += 1

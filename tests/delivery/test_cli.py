@@ -53,6 +53,17 @@ def test_subscribe_then_change_one_setting_keeps_the_others(
     )  # fmt: skip
 
 
+def test_subscribe_sets_the_channel_weight_layout_and_weekly_day(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli(settings, "subscribe", DISCORD, "--channel-weight", "2.5", "--layout", "per-paper",
+               "--weekly", "Friday") == 0  # fmt: skip
+    assert "channel weight 2.5, per-paper layout, weekly on fri" in capsys.readouterr().out
+    cli(settings, "subscribe", DISCORD, "--weekly", "off", "--channel-weight", "0")
+    sub = subscriptions(settings).get(DISCORD)
+    assert (sub.channel_weight, sub.layout, sub.weekly) == (0.0, "per-paper", "")
+
+
 def test_subscribing_again_resumes_a_paused_channel(settings: Settings) -> None:
     cli(settings, "subscribe", DISCORD)
     subscriptions(settings).pause(DISCORD, "403: missing access", LONG_AGO)
@@ -76,6 +87,9 @@ def test_subscribing_again_resumes_a_paused_channel(settings: Settings) -> None:
         (["subscribe", "slack:#general"], "a Slack channel id looks like C0123456789"),
         (["subscribe", "markdown:/etc/passwd"], "/etc/passwd is a file, not a folder"),
         (["subscribe", DISCORD, "--category", "cs.XX"], "did you mean"),
+        (["subscribe", DISCORD, "--channel-weight", "1e6"], "channel_weight: 1e+06 must be"),
+        (["subscribe", DISCORD, "--weekly", "someday"], "weekly: 'someday' is not a weekday"),
+        (["subscribe", DISCORD, "--ranking", "seed", "--channel-weight", "3"], "hot ranking"),
         (
             ["unsubscribe", MISSING],
             f"{MISSING} has no subscription",

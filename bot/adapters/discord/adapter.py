@@ -14,14 +14,16 @@ from bot.adapters.discord.abstracts import AbstractReplies
 from bot.adapters.discord.channel import DiscordChannel
 from bot.adapters.discord.controls import PanelControls
 from bot.adapters.discord.endpoints import Endpoints
+from bot.adapters.discord.interest import ReactionInterest
 from bot.adapters.discord.respond import NO_MENTIONS, Inflight, Responder
 from bot.adapters.discord.slash import Handlers, build_tree
 from bot.adapters.discord.sync import CommandSync
+from bot.channel_signal import ChannelSignals
 from bot.channels import OutboundMessage
 from bot.commands import Commands
 from bot.config import DiscordConfig, Env
 from bot.forms import DigestForm
-from bot.models import Digest
+from bot.models import Digest, Layout
 from bot.reactions import Reactions
 from bot.store import Store
 from bot.subscriptions import Subscriptions
@@ -60,6 +62,7 @@ class DiscordAdapter:
         commands: Commands,
         form: DigestForm,
         reactions: Reactions,
+        signals: ChannelSignals,
         store: Store,
         clock: Clock,
         categories: Sequence[str],
@@ -68,8 +71,8 @@ class DiscordAdapter:
         """Wire the client's commands and events to the core; nothing connects yet.
 
         form loads and saves the settings panel; store holds the synced command tree's hash and
-        the papers abstracts come from; categories are offered as /hot's choices and in the
-        panel's category menu.
+        the papers abstracts come from; signals counts reactions for each channel's own ranking;
+        categories are offered as /hot's choices and in the panel's category menu.
         """
         self.client = client
         self.token = token
@@ -85,6 +88,7 @@ class DiscordAdapter:
         self.tree = build_tree(client, Handlers(commands, responder, categories, self.panel))
         self.command_sync = CommandSync(store)
         self.abstracts = AbstractReplies(client, reactions, store, clock, self.inflight)
+        self.interest = ReactionInterest(client, signals, clock, self.inflight)
         self._connected = asyncio.Event()
         self._login_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -102,13 +106,23 @@ class DiscordAdapter:
         async def on_disconnect() -> None:
             self._connected.clear()
 
+        async def on_raw_reaction_add(event: discord.RawReactionActionEvent) -> None:
+            await self.interest.added(event)
+            await self.abstracts.on_raw_reaction_add(event)
+
+        async def on_raw_reaction_remove(event: discord.RawReactionActionEvent) -> None:
+            await self.interest.removed(event)
+
+        async def on_raw_reaction_clear(event: discord.RawReactionClearEvent) -> None:
+            await self.interest.cleared(event)
+
+        async def on_raw_reaction_clear_emoji(event: discord.RawReactionClearEmojiEvent) -> None:
+            await self.interest.cleared_emoji(event)
+
         for handler in (
-            on_connect,
-            on_resumed,
-            on_disconnect,
-            self.abstracts.on_raw_reaction_add,
-            self.panel.on_interaction,
-        ):
+            on_connect, on_resumed, on_disconnect, on_raw_reaction_add, on_raw_reaction_remove,
+            on_raw_reaction_clear, on_raw_reaction_clear_emoji, self.panel.on_interaction,
+        ):  # fmt: skip
             self.client.event(handler)
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -189,9 +203,9 @@ class DiscordAdapter:
 
     # -- Channel ---------------------------------------------------------------------------
 
-    def render(self, digest: Digest) -> list[OutboundMessage]:
+    def render(self, digest: Digest, layout: Layout = "grouped") -> list[OutboundMessage]:
         """The digest as Discord messages."""
-        return self.channel.render(digest)
+        return self.channel.render(digest, layout)
 
     async def send(self, target: str, message: OutboundMessage, *, key: str) -> str:
         """Post one message once; logs in first if needed (no gateway needed)."""
@@ -211,6 +225,7 @@ def build_discord(
     commands: Commands,
     subscriptions: Subscriptions,
     reactions: Reactions,
+    signals: ChannelSignals,
     store: Store,
     clock: Clock,
     categories: Sequence[str],
@@ -249,6 +264,7 @@ def build_discord(
         commands=commands,
         form=DigestForm(commands, subscriptions),
         reactions=reactions,
+        signals=signals,
         store=store,
         clock=clock,
         categories=categories,

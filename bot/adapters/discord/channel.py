@@ -15,7 +15,7 @@ from bot.adapters.discord.embeds import digest_messages
 from bot.adapters.discord.respond import send_kwargs
 from bot.channels import DeliveryError, OutboundMessage
 from bot.ids import InvalidArxivIdError, normalize_arxiv_id
-from bot.models import Digest
+from bot.models import Digest, Layout
 from bot.reactions import Reactions
 
 __all__ = ["DiscordChannel", "marker", "nonce"]
@@ -95,9 +95,9 @@ class DiscordChannel:
         self.client = client
         self.reactions = reactions
 
-    def render(self, digest: Digest) -> list[OutboundMessage]:
+    def render(self, digest: Digest, layout: Layout = "grouped") -> list[OutboundMessage]:
         """The digest as Discord messages, within every limit."""
-        return digest_messages(digest)
+        return digest_messages(digest, layout=layout)
 
     async def send(self, target: str, message: OutboundMessage, *, key: str) -> str:
         """Post one message once (Discord drops a repeat with the same nonce); return its id."""

@@ -7,7 +7,15 @@ from typing import Any
 
 from bot.adapters.discord.text import clip, escape, plain, safe_url, units
 from bot.channels import OutboundMessage
-from bot.models import SOURCE_LABELS, Digest, Paper, RankedPaper, SocialPost
+from bot.models import (
+    SOURCE_LABELS,
+    Digest,
+    Layout,
+    Paper,
+    RankedPaper,
+    SocialPost,
+    term_label,
+)
 from bot.rank import format_score
 from bot.untrusted import one_line
 
@@ -141,7 +149,7 @@ def paper_embed(
     _field(fields, "Score", _score(item), left)
     if full:
         for source, value in list(item.breakdown.items())[:_SOURCES_SHOWN]:
-            label = SOURCE_LABELS.get(source, source)
+            label = term_label(source)
             detail = item.details.get(source, "")
             text = f"{format_score(value)} ({detail})" if detail else format_score(value)
             _field(fields, escape(label), escape(text), left)
@@ -207,15 +215,37 @@ def _pages(items: Sequence[RankedPaper], header: str, footer: str) -> list[Outbo
     return messages
 
 
-def digest_messages(digest: Digest, title: str | None = None) -> list[OutboundMessage]:
-    """A digest: a header line, then one embed per paper; longer digests split cleanly."""
+def _per_paper(items: Sequence[RankedPaper], header: str, footer: str) -> list[OutboundMessage]:
+    """A header message, then one message per paper, so any reaction on it is about that paper."""
+    hint = "One message per paper: react with 📄 for its abstract."
+    messages = [text_message(f"{header}\n{hint}")]
+    tail = f"{footer} · 📄 for the abstract"
+    budget = EMBEDS_TOTAL_MAX - min(units(tail), FOOTER_MAX - MARKER_ROOM) - MARKER_ROOM
+    for item in items:
+        embeds = [paper_embed(item, item.rank, budget)]
+        _footer(embeds, tail)
+        text = clip(f"{item.rank}. {one_line(item.paper.title)}", 500)
+        messages.append(_message("", embeds, [item.paper.arxiv_id], text))
+    return messages
+
+
+def digest_messages(
+    digest: Digest, title: str | None = None, *, layout: Layout = "grouped"
+) -> list[OutboundMessage]:
+    """A digest: a header line, then one embed per paper; longer digests split cleanly.
+
+    layout per-paper: the header alone, then each paper in a message of its own.
+    """
     day = f"{digest.day:%A} {digest.day.day} {digest.day:%B %Y}"
-    header = f"**{escape(title) if title else 'Hot arXiv papers'} — {day}**"
+    name = title or digest.title
+    header = f"**{escape(name) if name else 'Hot arXiv papers'} — {day}**"
     if digest.missing_sources:
         header += f"\n-# No data from {escape(', '.join(digest.missing_sources))} this time."
     footer = f"hotpapers · {digest.ranking} ranking · {digest.day.isoformat()}"
     if not digest.papers:
         return [text_message(f"{header}\nNo paper has caught anyone's attention yet.")]
+    if layout == "per-paper":
+        return _per_paper(digest.papers, header, footer)
     return _pages(digest.papers, header, footer)
 
 

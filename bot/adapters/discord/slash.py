@@ -15,7 +15,7 @@ from bot.adapters.discord.controls import PanelControls
 from bot.adapters.discord.embeds import digest_messages, paper_message, search_message
 from bot.adapters.discord.respond import Interaction, Reply, Responder, send_kwargs
 from bot.commands import DEFAULT_COUNT, Commands, DigestRequest
-from bot.limits import MAX_COUNT, MAX_REPEAT_DAYS
+from bot.limits import MAX_CHANNEL_WEIGHT, MAX_COUNT, MAX_REPEAT_DAYS
 
 __all__ = ["build_tree"]
 
@@ -54,12 +54,23 @@ class Handlers:
         self.categories = tuple(categories)
         self.panel = panel
 
-    async def hot(self, interaction: Interaction, count: int, category: str | None) -> None:
-        """The hot list now."""
+    async def hot(
+        self, interaction: Interaction, count: int, category: str | None, period: Period = "now"
+    ) -> None:
+        """The hot list now, or the week's best (this channel's favourites, then the top)."""
         where = f" in {category}" if category else ""
+        channel = f"discord:{interaction.channel_id}" if interaction.channel_id else None
+
+        def week() -> Reply:
+            digests = self.commands.week(channel, count, category).digests
+            return Reply(tuple(m for d in digests for m in digest_messages(d)))
+
+        if period == "week":
+            await self.responder.answer(interaction, week)
+            return
 
         def work() -> Reply:
-            digest = self.commands.hot(count, category)
+            digest = self.commands.hot(count, category, channel)
             return Reply(tuple(digest_messages(digest, title=f"Hot right now{where}")))
 
         await self.responder.answer(interaction, work)
@@ -129,6 +140,7 @@ class Handlers:
 
 
 Ranking = Literal["hot", "seed"]
+Period = Literal["now", "week"]
 
 
 def _digest_group(h: Handlers) -> app_commands.Group:
@@ -177,6 +189,9 @@ def _settings_command(
         min_score="Leave out papers scoring less (none: no minimum)",
         repeat_days=f"Days before a paper may be shown here again, 0 to {MAX_REPEAT_DAYS}",
         empty_day="On a day with no papers: skip, or post a short note",
+        channel_weight=f"What one reaction here adds to a score, 0 to {MAX_CHANNEL_WEIGHT:g}",
+        layout="grouped (ten papers a message) or per-paper (one message per paper)",
+        weekly="Also post the week's best on this weekday, e.g. fri (off: none)",
     )  # fmt: skip
     @app_commands.autocomplete(timezone=h.complete_timezone)
     async def callback(
@@ -185,13 +200,15 @@ def _settings_command(
         categories: str | None = None, ranking: Ranking | None = None,
         keywords: str | None = None, exclude: str | None = None, min_score: str | None = None,
         repeat_days: app_commands.Range[int, 0, MAX_REPEAT_DAYS] | None = None,
-        empty_day: Literal["skip", "note"] | None = None,
+        empty_day: Literal["skip", "note"] | None = None, channel_weight: str | None = None,
+        layout: Literal["grouped", "per-paper"] | None = None, weekly: str | None = None,
     ) -> None:  # fmt: skip
         options = {
             "time": time, "timezone": timezone, "days": days, "top": top,
             "categories": categories, "ranking": ranking, "keywords": keywords,
             "exclude_categories": exclude, "min_score": min_score, "repeat_days": repeat_days,
-            "empty_day": empty_day,
+            "empty_day": empty_day, "channel_weight": channel_weight, "layout": layout,
+            "weekly": weekly,
         }  # fmt: skip
         await h.digest(interaction, DigestRequest(name, options=options))
 
@@ -221,15 +238,17 @@ def build_tree(
 
     @tree.command(name="hot", description="The arXiv papers people are talking about right now")
     @app_commands.describe(
-        count=f"How many papers, 1 to {MAX_COUNT}", category="An arXiv category, e.g. cs.LG"
-    )
+        count=f"How many papers, 1 to {MAX_COUNT}", category="An arXiv category, e.g. cs.LG",
+        period="now (default), or week: this channel's favourites and the week's top",
+    )  # fmt: skip
     @app_commands.autocomplete(category=handlers.complete_category)
     async def hot(
         interaction: Interaction,
         count: app_commands.Range[int, 1, MAX_COUNT] = DEFAULT_COUNT,
         category: str | None = None,
+        period: Period = "now",
     ) -> None:
-        await handlers.hot(interaction, count, category)
+        await handlers.hot(interaction, count, category, period)
 
     @tree.command(name="paper", description="One paper's card with its score breakdown")
     @app_commands.describe(query="An arXiv id or URL, e.g. 2106.12627")

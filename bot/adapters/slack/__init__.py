@@ -18,11 +18,13 @@ from bot.adapters.slack.deliveries import Deliveries
 from bot.adapters.slack.events import ReactionAbstracts
 from bot.adapters.slack.home import HomeTab
 from bot.adapters.slack.installations import SqliteInstallationStore
+from bot.adapters.slack.interest import ReactionInterest
 from bot.adapters.slack.manifest import add_commands, api_base
 from bot.adapters.slack.oauth import WorkspaceTokens, oauth_settings
 from bot.adapters.slack.routes import SlackEndpoints
 from bot.adapters.slack.settings import SettingsModal
 from bot.adapters.slack.slash import SlashCommands
+from bot.channel_signal import ChannelSignals
 from bot.commands import Commands
 from bot.config import ConfigError, Env, SlackConfig
 from bot.delivery.health import SourceStatus
@@ -47,6 +49,7 @@ def build_slack(
     *,
     commands: Commands,
     reactions: Reactions,
+    signals: ChannelSignals,
     store: Store,
     subscriptions: Subscriptions,
     sources: SourceStatus,
@@ -56,8 +59,8 @@ def build_slack(
     """The adapter the environment asks for: Socket Mode or HTTP, OAuth or one bot token.
 
     store keeps OAuth installations and states, subscriptions say which workspace a channel is
-    in (and hold the settings forms show), sources' health is shown in App Home, and timeout
-    bounds each Web API call.
+    in (and hold the settings forms show), signals counts reactions for each channel's own
+    ranking, sources' health is shown in App Home, and timeout bounds each Web API call.
     """
     base_url = api_base(env.slack_api_url)
     bot_token = env.slack_bot_token.get_secret_value() if env.slack_bot_token else None
@@ -114,6 +117,7 @@ def build_slack(
         slash=SlashCommands(commands, reactions, access, open_settings=modal.from_command),
         forms=[modal, HomeTab(form, sources, access, clock)],
         abstracts=ReactionAbstracts(reactions, store, clock),
+        interest=ReactionInterest(signals, clock),
         tokens=tokens,
         mode=mode,
         base_url=base_url,

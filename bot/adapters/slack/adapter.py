@@ -18,6 +18,7 @@ from bot.adapters.slack.blocks import text_payload
 from bot.adapters.slack.channel import PERMANENT, SlackChannel, TokenFor
 from bot.adapters.slack.events import ReactionAbstracts
 from bot.adapters.slack.installations import SqliteInstallationStore
+from bot.adapters.slack.interest import ReactionInterest
 from bot.adapters.slack.routes import SlackEndpoints
 from bot.adapters.slack.slash import Handler, SlashCommands
 from bot.config import ConfigError
@@ -51,6 +52,7 @@ class SlackAdapter(SlackChannel):
         reactions: Reactions,
         slash: SlashCommands,
         abstracts: ReactionAbstracts,
+        interest: ReactionInterest,
         mode: Mode,
         base_url: str,
         endpoints: SlackEndpoints,
@@ -75,7 +77,7 @@ class SlackAdapter(SlackChannel):
         self._started = False
         self._inflight: set[asyncio.Task[Any]] = set()
         slash.register(bolt, self._guarded)
-        abstracts.register(bolt, self._guarded)
+        interest.register(bolt, self._guarded, abstracts)
         for form in forms:
             form.register(bolt, self._guarded)
         if installations is not None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.adapters.slack.mrkdwn import clip, escape, escape_clip, fit, link, width
 from bot.channels import OutboundMessage
-from bot.models import SOURCE_LABELS, Digest, Paper, RankedPaper
+from bot.models import SOURCE_LABELS, Digest, Layout, Paper, RankedPaper, term_label
 from bot.untrusted import one_line
 
 __all__ = [
@@ -89,7 +89,7 @@ def _score_lines(item: RankedPaper) -> list[str]:
     if not item.breakdown:
         return ["_No posts or votes in the current window._"]
     score = f"*Score* {escape_clip(item.explanation, _SCORE - 12)}"
-    details = " · ".join(f"{SOURCE_LABELS.get(s, s)}: {d}" for s, d in item.details.items())
+    details = " · ".join(f"{term_label(s)}: {d}" for s, d in item.details.items())
     if not details and (item.reposts or item.likes):
         details = f"{item.reposts} reposts · {item.likes} likes"
     return [score, escape_clip(details, _DETAILS)]
@@ -135,12 +135,33 @@ def _digest_title(digest: Digest) -> str:
     return f"{name} · {digest.day:%a %d %b %Y}"
 
 
-def render_digest(digest: Digest, *, title: str | None = None) -> list[OutboundMessage]:
-    """Split a digest into messages of at most PAPERS_PER_MESSAGE papers, numbered within each."""
-    title = one_line(title or _digest_title(digest))
+def _per_paper(digest: Digest, title: str, note: str, sources: str) -> list[OutboundMessage]:
+    """A header message, then one message per paper, so any reaction on it is about that paper."""
+    intro = f"Ranked by *{digest.ranking}* · {len(digest.papers)} papers, one message each"
+    intro += f" · sources: {escape_clip(sources, 300)}" if sources else ""
+    blocks = [_header(title), _context([intro, note])]
+    text = escape_clip(title, MAX_FALLBACK_TEXT)
+    messages = [OutboundMessage(_payload(blocks, text), text, (), {"part": 1})]
+    for item in digest.papers:
+        blocks = _paper_blocks(item, item.rank)
+        blocks.append(_context(["React with :page_facing_up: for the abstract in a thread."]))
+        text = f"{item.rank}. {escape_clip(_title(item.paper), 500)}"
+        ids = (item.paper.arxiv_id,)
+        messages.append(OutboundMessage(_payload(blocks, text), text, ids, {"part": item.rank + 1}))
+    return messages
+
+
+def render_digest(
+    digest: Digest, *, title: str | None = None, layout: Layout = "grouped"
+) -> list[OutboundMessage]:
+    """Split a digest into messages of at most PAPERS_PER_MESSAGE papers, numbered within each.
+
+    layout per-paper: a header message, then each paper in a message of its own.
+    """
+    title = one_line(title or digest.title or _digest_title(digest))
     papers = digest.papers
     chunks = [papers[i : i + PAPERS_PER_MESSAGE] for i in range(0, len(papers), PAPERS_PER_MESSAGE)]
-    sources = ", ".join(SOURCE_LABELS.get(s, s) for s in digest.sources)
+    sources = ", ".join(term_label(s) for s in digest.sources)
     missing = ", ".join(SOURCE_LABELS.get(s, s) for s in digest.missing_sources)
     note = escape_clip(f"No data from {missing} this time.", 300) if missing else ""
     if not chunks:
@@ -148,6 +169,8 @@ def render_digest(digest: Digest, *, title: str | None = None) -> list[OutboundM
         if note:
             blocks.append(_context([note]))
         return [OutboundMessage(_payload(blocks, f"{escape(title)}: nothing to show"), title)]
+    if layout == "per-paper":
+        return _per_paper(digest, title, note, sources)
     messages = []
     for part, chunk in enumerate(chunks, 1):
         first = (part - 1) * PAPERS_PER_MESSAGE + 1

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.adapters.slack.blocks import render_digest
 from bot.adapters.slack.views import with_settings_button
 from bot.channels import DeliveryError, OutboundMessage
-from bot.models import Digest
+from bot.models import Digest, Layout
 from bot.reactions import Reactions
 
 __all__ = ["EVENT_TYPE", "PLATFORM", "SlackChannel", "delivery_error", "message_id", "remember"]
@@ -91,9 +91,9 @@ class SlackChannel:
         self.base_url = base_url
         self.timeout = int(timeout)
 
-    def render(self, digest: Digest) -> list[OutboundMessage]:
-        """Block Kit messages of at most ten papers each, the last with a Settings button."""
-        return with_settings_button(render_digest(digest))
+    def render(self, digest: Digest, layout: Layout = "grouped") -> list[OutboundMessage]:
+        """Block Kit messages of ten papers (or one) each, the last with a Settings button."""
+        return with_settings_button(render_digest(digest, layout=layout))
 
     async def web_client(self, target: str) -> AsyncWebClient:
         """A Web API client with the bot token of the workspace target belongs to."""

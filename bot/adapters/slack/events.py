@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
 
-from slack_bolt.async_app import AsyncApp
 from slack_bolt.kwargs_injection.async_args import AsyncArgs
 
 from bot.adapters.slack.blocks import abstract_payload
 from bot.adapters.slack.channel import PLATFORM, message_id
-from bot.adapters.slack.slash import Handler
 from bot.reactions import Reactions, reaction_position
 from bot.store import Store
 from bot.timeutil import Clock
@@ -29,10 +26,6 @@ class ReactionAbstracts:
         self.reactions = reactions
         self.store = store
         self.clock = clock
-
-    def register(self, bolt: AsyncApp, wrap: Callable[[Handler], Handler]) -> None:
-        """Listen to reaction_added."""
-        bolt.event("reaction_added")(wrap(self.on_reaction))
 
     async def on_reaction(self, args: AsyncArgs) -> None:
         """Answer a reaction that points at a paper of one of our messages."""

@@ -27,12 +27,14 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 BOT_SCOPES = (
     "chat:write",  # digests, /hot answers, abstracts in threads
     "commands",  # the slash commands
-    "reactions:read",  # reaction_added in channels the bot is in
+    "reactions:read",  # reaction_added and reaction_removed in channels the bot is in
     "users:read",  # is the person changing a digest a workspace admin or owner?
     "channels:history",  # find a digest again after a crash (public channels)
     "groups:history",  # ... and in private channels
 )
-BOT_EVENTS = ("reaction_added", "app_home_opened", "app_uninstalled", "tokens_revoked")
+BOT_EVENTS = (
+    "reaction_added", "reaction_removed", "app_home_opened", "app_uninstalled", "tokens_revoked",
+)  # fmt: skip
 
 
 def api_base(url: str | None) -> str:

@@ -28,7 +28,7 @@ from bot.commands import (
     SEARCH_HINT,
     Commands,
     DigestRequest,
-    parse_hot_args,
+    parse_hot_request,
     search_terms,
 )
 from bot.errors import HotpapersError
@@ -79,18 +79,24 @@ class SlashCommands:
             bolt.command(name)(wrap(handler))
 
     async def hot(self, args: AsyncArgs) -> None:
-        """/hot [count] [category]: the hot list, posted in the channel."""
+        """/hot [week] [count] [category]: the hot list (or the week's best), in the channel."""
         command = args.command or {}
         try:
-            count, category = parse_hot_args(str(command.get("text", "")))
+            week, count, category = parse_hot_request(str(command.get("text", "")))
         except HotpapersError as error:
             await args.ack(response_type="ephemeral", **text_payload(str(error)))
             return
         await args.ack()
         title = f"Hot papers in {category} right now" if category else "Hot papers right now"
-        messages = await self._work(
-            args, lambda: render_digest(self.commands.hot(count, category), title=title)
-        )
+        channel = f"slack:{command.get('channel_id', '')}"
+
+        def render() -> list[OutboundMessage]:
+            if week:
+                digests = self.commands.week(channel, count, category).digests
+                return [m for d in digests for m in render_digest(d)]
+            return render_digest(self.commands.hot(count, category, channel), title=title)
+
+        messages = await self._work(args, render)
         if messages is not None:
             await self._post(args, messages)
 

@@ -85,7 +85,9 @@ class FakeDiscord:
         self.guild_id = self.snowflake()
         self.channel_id = self.snowflake()
         self.forbidden_channel_id = self.snowflake()
-        self.channels = {self.channel_id: "general", self.forbidden_channel_id: "locked"}
+        self.lab_channel_id = self.snowflake()  # a second channel, for per-channel behaviour
+        self.channels = {self.channel_id: "general", self.forbidden_channel_id: "locked",
+                         self.lab_channel_id: "lab"}  # fmt: skip
         self.requests: list[Recorded] = []
         self.gateway_log: list[dict[str, Any]] = []
         self.sessions: dict[str, Session] = {}
@@ -347,6 +349,25 @@ class FakeDiscord:
             "guild_id": str(self.guild_id), "emoji": {"id": None, "name": emoji},
             "member": self.member(user_id, 0), "type": 0, "burst": False, "burst_colors": [],
             "message_author_id": self.bot["id"],
+        })  # fmt: skip
+
+    async def unreact(
+        self, message_id: str, emoji: str, *, user_id: int = 42, channel_id: int | None = None
+    ) -> None:
+        """Inject MESSAGE_REACTION_REMOVE: the user took their reaction back (no member sent)."""
+        channel_id = channel_id or self.channel_id
+        await self.dispatch("MESSAGE_REACTION_REMOVE", {
+            "user_id": str(user_id), "channel_id": str(channel_id), "message_id": message_id,
+            "guild_id": str(self.guild_id), "emoji": {"id": None, "name": emoji}, "type": 0,
+            "burst": False,
+        })  # fmt: skip
+
+    async def clear_reactions(self, message_id: str, *, channel_id: int | None = None) -> None:
+        """Inject MESSAGE_REACTION_REMOVE_ALL: a moderator removed every reaction."""
+        channel_id = channel_id or self.channel_id
+        await self.dispatch("MESSAGE_REACTION_REMOVE_ALL", {
+            "channel_id": str(channel_id), "message_id": message_id,
+            "guild_id": str(self.guild_id),
         })  # fmt: skip
 
     # -- REST ------------------------------------------------------------------------------

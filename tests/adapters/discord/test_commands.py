@@ -75,9 +75,9 @@ async def test_hot_that_takes_longer_is_deferred_in_time_then_followed_up(
 ) -> None:  # fmt: skip
     slow_hot = adapter.commands.hot
 
-    def hot(count: int = 5, category: str | None = None) -> Digest:
+    def hot(count: int = 5, category: str | None = None, channel: str | None = None) -> Digest:
         time.sleep(1.5)  # a cold ranking over a big store
-        return slow_hot(count, category)
+        return slow_hot(count, category, channel)
 
     monkeypatch.setattr(adapter.commands, "hot", hot)
     sent = await fake.slash("hot", [option("count", 3)])

@@ -258,3 +258,22 @@ def test_any_text_renders_within_every_limit_without_pings(
         assert_within_limits(message.payload, room=MARKER_ROOM)
         assert_no_pings(message.payload)
         assert len(message.arxiv_ids) <= 10
+
+
+def test_a_per_paper_digest_is_a_header_then_one_message_per_paper_within_limits() -> None:
+    header, *papers = digest_messages(digest([ranked(i) for i in (1, 2, 3)]), layout="per-paper")
+    assert header.arxiv_ids == () and not header.payload["embeds"]
+    assert "One message per paper" in header.payload["content"]
+    assert [m.arxiv_ids for m in papers] == [(f"2611.{i:05d}",) for i in (1, 2, 3)]
+    for rank, message in enumerate(papers, 1):
+        (embed,) = message.payload["embeds"]
+        assert embed["title"].startswith(f"{rank}. ")  # numbered as ranked
+        assert "📄" in embed["footer"]["text"]
+        assert_within_limits(message.payload, room=MARKER_ROOM)
+    for message in digest_messages(digest([huge(1)]), layout="per-paper"):
+        assert_within_limits(message.payload, room=MARKER_ROOM)
+
+
+def test_a_weekly_digest_is_headed_by_its_own_title() -> None:
+    (message,) = digest_messages(digest([ranked(1)], title="Best of the week"))
+    assert message.payload["content"].startswith("**Best of the week — Thursday 26 November")

@@ -173,12 +173,18 @@ class SlackSim:
         status, _ = await self.post(json.dumps(body), "application/json")
         return status
 
-    async def react(self, reaction: str, channel: str, ts: str, user: str = "U2") -> int:
-        """A reaction_added event on a message."""
+    async def react(
+        self, reaction: str, channel: str, ts: str, user: str = "U2", *, kind: str = "added"
+    ) -> int:
+        """A reaction_added (or, with kind="removed", reaction_removed) event on a message."""
         item = {"type": "message", "channel": channel, "ts": ts}
-        event = {"type": "reaction_added", "user": user, "reaction": reaction, "item": item,
+        event = {"type": f"reaction_{kind}", "user": user, "reaction": reaction, "item": item,
                  "item_user": "UBOT", "event_ts": f"{time.time():.6f}"}  # fmt: skip
         return await self.event(event)
+
+    async def unreact(self, reaction: str, channel: str, ts: str, user: str = "U2") -> int:
+        """A reaction_removed event on a message."""
+        return await self.react(reaction, channel, ts, user, kind="removed")
 
 
 def responses(fake: FakeSlack, key: str) -> list[dict[str, Any]]:

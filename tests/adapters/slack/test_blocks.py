@@ -228,3 +228,24 @@ def test_any_digest_size_splits_into_messages_of_at_most_ten_papers(count: int) 
         assert len(message.arxiv_ids) <= PAPERS_PER_MESSAGE
         assert numbers(message) == list(range(1, len(message.arxiv_ids) + 1))
         check_limits(message.payload)
+
+
+def test_a_per_paper_digest_is_a_header_then_one_message_per_paper_within_limits() -> None:
+    header, *papers = render_digest(digest(3), layout="per-paper")
+    assert header.arxiv_ids == () and header.payload["blocks"][0]["type"] == "header"
+    assert "3 papers, one message each" in str(header.payload["blocks"][1])
+    assert [m.arxiv_ids for m in papers] == [(f"2611.{i:05d}",) for i in (1, 2, 3)]
+    for rank, message in enumerate(papers, 1):
+        assert numbers(message) == [rank]  # numbered as ranked, not within the message
+        assert ":page_facing_up:" in message.payload["blocks"][-1]["elements"][0]["text"]
+        check_limits(message.payload)
+    worst = render_digest(Digest(date(2026, 11, 26), "hot", NOW, (monster(1),)),
+                          layout="per-paper")  # fmt: skip
+    for message in worst:
+        check_limits(message.payload)
+
+
+def test_a_weekly_digest_is_headed_by_its_own_title() -> None:
+    titled = Digest(date(2026, 11, 26), "hot", NOW, digest(1).papers, title="Best of the week")
+    [message] = render_digest(titled)
+    assert message.payload["blocks"][0]["text"]["text"] == "Best of the week"
