@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from bot.delivery.health import Fetch, SourceStatus
     from bot.delivery.lease import Leases
     from bot.delivery.ledger import Ledger
+    from bot.delivery.notices import PauseNotices
     from bot.delivery.platforms import Adapter, Platforms, PlatformState
     from bot.delivery.queue import OutboundQueue
     from bot.delivery.runner import Runner
@@ -57,6 +58,7 @@ __all__ = [
     "build_service",
     "discord_adapter",
     "open_store",
+    "pause_notices",
     "slack_adapter",
     "sources_fetch",
 ]
@@ -176,6 +178,15 @@ def build_app(
 # -- chat adapters -------------------------------------------------------------------------
 
 
+def pause_notices(app: App, platform: str) -> PauseNotices:
+    """The notices a chat adapter sends while it runs: a word when a digest breaks."""
+    from bot.delivery.notices import PauseNotices
+
+    return PauseNotices(
+        app.store, app.subscriptions, app.ledger, app.events, app.clock, platform=platform
+    )
+
+
 def discord_adapter(app: App) -> DiscordAdapter:
     """The Discord adapter over the app's commands (not started); needs DISCORD_TOKEN."""
     from bot.adapters.discord.adapter import build_discord
@@ -191,6 +202,7 @@ def discord_adapter(app: App) -> DiscordAdapter:
         store=app.store,
         clock=app.clock,
         categories=config.sources.categories,
+        notices=pause_notices(app, "discord"),
     )
 
 
@@ -208,6 +220,7 @@ def slack_adapter(app: App) -> SlackAdapter:
         store=app.store,
         subscriptions=app.subscriptions,
         sources=app.sources,
+        notices=pause_notices(app, "slack"),
         clock=app.clock,
         timeout=config.sources.timeout_seconds,
     )

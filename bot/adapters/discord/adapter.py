@@ -15,6 +15,7 @@ from bot.adapters.discord.channel import DiscordChannel
 from bot.adapters.discord.controls import PanelControls
 from bot.adapters.discord.endpoints import Endpoints
 from bot.adapters.discord.interest import ReactionInterest
+from bot.adapters.discord.notices import DiscordNotices
 from bot.adapters.discord.respond import NO_MENTIONS, Inflight, Responder
 from bot.adapters.discord.slash import Handlers, build_tree
 from bot.adapters.discord.sync import CommandSync
@@ -22,6 +23,7 @@ from bot.channel_signal import ChannelSignals
 from bot.channels import OutboundMessage
 from bot.commands import Commands
 from bot.config import DiscordConfig, Env
+from bot.delivery.notices import PauseNotices
 from bot.forms import DigestForm
 from bot.models import Digest, Layout
 from bot.reactions import Reactions
@@ -67,12 +69,14 @@ class DiscordAdapter:
         clock: Clock,
         categories: Sequence[str],
         command_sync: Literal["changed", "manual"] = "changed",
+        notices: PauseNotices | None = None,
     ) -> None:
         """Wire the client's commands and events to the core; nothing connects yet.
 
         form loads and saves the settings panel; store holds the synced command tree's hash and
         the papers abstracts come from; signals counts reactions for each channel's own ranking;
-        categories are offered as /hot's choices and in the panel's category menu.
+        categories are offered as /hot's choices and in the panel's category menu; notices
+        (while started) says by direct message when a digest breaks.
         """
         self.client = client
         self.token = token
@@ -89,6 +93,8 @@ class DiscordAdapter:
         self.command_sync = CommandSync(store)
         self.abstracts = AbstractReplies(client, reactions, store, clock, self.inflight)
         self.interest = ReactionInterest(client, signals, clock, self.inflight)
+        self.notices = notices
+        self.direct = DiscordNotices(client, self.login)
         self._connected = asyncio.Event()
         self._login_lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
@@ -164,6 +170,8 @@ class DiscordAdapter:
         )
         if connected in done:
             log.info("Connected to Discord as %s", self.client.user)
+            if self.notices is not None:
+                self.notices.start(self.direct.tell)
             return
         connected.cancel()
         if self._task in done:
@@ -175,6 +183,8 @@ class DiscordAdapter:
 
     async def close(self) -> None:
         """Let running handlers finish, disconnect and close the HTTP session; safe to repeat."""
+        if self.notices is not None:
+            await self.notices.close()
         await self.inflight.drain(DRAIN_SECONDS)
         await self.client.close()
         task, self._task = self._task, None
@@ -229,6 +239,7 @@ def build_discord(
     store: Store,
     clock: Clock,
     categories: Sequence[str],
+    notices: PauseNotices | None = None,
 ) -> DiscordAdapter:
     """The adapter for DISCORD_TOKEN, sharded when configured; call start() to connect."""
     if env.discord_token is None:
@@ -269,4 +280,5 @@ def build_discord(
         clock=clock,
         categories=categories,
         command_sync=config.command_sync,
+        notices=notices,
     )

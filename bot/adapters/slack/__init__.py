@@ -28,6 +28,7 @@ from bot.channel_signal import ChannelSignals
 from bot.commands import Commands
 from bot.config import ConfigError, Env, SlackConfig
 from bot.delivery.health import SourceStatus
+from bot.delivery.notices import PauseNotices
 from bot.forms import DigestForm
 from bot.reactions import Reactions
 from bot.store import Store
@@ -53,6 +54,7 @@ def build_slack(
     store: Store,
     subscriptions: Subscriptions,
     sources: SourceStatus,
+    notices: PauseNotices,
     clock: Clock,
     timeout: float,
 ) -> SlackAdapter:
@@ -60,7 +62,8 @@ def build_slack(
 
     store keeps OAuth installations and states, subscriptions say which workspace a channel is
     in (and hold the settings forms show), signals counts reactions for each channel's own
-    ranking, sources' health is shown in App Home, and timeout bounds each Web API call.
+    ranking, sources' health is shown in App Home, notices tell people when a digest breaks,
+    and timeout bounds each Web API call.
     """
     base_url = api_base(env.slack_api_url)
     bot_token = env.slack_bot_token.get_secret_value() if env.slack_bot_token else None
@@ -116,6 +119,7 @@ def build_slack(
         reactions=reactions,
         slash=SlashCommands(commands, reactions, access, open_settings=modal.from_command),
         forms=[modal, HomeTab(form, sources, access, clock)],
+        notices=notices,
         abstracts=ReactionAbstracts(reactions, store, clock),
         interest=ReactionInterest(signals, clock),
         tokens=tokens,

@@ -19,9 +19,11 @@ from bot.adapters.slack.channel import PERMANENT, SlackChannel, TokenFor
 from bot.adapters.slack.events import ReactionAbstracts
 from bot.adapters.slack.installations import SqliteInstallationStore
 from bot.adapters.slack.interest import ReactionInterest
+from bot.adapters.slack.notices import SlackNotices
 from bot.adapters.slack.routes import SlackEndpoints
 from bot.adapters.slack.slash import Handler, SlashCommands
 from bot.config import ConfigError
+from bot.delivery.notices import PauseNotices
 from bot.reactions import Reactions
 
 __all__ = ["SORRY", "SlackAdapter"]
@@ -61,9 +63,11 @@ class SlackAdapter(SlackChannel):
         installations: SqliteInstallationStore | None = None,
         tokens: TokenFor | None = None,
         forms: Sequence[Registers] = (),
+        notices: PauseNotices | None = None,
     ) -> None:
         """Wire handlers onto bolt; with installations, tokens come per workspace (OAuth);
-        forms are the settings modal and App Home."""
+        forms are the settings modal and App Home; notices (while started) says by direct
+        message when a digest breaks."""
         super().__init__(reactions, tokens or self._single_token, base_url)
         self.bolt = bolt
         self.mode: Mode = mode
@@ -76,6 +80,8 @@ class SlackAdapter(SlackChannel):
         self._socket: AsyncSocketModeHandler | None = None
         self._started = False
         self._inflight: set[asyncio.Task[Any]] = set()
+        self.notices = notices
+        self.direct = SlackNotices(self.web_client)
         slash.register(bolt, self._guarded)
         interest.register(bolt, self._guarded, abstracts)
         for form in forms:
@@ -108,6 +114,8 @@ class SlackAdapter(SlackChannel):
             await handler.connect_async()  # type: ignore[no-untyped-call]
             self._socket = handler
         self._started = True
+        if self.notices is not None:
+            self.notices.start(self.direct.tell)
         log.info(
             "Slack adapter started (%s mode%s)", self.mode, ", OAuth" if self.installations else ""
         )
@@ -129,6 +137,8 @@ class SlackAdapter(SlackChannel):
 
     async def close(self) -> None:
         """Let answers in flight finish (briefly), then disconnect Socket Mode."""
+        if self.notices is not None:
+            await self.notices.close()
         pending = {t for t in self._inflight if t is not asyncio.current_task()}
         if pending:
             await asyncio.wait(pending, timeout=SHUTDOWN_GRACE_SECONDS)

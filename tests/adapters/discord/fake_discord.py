@@ -96,6 +96,11 @@ class FakeDiscord:
         self.interactions: dict[str, Sent] = {}
         self.commands: list[dict[str, Any]] = []
         self.rate_limits: list[RateLimit] = []
+        self.owner_id = self.snowflake()  # the server's owner
+        self.dms: dict[int, int] = {}  # DM channel id -> the user it is with
+        self.direct: dict[int, list[dict[str, Any]]] = {}  # user -> messages the bot DMed them
+        self.no_dms: set[int] = set()  # users who take no DMs from the server's members
+        self.gone: set[int] = set()  # users who no longer exist
         self._nonces: dict[tuple[int, str], dict[str, Any]] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -231,7 +236,8 @@ class FakeDiscord:
             "color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0,
         }  # fmt: skip
         return {
-            "id": str(guild_id), "name": "Reading group", "icon": None, "owner_id": "1",
+            "id": str(guild_id), "name": "Reading group", "icon": None,
+            "owner_id": str(self.owner_id),
             "roles": [everyone], "emojis": [], "stickers": [], "features": [], "channels": channels,
             "threads": [], "members": [], "presences": [], "voice_states": [], "member_count": 3,
             "unavailable": False, "large": False, "joined_at": _now(), "premium_tier": 0,
@@ -426,6 +432,8 @@ class FakeDiscord:
             (r"/webhooks/(\d+)/([^/]+)/messages/@original", "GET", self._get_original),
             (r"/webhooks/(\d+)/([^/]+)/messages/@original", "DELETE", self._delete_original),
             (r"/webhooks/(\d+)/([^/]+)", "POST", self._followup),
+            (r"/users/@me/channels", "POST", self._open_dm),
+            (r"/guilds/(\d+)", "GET", self._get_guild),
             (r"/channels/(\d+)/messages", "POST", self._create_message),
             (r"/channels/(\d+)/messages", "GET", self._history),
         ]
@@ -551,8 +559,31 @@ class FakeDiscord:
             return _json(self._replace(sent.original, body))
         return _json(self._message(sent.channel_id, body))
 
+    async def _open_dm(self, record: Recorded) -> web.Response:
+        user = int((record.body or {}).get("recipient_id", 0))
+        if user in self.gone or not user:
+            return _error(404, 10013, "Unknown User")
+        channel = next((c for c, u in self.dms.items() if u == user), None) or self.snowflake()
+        self.dms[channel] = user
+        return _json({"id": str(channel), "type": 1, "last_message_id": None, "flags": 0,
+                      "recipients": [self.user(user, f"user{user % 1000}")]})  # fmt: skip
+
+    async def _get_guild(self, record: Recorded, guild_id: str) -> web.Response:
+        if int(guild_id) != self.guild_id:
+            return _error(404, 10004, "Unknown Guild")
+        return _json(self._guild(self.guild_id))
+
     async def _create_message(self, record: Recorded, channel_id: str) -> web.Response:
         channel = int(channel_id)
+        if channel in self.dms:
+            user = self.dms[channel]
+            if user in self.no_dms:
+                return _error(403, 50007, "Cannot send messages to this user")
+            message = self._message(channel, record.body or {})
+            self.messages.pop(channel)  # a DM is no channel of the server: kept per user
+            message["guild_id"] = None
+            self.direct.setdefault(user, []).append(message)
+            return _json(message)
         if channel == self.forbidden_channel_id:
             return _error(403, 50001, "Missing Access")
         if channel not in self.channels:

@@ -9,13 +9,14 @@ import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from aiohttp import WSMsgType, web
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.views import View
 
+T = TypeVar("T")
 BOT = {"user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "hotpapers", "team": "One"}
 
 
@@ -126,13 +127,14 @@ class FakeSlack:
         """The calls to one method, oldest first."""
         return [c for c in self.calls if c.method == method]
 
-    async def wait_for(self, check: Callable[[], object], within: float = 5.0) -> None:
-        """Poll until check() is truthy; fail the test after `within` seconds."""
+    async def wait_for(self, check: Callable[[], T], within: float = 5.0) -> T:
+        """Poll until check() is truthy and return it; fail the test after `within` seconds."""
         deadline = time.monotonic() + within
-        while not check():
+        while not (value := check()):
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out; calls so far: {[c.method for c in self.calls]}")
             await asyncio.sleep(0.01)
+        return value
 
     # -- handlers --------------------------------------------------------------------------
 

@@ -1,0 +1,254 @@
+"""Pause notices: which notice is due, claimed once, recorded, retried; across restarts."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.channels import OutboundMessage
+from bot.delivery.events import SubscriptionEvents
+from bot.delivery.ledger import Ledger
+from bot.delivery.notices import MAX_ATTEMPTS, Notice, PauseNotices, Told
+from bot.store import Store
+from bot.subscriptions import Subscription, Subscriptions
+from tests.factories import NOW
+
+CHANNEL = "slack:C0123456789"
+REASON = "slack:C0123456789: the bot is not in this channel (not_in_channel)"
+
+
+class Clock:
+    """A clock the test moves."""
+
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store(tmp_path / "hotpapers.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def subs(store: Store) -> Subscriptions:
+    subscriptions = Subscriptions(store)
+    subscriptions.save(Subscription(CHANNEL, workspace="T1", created_by="U7"), NOW)
+    return subscriptions
+
+
+@pytest.fixture
+def events() -> SubscriptionEvents:
+    return SubscriptionEvents()
+
+
+def notices(
+    store: Store, subs: Subscriptions, clock: Clock, events: SubscriptionEvents,
+    platform: str = "slack",
+) -> PauseNotices:  # fmt: skip
+    """A PauseNotices as an adapter gets it (a new one is a restarted process)."""
+    return PauseNotices(store, subs, Ledger(store, clock), events, clock, platform=platform)
+
+
+@pytest.fixture
+def pn(store: Store, subs: Subscriptions, clock: Clock, events: SubscriptionEvents) -> PauseNotices:
+    return notices(store, subs, clock, events)
+
+
+def posted(store: Store, clock: Clock, day: date, channel: str = CHANNEL) -> None:
+    """Record a digest posted to the channel now, as delivery would."""
+    ledger = Ledger(store, clock)
+    ledger.plan(channel, day, [OutboundMessage({}, "x")], arxiv_ids=(), note="", trigger="test",
+                scheduled_for=None)  # fmt: skip
+    ledger.finish(channel, day, "sent")
+
+
+def test_a_digest_paused_by_an_error_gets_one_notice_with_who_set_it_up(
+    pn: PauseNotices, subs: Subscriptions
+) -> None:
+    subs.pause(CHANNEL, REASON, NOW)
+    [notice] = pn.due()
+    assert (notice.kind, notice.channel, notice.target) == ("paused", CHANNEL, "C0123456789")
+    assert (notice.workspace, notice.created_by, notice.reason) == ("T1", "U7", REASON)
+    assert pn.due() == []  # claimed: not handed out twice
+    pn.record(notice, Told("U7"))
+    assert pn.due() == []
+
+
+def test_a_pause_someone_asked_for_gets_no_notice(pn: PauseNotices, subs: Subscriptions) -> None:
+    subs.update(CHANNEL, {"paused": True, "paused_reason": ""}, NOW)
+    assert pn.due() == []
+
+
+def test_only_the_adapters_own_platform_is_looked_at(
+    store: Store, subs: Subscriptions, clock: Clock, events: SubscriptionEvents
+) -> None:
+    subs.pause(CHANNEL, REASON, NOW)
+    assert notices(store, subs, clock, events, "discord").due() == []
+    assert len(notices(store, subs, clock, events, "slack").due()) == 1
+
+
+def test_a_notice_claimed_before_a_crash_is_never_sent_again(
+    pn: PauseNotices, store: Store, subs: Subscriptions, clock: Clock, events: SubscriptionEvents
+) -> None:
+    subs.pause(CHANNEL, REASON, NOW)
+    assert len(pn.due()) == 1  # ... and the process dies before recording it
+    restarted = notices(store, subs, clock, events)
+    clock.now += timedelta(days=1)
+    assert restarted.due() == []
+
+
+def test_a_notice_that_could_not_be_sent_is_tried_again_later_then_given_up(
+    pn: PauseNotices, subs: Subscriptions, clock: Clock, store: Store
+) -> None:
+    subs.pause(CHANNEL, REASON, NOW)
+    for _ in range(MAX_ATTEMPTS):
+        [notice] = pn.due()
+        pn.record(notice, Told(retry=True, detail="connection refused"))
+        assert pn.due() == []  # not before the backoff
+        clock.now += timedelta(hours=1, seconds=1)
+    assert pn.due() == []
+    row = store.query_one("SELECT state, attempts FROM pause_notices")
+    assert row == {"state": "failed", "attempts": MAX_ATTEMPTS}
+
+
+def test_a_resumed_digest_says_it_works_once_its_next_digest_is_posted(
+    pn: PauseNotices, subs: Subscriptions, store: Store, clock: Clock
+) -> None:
+    subs.pause(CHANNEL, REASON, NOW)
+    [paused] = pn.due()
+    pn.record(paused, Told("UOWNER"))
+    clock.now += timedelta(hours=1)
+    subs.resume(CHANNEL, clock.now)
+    assert pn.due() == []  # resumed, but nothing posted yet
+    clock.now += timedelta(hours=20)
+    posted(store, clock, date(2026, 11, 27))
+    [working] = pn.due()
+    assert (working.kind, working.recipient, working.channel) == ("working", "UOWNER", CHANNEL)
+    pn.record(working, Told("UOWNER"))
+    clock.now += timedelta(days=2)
+    posted(store, clock, date(2026, 11, 29))
+    assert pn.due() == []
+
+
+def test_a_digest_posted_before_the_resume_does_not_count(
+    pn: PauseNotices, subs: Subscriptions, store: Store, clock: Clock
+) -> None:
+    posted(store, clock, date(2026, 11, 25))
+    subs.pause(CHANNEL, REASON, NOW)
+    [paused] = pn.due()
+    pn.record(paused, Told("U7"))
+    clock.now += timedelta(minutes=5)
+    subs.resume(CHANNEL, clock.now)
+    assert pn.due() == []
+
+
+def test_a_digest_resumed_before_its_notice_went_out_gets_none(
+    pn: PauseNotices, subs: Subscriptions, store: Store, clock: Clock
+) -> None:
+    subs.pause(CHANNEL, REASON, NOW)
+    [paused] = pn.due()
+    pn.record(paused, Told(retry=True))
+    subs.resume(CHANNEL, NOW)
+    clock.now += timedelta(days=1)
+    posted(store, clock, date(2026, 11, 27))
+    assert pn.due() == []
+
+
+def test_nobody_reachable_means_no_works_again_notice_either(
+    pn: PauseNotices, subs: Subscriptions, store: Store, clock: Clock
+) -> None:
+    subs.pause(CHANNEL, REASON, NOW)
+    [paused] = pn.due()
+    pn.record(paused, Told(detail="every admin is deactivated"))
+    subs.resume(CHANNEL, NOW)
+    clock.now += timedelta(days=1)
+    posted(store, clock, date(2026, 11, 27))
+    assert pn.due() == []
+
+
+def test_a_new_pause_after_a_resume_is_a_new_notice(
+    pn: PauseNotices, subs: Subscriptions, clock: Clock
+) -> None:
+    subs.pause(CHANNEL, REASON, NOW)
+    [first] = pn.due()
+    pn.record(first, Told("U7"))
+    subs.resume(CHANNEL, NOW)
+    assert pn.due() == []
+    subs.pause(CHANNEL, "slack:C0123456789: the channel is archived (is_archived)", NOW)
+    [second] = pn.due()
+    assert second.id != first.id and "archived" in second.reason
+
+
+def test_an_unsubscribed_channel_is_forgotten(pn: PauseNotices, subs: Subscriptions) -> None:
+    subs.pause(CHANNEL, REASON, NOW)
+    [paused] = pn.due()
+    pn.record(paused, Told("U7"))
+    subs.remove(CHANNEL)
+    assert pn.due() == []
+    subs.save(Subscription(CHANNEL), NOW)
+    assert pn.due() == []
+
+
+def test_two_processes_sweeping_at_once_send_one_notice(
+    store: Store, subs: Subscriptions, clock: Clock, events: SubscriptionEvents
+) -> None:
+    subs.pause(CHANNEL, REASON, NOW)
+    sweepers = [notices(store, subs, clock, events) for _ in range(4)]
+    got: list[Notice] = []
+    start = threading.Barrier(len(sweepers))
+
+    def sweep(pn: PauseNotices) -> None:
+        start.wait()
+        got.extend(pn.due())
+
+    threads = [threading.Thread(target=sweep, args=(pn,)) for pn in sweepers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(got) == 1
+
+
+async def test_running_sends_a_notice_as_soon_as_a_change_is_heard(
+    pn: PauseNotices, subs: Subscriptions, events: SubscriptionEvents
+) -> None:
+    told: list[Notice] = []
+    arrived = asyncio.Event()
+
+    async def tell(notice: Notice) -> Told:
+        told.append(notice)
+        arrived.set()
+        return Told("U7")
+
+    pn.every = 3600  # only a change can wake it within the test
+    pn.start(tell)
+    await asyncio.sleep(0.05)  # the first sweep found nothing
+    await asyncio.to_thread(subs.pause, CHANNEL, REASON, NOW)
+    await asyncio.to_thread(events.changed, None, CHANNEL)  # as the deliverer does, any thread
+    await asyncio.wait_for(arrived.wait(), 5)
+    await pn.close()
+    assert [n.kind for n in told] == ["paused"]
+
+
+async def test_a_tell_that_raises_is_not_tried_again(pn: PauseNotices, subs: Subscriptions) -> None:
+    async def broken(notice: Notice) -> Told:
+        raise RuntimeError("bug")
+
+    subs.pause(CHANNEL, REASON, NOW)
+    assert await pn.sweep(broken) == 1
+    assert await pn.sweep(broken) == 0
