@@ -141,13 +141,20 @@ class PauseNotices:
         self._wake: asyncio.Event | None = None
         self._stop: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
-        store.migrate(migrations)
+        self._migrated = False  # on first use: building an adapter writes nothing
         events.listen(self._changed)
+
+    def _ready(self) -> None:
+        """Create the ledger's table the first time it is needed."""
+        if not self._migrated:
+            self.store.migrate(migrations)
+            self._migrated = True
 
     # -- deciding (blocking: SQLite) -------------------------------------------------------
 
     def due(self) -> list[Notice]:
         """Bring the ledger up to date with the subscriptions, and claim what is to be sent."""
+        self._ready()
         now = self.clock()
         subs = {s.channel: s for s in self.subscriptions.all() if s.platform == self.platform}
         with self.store.transaction() as tx:
@@ -226,6 +233,7 @@ class PauseNotices:
 
     def record(self, notice: Notice, told: Told) -> None:
         """Record what sending a claimed notice came to."""
+        self._ready()
         now = self.clock()
         if notice.kind == "paused":
             self._record_paused(notice, told, now)
