@@ -1,15 +1,19 @@
-"""Latency from an injected `/hot 5` interaction to the bot's response, with 100,000 papers stored.
+"""Latency from an injected `/hot 5` interaction to the bot's response, on real-shaped stores.
 
 Runs the real discord.py client (the adapter as the runner starts it) against the fake Discord
-of the test suite, both on 127.0.0.1. The fake injects INTERACTION_CREATE over the gateway and
-timestamps the interaction callback (the response Discord's 3 s deadline is about) and the
-moment the papers are shown (the same message, or the follow-up after a deferral).
+of the test suite, both on 127.0.0.1, over a private copy of bench/corpus.py's store (100,000
+papers / 1,000,000 posts by default; --papers 300000). The fake injects INTERACTION_CREATE over
+the gateway and timestamps the interaction callback (the response Discord's 3 s deadline is
+about) and the moment the papers are shown (the same message, or the follow-up after a
+deferral).
 
-Two series: warm, as users mostly see it (the ranking is cached until the store changes), and
-cold, where a write to the store before every command forces the ranking to be recomputed, as
-the first /hot after each fetch does.
+Series, cold first (the headline: what users meet in `hotpapers run`):
+- first /hot after the adapter started (a process start);
+- right after a store write that changes no ranking (the runner's lease renewal, every 20 s);
+- right after a fetch (1,000 observations and 100 upvote updates ingested);
+- warm (nothing written since the last /hot).
 
-    .venv/bin/python bench/bench_discord_hot.py [--papers 100000] [--commands 200] [--cold 20]
+    .venv/bin/python -m bench.bench_discord_hot [--papers 100000] [--commands 200] [--cold 20]
 """
 
 from __future__ import annotations
@@ -17,25 +21,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 import time
-from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from bench.synthetic import fill
+from bench.corpus import NOW, real_store, refresh, working_copy
+from bench.measure import LoopLag
 from bot.adapters.discord import DiscordAdapter
 from bot.app import build_app, discord_adapter
-from bot.models import Signal
+from bot.delivery.lease import Leases
 from bot.store import Store
 from tests.adapters.discord.fake_discord import FakeDiscord, Sent
 from tests.adapters.discord.support import settings
 
-NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 DEADLINE = 3.0
 HOT_5 = [{"name": "count", "type": 4, "value": 5}]
 
@@ -50,10 +51,10 @@ def shown_at(fake: FakeDiscord, sent: Sent) -> float | None:
     return edits[0].at if edits else None
 
 
-async def one(fake: FakeDiscord, poke: Store | None) -> tuple[float, float, int]:
+async def one(fake: FakeDiscord, before: Callable[[], object] | None) -> tuple[float, float, int]:
     """Inject /hot 5 and wait for the papers; (to response, to papers, callback type) in s."""
-    if poke is not None:  # a fetch just wrote: the cached ranking is stale
-        poke.ingest(signals=[Signal("huggingface", "2611.00000", "upvotes", 1.0, NOW)], seen_at=NOW)
+    if before is not None:
+        before()
     sent = await fake.slash("hot", HOT_5)
     done = await fake.wait_for(lambda: shown_at(fake, sent), within=30)
     assert sent.callback is not None and sent.callback.status == 200, "answered too late"
@@ -77,22 +78,31 @@ def report(name: str, rows: list[tuple[float, float, int]]) -> None:
 
 
 async def run(args: argparse.Namespace, folder: Path) -> None:
-    """Build the store, start the fake and the adapter, time the commands."""
+    """Copy the store, start the fake and the adapter, time the commands."""
     t0 = time.perf_counter()
-    store = Store(folder / "bench.db")
-    fill(store, args.papers, NOW)
-    print(f"store of {store.counts()} built in {time.perf_counter() - t0:.1f} s")
+    store = Store(working_copy(real_store(args.papers), folder))
+    print(f"store of {store.counts()} ready in {time.perf_counter() - t0:.1f} s")
     fake = FakeDiscord(heartbeat_ms=41_250)
     await fake.start()
     unused = httpx.MockTransport(lambda request: httpx.Response(599))  # no source is fetched
     app = build_app(settings(fake), clock=lambda: NOW, store=store, transport=unused)
     adapter: DiscordAdapter = discord_adapter(app)
+    leases = Leases(store)
+    lag = LoopLag()
+    fetches = iter(range(1_000, 10**6))
     try:
         await adapter.start()
-        report("first /hot 5 (cold ranking)", [await one(fake, None)])
-        report("warm", [await one(fake, None) for _ in range(args.commands)])
+        lag.start()
+        report("first /hot 5 after start", [await one(fake, None)])
         if args.cold:
-            report("cold", [await one(fake, store) for _ in range(args.cold)])
+            write = [await one(fake, lambda: leases.acquire("bench")) for _ in range(args.cold)]
+            report("right after a store write (lease renewal)", write)
+            fetched = [await one(fake, lambda: refresh(store, next(fetches)))
+                       for _ in range(args.cold)]  # fmt: skip
+            report("right after a fetch (1,000 observations)", fetched)
+        report("warm", [await one(fake, None) for _ in range(args.commands)])
+        await lag.stop()
+        print(lag.report())
     finally:
         await adapter.close()
         await app.http.aclose()
@@ -105,7 +115,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--papers", type=int, default=100_000)
     parser.add_argument("--commands", type=int, default=200)
-    parser.add_argument("--cold", type=int, default=20, help="commands after a store write")
+    parser.add_argument("--cold", type=int, default=20, help="commands after each kind of write")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         asyncio.run(run(args, Path(folder)))

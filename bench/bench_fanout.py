@@ -1,119 +1,300 @@
-"""Fan one digest out to many channels on a local fake platform that enforces the limits.
+"""Fan one day's real digests out to many channels, as `hotpapers run` does at 09:00.
 
-Discord-like: 50 requests/s global, 5 messages per 5 s per channel, 429 with Retry-After.
-Slack-like: 1 message per second per channel, 429 beyond it. The fake runs in its own process;
-this process runs the real delivery path (planning, ledger, leases, queue) over HTTP.
+The store is bench/corpus.py's (a private copy of the 100k- or 300k-paper store); every channel
+subscribes to the hot top 10. Posting goes through the real delivery path (ledger, leases,
+outbound queue) and the real adapters: discord.py's REST client and gateway (heartbeats on the
+same event loop) against a fake Discord, or slack_sdk against a fake Slack Web API. Both fakes
+run on 127.0.0.1 and enforce the platforms' documented limits, answering 429 with Retry-After:
+- Discord: 50 requests per second per bot (global), 5 messages per 5 s per channel, with the
+  X-RateLimit-* headers discord.py paces itself by;
+- Slack: chat.postMessage 1 message per second per channel.
+The runner's heartbeat renews the leases every lease_seconds / 3 meanwhile, as `Runner` does.
 
-    .venv/bin/python bench/bench_fanout.py [--channels 1000] [--platform discord|slack|both]
+Reported: wall time against the floor the rules allow for the messages the digests need
+(required, not what the code happened to send), 429s, duplicates (one delivery key posted
+twice), leases lost, outcomes, and how late the event loop ran (which is how late a gateway
+heartbeat or a slash command's ack would be).
+
+Run: .venv/bin/python -m bench.bench_fanout [--platform discord slack] [--channels 100 1000]
+         [--papers 100000]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import resource
-import sys
 import tempfile
 import time
+from collections import Counter, deque
 from pathlib import Path
 from typing import Any
 
-import httpx
+from aiohttp import web
+from pydantic import SecretStr
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # the fake platform and test channel live under tests/
+from bench.corpus import NOW, TODAY, real_store, working_copy
+from bench.measure import LoopLag, discord_floor, ms, pct, slack_floor
+from bot.app import App, build_app, build_deliverer, build_platforms
+from bot.config import Config, Env, Settings
+from bot.delivery.deliver import Outcome
+from bot.delivery.lease import SCHEDULER, Leases
+from bot.delivery.queue import OutboundQueue
+from bot.delivery.schedule import run_on
+from bot.store import Store
+from bot.subscriptions import WEEKDAYS, Subscription
+from tests.adapters.discord.fake_discord import TOKEN, FakeDiscord, Recorded, _json
+from tests.adapters.slack.fake_slack import FakeSlack
 
-from bot.app import build_app, build_deliverer  # noqa: E402
-from bot.delivery.lease import Leases  # noqa: E402
-from bot.delivery.queue import LIMITS, OutboundQueue  # noqa: E402
-from bot.delivery.schedule import run_on  # noqa: E402
-from bot.store import Store  # noqa: E402
-from tests.delivery.fakechannel import HttpChannel, SlackHttpChannel  # noqa: E402
-from tests.delivery.support import NINE_BERLIN, TODAY, Clock, make_settings, seed, subscribe  # noqa: E402
-
-
-async def start_fake(flavor: str) -> tuple[asyncio.subprocess.Process, str]:
-    """The fake platform in a child process, so its work does not count as ours."""
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.delivery.fakeplatform",
-        "--flavor",
-        flavor,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-    )
-    assert process.stdout is not None
-    url = (await process.stdout.readline()).decode().strip()
-    return process, url
+LONG_AGO = NOW.replace(month=10, day=1)
 
 
-async def fan_out(platform: str, channels: int, parts: int) -> dict[str, Any]:
-    """Deliver one digest to `channels` channels; return the figures."""
-    fake, url = await start_fake(platform)
-    tmp = Path(tempfile.mkdtemp(prefix="hotpapers-bench-"))
-    settings = make_settings(tmp)
-    app = build_app(settings, clock=Clock(NINE_BERLIN), store=Store(settings.env.hotpapers_db))
-    seed(app.store, count=parts)
-    subs = [subscribe(app, f"{platform}:c{i}", top=parts) for i in range(channels)]
-    kind = SlackHttpChannel if platform == "slack" else HttpChannel
-    channel = kind(url, per_message=1)
-    queue = OutboundQueue(LIMITS)
-    deliverer = build_deliverer(app, {platform: channel}, leases=Leases(app.store), queue=queue)
+class _Window:
+    """Arrival times within a sliding window; how long until one more fits."""
+
+    def __init__(self, count: int, seconds: float) -> None:
+        self.count, self.seconds = count, seconds
+        self.times: deque[float] = deque()
+
+    def wait(self, now: float) -> float:
+        while self.times and self.times[0] <= now - self.seconds:
+            self.times.popleft()
+        return 0.0 if len(self.times) < self.count else self.times[0] + self.seconds - now
+
+    def remaining(self, now: float) -> int:
+        self.wait(now)
+        return self.count - len(self.times)
+
+
+class _Stamped(list[dict[str, Any]]):
+    """The fake's gateway log, noting when each heartbeat (op 1) arrived."""
+
+    def __init__(self, times: list[float]) -> None:
+        super().__init__()
+        self.times = times
+
+    def append(self, payload: dict[str, Any]) -> None:
+        if payload.get("op") == 1:
+            self.times.append(time.monotonic())
+        super().append(payload)
+
+
+class LimitedDiscord(FakeDiscord):
+    """The fake Discord with its global and per-channel message limits enforced."""
+
+    def __init__(self, channels: int) -> None:
+        super().__init__(heartbeat_ms=1_000)  # short, so a run has many heartbeats to time
+        self.bench_channels = [self.snowflake() for _ in range(channels)]
+        self.channels.update({c: f"c{i}" for i, c in enumerate(self.bench_channels)})
+        self.global_window = _Window(50, 1.0)
+        self.channel_windows: dict[str, _Window] = {}
+        self.heartbeats: list[float] = []
+        self.gateway_log = _Stamped(self.heartbeats)
+
+    def _limited(self, request: web.Request) -> web.Response | None:
+        """429 (global, or the channel's message bucket) as Discord answers it."""
+        now = time.monotonic()
+        if (wait := self.global_window.wait(now)) > 0:
+            return self._refuse(wait, is_global=True)
+        match = request.method == "POST" and request.path.startswith("/api/v10/channels/")
+        window = None
+        if match:
+            window = self.channel_windows.setdefault(request.path, _Window(5, 5.0))
+            if (wait := window.wait(now)) > 0:
+                return self._refuse(wait, is_global=False)
+        self.global_window.times.append(now)
+        if window is not None:
+            window.times.append(now)
+        return None
+
+    @staticmethod
+    def _refuse(wait: float, *, is_global: bool) -> web.Response:
+        headers = {"Retry-After": f"{wait:.3f}", "Via": "1.1 google", "X-RateLimit-Scope": "user",
+                   "X-RateLimit-Global": str(is_global).lower()}  # fmt: skip
+        body = {"message": "You are being rate limited.", "retry_after": wait,
+                "global": is_global}  # fmt: skip
+        return _json(body, status=429, headers=headers)
+
+    async def _create_message(self, record: Recorded, channel_id: str) -> web.Response:
+        """Post, and tell discord.py the channel bucket's state as Discord's headers do."""
+        response = await super()._create_message(record, channel_id)
+        window = self.channel_windows.get(f"/api/v10/channels/{channel_id}/messages")
+        if window is not None:
+            now = time.monotonic()
+            reset = (window.times[0] + window.seconds - now) if window.times else 0.0
+            response.headers.update({
+                "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": str(window.remaining(now)),
+                "X-RateLimit-Reset-After": f"{max(reset, 0.001):.3f}",
+                "X-RateLimit-Reset": f"{time.time() + max(reset, 0.001):.3f}",
+                "X-RateLimit-Bucket": f"messages-{channel_id}",
+            })  # fmt: skip
+        return response
+
+    def summary(self) -> dict[str, Any]:
+        """Requests, 429s and duplicate posts as Discord saw them."""
+        posts = [r for r in self.requests if r.method == "POST" and "/channels/" in r.path]
+        keys = Counter((r.path, (r.body or {}).get("nonce")) for r in posts if r.status == 200)
+        gaps = [b - a for a, b in zip(self.heartbeats, self.heartbeats[1:], strict=False)]
+        return {
+            "requests": len(self.requests),
+            "rate_limited": sum(1 for r in self.requests if r.status == 429),
+            "posted": sum(keys.values()),
+            "duplicates": sum(n - 1 for n in keys.values()),
+            "heartbeat_late_max_s": round(max((g - 1.0 for g in gaps), default=0.0), 3),
+        }
+
+
+class LimitedSlack(FakeSlack):
+    """The fake Slack with chat.postMessage limited to 1 message per second per channel."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.windows: dict[str, _Window] = {}
+        self.statuses: Counter[int] = Counter()
+
+    async def _api(self, request: web.Request) -> web.Response:
+        if request.match_info["method"] == "chat.postMessage":
+            args = await self._args(request)
+            window = self.windows.setdefault(str(args.get("channel")), _Window(1, 1.0))
+            now = time.monotonic()
+            if (wait := window.wait(now)) > 0:
+                self.statuses[429] += 1
+                retry = str(max(1, round(wait + 0.5)))  # Slack says whole seconds
+                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                         headers={"Retry-After": retry})  # fmt: skip
+            window.times.append(now)
+        self.statuses[200] += 1
+        return await super()._api(request)
+
+    def summary(self) -> dict[str, Any]:
+        """Requests, 429s and duplicate posts as Slack saw them."""
+        posts = [c for c in self.calls if c.method == "chat.postMessage"]
+        keys = Counter(
+            (c.args.get("channel"), ((c.args.get("metadata") or {}).get("event_payload") or {})
+             .get("key")) for c in posts
+        )  # fmt: skip
+        return {
+            "requests": sum(self.statuses.values()),
+            "rate_limited": self.statuses[429],
+            "posted": len(posts),
+            "duplicates": sum(n - 1 for n in keys.values()),
+        }
+
+
+def _settings(db: Path, env: dict[str, Any]) -> Settings:
+    return Settings(config=Config(), env=Env(hotpapers_db=db, **env))
+
+
+async def _heartbeat(leases: Leases, every: float, stop: asyncio.Event, lost: list[str]) -> None:
+    """What Runner._heartbeat does while it leads: renew every lease, check the scheduler's."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+        leases.renew()
+        if not leases.holds(SCHEDULER):
+            lost.append("scheduler")
+
+
+async def fan_out(
+    platform: str, channels: int, papers: int, folder: Path, deadline: float
+) -> dict[str, Any]:
+    """Post the day's top-10 digest to `channels` channels (stop at deadline); the figures."""
+    store = Store(working_copy(real_store(papers), folder))
+    if platform == "discord":
+        fake: Any = LimitedDiscord(channels)
+        await fake.start()
+        targets = [f"discord:{c}" for c in fake.bench_channels]
+        env = {"discord_token": SecretStr(TOKEN), "discord_api_base": fake.api_base,
+               "discord_gateway_url": fake.gateway_url}  # fmt: skip
+    else:
+        fake = await LimitedSlack().start()
+        targets = [f"slack:C{i:05d}" for i in range(channels)]
+        env = {"slack_bot_token": SecretStr("xoxb-test"), "slack_api_url": fake.api_url,
+               "slack_signing_secret": SecretStr("bench")}  # fmt: skip
+    app: App = build_app(_settings(Path(folder) / "bench.db", env), clock=lambda: NOW,
+                         store=store)  # fmt: skip
+    for target in targets:
+        app.subscriptions.save(
+            Subscription(target, time="12:00", timezone="UTC", days=WEEKDAYS, top=10,
+                         created_at=LONG_AGO), LONG_AGO,
+        )  # fmt: skip
+    subs = app.subscriptions.all()
+    platforms = build_platforms(app, only=[platform])
+    await platforms.start()
+    config = app.settings.config.delivery
+    leases = Leases(app.store, ttl=config.lease_seconds)
+    assert leases.acquire(SCHEDULER)
+    ledger = app.ledger
+    deliverer = build_deliverer(app, platforms.channels, leases=leases, queue=OutboundQueue())
+    lag, stop, lost = LoopLag(), asyncio.Event(), []
+    lag.start()
+    beat = asyncio.create_task(_heartbeat(leases, config.lease_seconds / 3, stop, lost))
     try:
-        start = time.monotonic()
-        outcomes = await asyncio.gather(
-            *(deliverer.deliver(s, run_on(s, TODAY), "schedule") for s in subs)
-        )
-        wall = time.monotonic() - start
-        async with httpx.AsyncClient() as client:
-            stats = (await client.get(f"{url}/_stats")).json()
+        start = time.perf_counter()
+        # As the scheduler fires one job per subscription at 12:00: all at once.
+        tasks = [
+            asyncio.create_task(deliverer.deliver(s, run_on(s, TODAY), "schedule")) for s in subs
+        ]
+        done, pending = await asyncio.wait(tasks, timeout=deadline)
+        wall = time.perf_counter() - start
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        outcomes: list[Outcome] = [t.result() for t in done]
     finally:
-        await channel.close()
-        await app.aclose()
-        fake.terminate()
-        await fake.wait()
-    messages = channels * parts
-    limits = LIMITS[platform]
-    floor = _floor(messages, parts, limits)
+        stop.set()
+        await beat
+        await lag.stop()
+        await platforms.close()
+    parts = [len(d.parts) for d in (ledger.get(s.channel, TODAY) for s in subs) if d is not None]
+    floor = discord_floor(parts) if platform == "discord" else slack_floor(parts)
+    seen = fake.summary()
+    await fake.stop()
+    await app.aclose()
+    statuses = Counter(o.status for o in outcomes)
+    lease_lost = sum(1 for o in outcomes if "lost the delivery lease" in o.detail) + len(lost)
     return {
-        "platform": platform,
-        "channels": channels,
-        "messages": messages,
-        "sent": sum(o.status == "sent" for o in outcomes),
-        "wall_s": round(wall, 2),
-        "floor_s": round(floor, 2),
-        "ratio": round(wall / floor, 3) if floor else None,
-        "requests": stats["requests"],
-        "rate_limited": stats["rate_limited"],
-        "rate_limited_pct": round(100 * stats["rate_limited"] / max(stats["requests"], 1), 3),
-        "duplicates": stats["duplicates"],
-        "posted": stats["posted"],
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
-
-
-def _floor(messages: int, parts: int, limits: Any) -> float:
-    """The least time the limits allow: the global rate, and each channel's own spacing."""
-    floor = 0.0
-    if limits.global_window:
-        floor = messages * limits.global_window.seconds / limits.global_window.count
-    if limits.channel_window:
-        window = limits.channel_window
-        floor = max(floor, window.seconds * ((parts - 1) // window.count))
-    return floor
+        "platform": platform, "papers": papers, "channels": channels,
+        "messages_required": sum(parts), "wall_s": round(wall, 2), "floor_s": floor,
+        "ratio": round(wall / floor, 2) if floor else None, "outcomes": dict(statuses),
+        "unfinished_at_deadline": len(pending),
+        **seen,
+        "rate_limited_pct": round(100 * seen["rate_limited"] / max(seen["requests"], 1), 2),
+        "leases_lost": lease_lost,
+        "loop_lag_median_ms": round(1000 * pct(lag.lags, 50), 1),
+        "loop_lag_p99_ms": round(1000 * pct(lag.lags, 99), 1),
+        "loop_lag_max_ms": round(1000 * max(lag.lags, default=0.0), 1),
+        "loop_late_over_1s": lag.over(1.0),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }  # fmt: skip
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--channels", type=int, default=1000)
-    parser.add_argument("--parts", type=int, default=1, help="messages per digest")
-    parser.add_argument("--platform", choices=("discord", "slack", "both"), default="both")
+    """Run each platform and channel count; print one JSON line each, then a summary line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--platform", nargs="+", default=["discord", "slack"])
+    parser.add_argument("--channels", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--papers", type=int, default=100_000)
+    parser.add_argument("--deadline", type=float, default=600.0, help="stop a run after (s)")
     args = parser.parse_args()
-    platforms = ["discord", "slack"] if args.platform == "both" else [args.platform]
-    for platform in platforms:
-        print(json.dumps(asyncio.run(fan_out(platform, args.channels, args.parts))), flush=True)
+    for platform in args.platform:
+        for channels in args.channels:
+            with tempfile.TemporaryDirectory() as folder:
+                figures = asyncio.run(
+                    fan_out(platform, channels, args.papers, Path(folder), args.deadline)
+                )
+            print(json.dumps(figures), flush=True)
+            print(
+                f"  {platform} x {channels}: {ms(figures['wall_s'])} for a"
+                f" {figures['floor_s']:.0f} s floor; {figures['outcomes']}"
+                f" ({figures['unfinished_at_deadline']} unfinished at the deadline);"
+                f" 429s {figures['rate_limited_pct']} %; duplicates {figures['duplicates']};"
+                f" leases lost {figures['leases_lost']}; loop lag max"
+                f" {figures['loop_lag_max_ms']:.0f} ms",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -9,7 +9,11 @@ to keep the run short. The figure that matters is the wall time over the politen
 The fetch runs in a fresh Python process, as `hotpapers fetch` would: the wall time includes
 interpreter start-up and imports. Target: ratio <= 1.15.
 
+The fetch writes into a copy of bench/corpus.py's store (--store 100000 or 300000 papers
+already stored; 0 for an empty one), as a deployed bot's fetch does.
+
 Run: .venv/bin/python bench/bench_fetch.py [--spacing 0.5] [--papers 2000] [--hf 500] [--hn 1000]
+         [--store 100000]
 """
 
 from __future__ import annotations
@@ -99,6 +103,10 @@ def _run(options: argparse.Namespace) -> int:
     try:
         with tempfile.TemporaryDirectory() as folder:
             db = Path(folder) / "bench.db"
+            if options.store:  # fetch into a production-sized store, as a deployed bot does
+                from bench.corpus import real_store, working_copy
+
+                db = working_copy(real_store(options.store), Path(folder))
             command = [sys.executable, __file__, "--child", json.dumps(ports), str(options.spacing)]
             started = time.monotonic()
             child = subprocess.run(
@@ -148,6 +156,12 @@ def main() -> int:
     parser.add_argument("--papers", type=int, default=2000)
     parser.add_argument("--hf", type=int, default=500)
     parser.add_argument("--hn", type=int, default=1000)
+    parser.add_argument(
+        "--store",
+        type=int,
+        default=100_000,
+        help="papers already stored (bench/corpus.py); 0: none",
+    )
     return _run(parser.parse_args())
 
 

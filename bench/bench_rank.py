@@ -23,14 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import timedelta
 from pathlib import Path
 
-from bench.corpus import NOW, ROOT, evict, real_store, working_copy
+from bench.corpus import NOW, ROOT, evict, real_store, refresh, working_copy
 from bench.measure import ms, series
 from bot.config import Config
 from bot.delivery.lease import Leases
-from bot.models import Signal, SocialPost
 from bot.rank import growth_cutoff
 from bot.service import HotPapersService
 from bot.store import Store
@@ -63,26 +61,6 @@ def fresh_process(path: Path, *, evicted: bool) -> dict[str, float]:
     return dict(json.loads(out.strip().splitlines()[-1]))
 
 
-def fetch_batch(store: Store, n: int) -> tuple[list[SocialPost], list[Signal]]:
-    """What a refresh fetch ingests: new observations of today's busiest papers' posts."""
-    day = NOW.date()
-    rows = store.query(
-        "SELECT l.arxiv_id, l.source, l.post_id, p.likes, p.reposts FROM post_links l"
-        " JOIN posts p USING (source, post_id) JOIN papers USING (arxiv_id)"
-        " WHERE papers.day = ? LIMIT ?",
-        (day.isoformat(), n),
-    )
-    at = NOW + timedelta(minutes=n % 7)
-    posts = [
-        SocialPost(r["source"], r["post_id"], f"https://example.org/{r['post_id']}",
-                   (r["arxiv_id"],), at, likes=r["likes"] + 1, reposts=r["reposts"])
-        for r in rows
-    ]  # fmt: skip
-    ids = sorted({r["arxiv_id"] for r in rows})[:100]
-    signals = [Signal("huggingface", a, "upvotes", 10.0 + n % 5, at) for a in ids]
-    return posts, signals
-
-
 def bench_size(papers: int, runs: int) -> None:
     """Every series for one store size."""
     source = real_store(papers)
@@ -106,8 +84,7 @@ def bench_size(papers: int, runs: int) -> None:
             t0 = time.perf_counter()
             svc.top(5)
             after_write.append(time.perf_counter() - t0)
-            posts, signals = fetch_batch(store, 1000 + i)
-            store.ingest(posts=posts, signals=signals, seen_at=NOW)
+            refresh(store, 1000 + i)
             t0 = time.perf_counter()
             svc.top(5)
             after_fetch.append(time.perf_counter() - t0)
