@@ -34,6 +34,30 @@ from bot.service import HotPapersService
 from bot.store import Store
 
 
+class Timer:
+    """Wall and CPU time of what runs in a `with` block, appended to two lists.
+
+    On a shared machine the wall time includes waiting for a core; the CPU time does not.
+    """
+
+    def __init__(self) -> None:
+        self.wall: list[float] = []
+        self.cpu: list[float] = []
+
+    def __enter__(self) -> Timer:
+        self._wall, self._cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall.append(time.perf_counter() - self._wall)
+        self.cpu.append(time.process_time() - self._cpu)
+
+    def line(self, name: str, extra: str = "") -> str:
+        """The series' wall figures, with the CPU median."""
+        cpu = f"CPU median {ms(statistics.median(self.cpu))}"
+        return series(name, self.wall, f"{cpu}; {extra}" if extra else cpu)
+
+
 def service(store: Store) -> HotPapersService:
     """The service as the runner builds it, at the corpus's "now"."""
     return HotPapersService(store, Config(), clock=lambda: NOW)
@@ -43,11 +67,12 @@ def child(path: Path) -> None:
     """In a fresh process: open the store, answer top 5 once, print the timings as JSON."""
     started = time.perf_counter()
     store = Store(path)
-    opened = time.perf_counter()
+    opened, cpu = time.perf_counter(), time.process_time()
     digest = service(store).top(5)
     done = time.perf_counter()
     assert len(digest.papers) == 5
-    print(json.dumps({"open": opened - started, "top5": done - opened}))
+    print(json.dumps({"open": opened - started, "top5": done - opened,
+                      "cpu": time.process_time() - cpu}))  # fmt: skip
 
 
 def fresh_process(path: Path, *, evicted: bool) -> dict[str, float]:
@@ -70,39 +95,37 @@ def bench_size(papers: int, runs: int) -> None:
         starts = [fresh_process(source, evicted=evicted) for _ in range(3)]
         label = "evicted from the OS cache" if evicted else "OS cache warm"
         top5 = [s["top5"] for s in starts]
+        cpu = ms(statistics.median(s["cpu"] for s in starts))
+        opened = ms(statistics.median(s["open"] for s in starts))
         print(series(f"process start, {label}: first top 5", top5,
-                     f"open {ms(statistics.median(s['open'] for s in starts))}"))  # fmt: skip
+                     f"CPU median {cpu}; open {opened}"))  # fmt: skip
     with tempfile.TemporaryDirectory() as folder:
         store = Store(working_copy(source, Path(folder)))
         svc = service(store)
         leases = Leases(store)
         leases.acquire("scheduler")
         print(f"store: {store.counts()}")
-        after_write, after_fetch, warm = [], [], []
+        after_write, after_fetch, warm = Timer(), Timer(), Timer()
         for i in range(runs):
             leases.renew()  # the runner's heartbeat: a write that changes no ranking
-            t0 = time.perf_counter()
-            svc.top(5)
-            after_write.append(time.perf_counter() - t0)
+            with after_write:
+                svc.top(5)
             refresh(store, 1000 + i)
-            t0 = time.perf_counter()
-            svc.top(5)
-            after_fetch.append(time.perf_counter() - t0)
+            with after_fetch:
+                svc.top(5)
         for _ in range(runs * 10):
-            t0 = time.perf_counter()
-            svc.top(5)
-            warm.append(time.perf_counter() - t0)
-        print(series("top 5 right after a store write (lease renewal)", after_write))
-        print(series("top 5 right after a fetch (1,000 observations ingested)", after_fetch))
-        print(series("top 5 warm", warm))
+            with warm:
+                svc.top(5)
+        print(after_write.line("top 5 right after a store write (lease renewal)"))
+        print(after_fetch.line("top 5 right after a fetch (1,000 observations ingested)"))
+        print(warm.line("top 5 warm"))
         for ranking in ("hot", "seed"):
-            times = []
+            timer = Timer()
             for _ in range(max(runs // 4, 3)):
                 fresh = service(store)
-                t0 = time.perf_counter()
-                ranked = fresh.ranked(ranking)  # type: ignore[arg-type]
-                times.append(time.perf_counter() - t0)
-            print(series(f"{ranking} ranking of the day", times, f"{len(ranked):,} papers ranked"))
+                with timer:
+                    ranked = fresh.ranked(ranking)  # type: ignore[arg-type]
+            print(timer.line(f"{ranking} ranking of the day", f"{len(ranked):,} papers ranked"))
         # The papers with the most posts: what a query that grows with fame reads the most of.
         famous = store.query(
             "SELECT arxiv_id, count(*) AS n FROM post_links GROUP BY arxiv_id"
@@ -110,26 +133,23 @@ def bench_size(papers: int, runs: int) -> None:
         )
         hottest = [r["arxiv_id"] for r in famous]
         cutoff = growth_cutoff(NOW, svc.config.ranking.hot)
-        parts: dict[str, list[float]] = {"top_posts": [], "post_tallies": [], "hot_totals": []}
+        parts = {"top_posts": Timer(), "post_tallies": Timer(), "hot_totals": Timer()}
+        hot = svc.config.ranking.hot
+        since, until = svc.window("hot", NOW.date())
         for _ in range(max(runs // 4, 3)):
-            t0 = time.perf_counter()
-            store.top_posts(hottest, 0, 3)
-            parts["top_posts"].append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            store.post_tallies(None, None, cutoff, hottest)
-            parts["post_tallies"].append(time.perf_counter() - t0)
-            hot = svc.config.ranking.hot
-            since, until = svc.window("hot", NOW.date())
-            t0 = time.perf_counter()
-            store.hot_totals(
-                since, until, cutoff, weights=hot.weights,
-                growth_weight=hot.growth_weight, metrics=hot.signal_metrics,
-            )  # fmt: skip
-            parts["hot_totals"].append(time.perf_counter() - t0)
+            with parts["top_posts"]:
+                store.top_posts(hottest, 0, 3)
+            with parts["post_tallies"]:
+                store.post_tallies(None, None, cutoff, hottest)
+            with parts["hot_totals"]:
+                store.hot_totals(
+                    since, until, cutoff, weights=hot.weights,
+                    growth_weight=hot.growth_weight, metrics=hot.signal_metrics,
+                )  # fmt: skip
         links = f"{famous[0]['n']:,} to {famous[-1]['n']:,} posts each"
-        print(series("top_posts of the 10 most-posted papers (limit 3)", parts["top_posts"], links))
-        print(series("post_tallies of the 10 most-posted papers", parts["post_tallies"]))
-        print(series("hot_totals of the 7-day window", parts["hot_totals"]))
+        print(parts["top_posts"].line("top_posts of the 10 most-posted papers (limit 3)", links))
+        print(parts["post_tallies"].line("post_tallies of the 10 most-posted papers"))
+        print(parts["hot_totals"].line("hot_totals of the 7-day window"))
         store.close()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak RSS {peak:.0f} MiB")
