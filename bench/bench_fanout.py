@@ -226,7 +226,6 @@ async def fan_out(
     config = app.settings.config.delivery
     leases = Leases(app.store, ttl=config.lease_seconds)
     assert leases.acquire(SCHEDULER)
-    ledger = app.ledger
     deliverer = build_deliverer(app, platforms.channels, leases=leases, queue=OutboundQueue())
     lag, stop, lost = LoopLag(), asyncio.Event(), []
     lag.start()
