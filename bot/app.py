@@ -86,15 +86,18 @@ def build_service(
     channel_signals (chat and delivery) lets a channel's own reactions count in its digests.
     """
     from bot.service import HotPapersService
+    from bot.trending import TrendingReads
 
+    trending = TrendingReads(store)
     if snapshot:
-        return HotPapersService(store, settings.config, clock, whole_store=True)
+        return HotPapersService(store, settings.config, clock, whole_store=True, trending=trending)
     from bot.delivery.health import SourceStatus
 
     failing = SourceStatus(store).failing
     return HotPapersService(
-        store, settings.config, clock, failing_sources=failing, channel_signals=channel_signals
-    )
+        store, settings.config, clock, failing_sources=failing, channel_signals=channel_signals,
+        trending=trending,
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

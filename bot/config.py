@@ -80,6 +80,11 @@ class HotRanking(_Section):
     window_days: int = Field(7, ge=1)
     min_score: float = Field(0.0, ge=0)
     max_posts: int = Field(3, ge=0)
+    # Trending again (docs/ranking.md): growth is heat of its own, aged from the surge, so a
+    # paper of any age re-enters when its gain in the growth window passes both thresholds.
+    trending_again: bool = True
+    surge_min_gain: float = Field(50.0, ge=0)  # the window's gain, in score points
+    surge_min_ratio: float = Field(0.5, ge=0)  # gain / the paper's weighted level before it
 
     @field_validator("weights")
     @classmethod

@@ -17,6 +17,7 @@ __all__ = [
     "Selection",
     "Signal",
     "SocialPost",
+    "Surge",
     "Tally",
     "term_label",
 ]
@@ -133,6 +134,36 @@ class Tally:
         return bool(self.metric)
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True, slots=True)
+class Surge:
+    """Why a paper is hot again: its surge outweighs its heat as a paper (docs/ranking.md).
+
+    gain is the window's growth in score points (each source's rise times its weight), before
+    the surge's own age factor; started is when that growth was first seen.
+    """
+
+    born: datetime | None  # when the paper was first announced (or published)
+    started: datetime
+    gain: float
+    window_hours: float
+
+    @property
+    def detail(self) -> str:
+        """'first announced 12 Mar 2024, +480 in the last 24 h'."""
+        born = self.born
+        month = _MONTHS[born.month - 1] if born else ""  # English whatever the locale
+        first = f"first announced {born.day} {month} {born.year}, " if born else ""
+        return f"{first}+{self.gain:,.0f} in the last {self.window_hours:g} h"
+
+    @property
+    def label(self) -> str:
+        """'trending again: first announced 12 Mar 2024, +480 in the last 24 h'."""
+        return f"trending again: {self.detail}"
+
+
 @dataclass(frozen=True, slots=True)
 class RankedPaper:
     """A paper with its rank, score and the breakdown that explains the score."""
@@ -150,6 +181,7 @@ class RankedPaper:
     links: dict[str, str] = field(
         default_factory=dict
     )  # extra links, e.g. {"HF": url, "code": url}
+    surge: Surge | None = None  # set when the paper is trending again (its surge won)
 
 
 @dataclass(frozen=True, slots=True)

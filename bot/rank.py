@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from itertools import islice
 
 from bot.config import HotRanking, SeedRanking
-from bot.models import SOURCE_LABELS, Paper, RankedPaper, Selection, Tally, term_label
+from bot.models import SOURCE_LABELS, Paper, RankedPaper, Selection, Surge, Tally, term_label
 
 __all__ = [
     "Scored",
@@ -27,7 +27,9 @@ __all__ = [
     "score_seed",
     "score_totals",
     "select",
+    "surge_score",
     "unit_of",
+    "with_surges",
 ]
 
 # What one unit of each source's level is called in an explanation.
@@ -46,6 +48,7 @@ class Scored:
     reposts: int = 0
     likes: int = 0
     as_of: datetime | None = None
+    surge: Surge | None = None  # set when the score is the paper's surge (trending again)
 
 
 def format_score(value: float) -> str:
@@ -115,11 +118,7 @@ def _score_one(
     arxiv_id: str, items: list[Tally], factor: float, config: HotRanking
 ) -> Scored | None:
     """One paper's hot score with its per-source breakdown, or None when it scores nothing."""
-    levels: dict[str, float] = defaultdict(float)
-    growths: dict[str, float] = defaultdict(float)
-    for t in items:
-        levels[t.source] += t.level
-        growths[t.source] += t.growth
+    levels, growths = _sums(items)
     breakdown = {}
     for source, level in levels.items():
         weight = config.weights.get(source, 0.0)
@@ -129,17 +128,62 @@ def _score_one(
     score = round(sum(breakdown.values()), 1)
     if not breakdown or score <= config.min_score:
         return None
+    return _scored(arxiv_id, score, breakdown, items)
+
+
+def _sums(items: list[Tally]) -> tuple[dict[str, float], dict[str, float]]:
+    """Per source: the level and the growth of a paper's tallies."""
+    levels: dict[str, float] = defaultdict(float)
+    growths: dict[str, float] = defaultdict(float)
+    for t in items:
+        levels[t.source] += t.level
+        growths[t.source] += t.growth
+    return dict(levels), dict(growths)
+
+
+def _scored(
+    arxiv_id: str, score: float, breakdown: dict[str, float], items: list[Tally],
+    surge: Surge | None = None,
+) -> Scored:  # fmt: skip
+    """A paper's score with its breakdown, raw numbers and post totals."""
+    levels, growths = _sums(items)
     posts = [t for t in items if not t.is_signal]
     return Scored(
-        arxiv_id,
-        score,
-        breakdown,
-        dict(levels),
-        dict(growths),
-        sum(t.reposts for t in posts),
-        sum(t.likes for t in posts),
-        _as_of(items),
-    )
+        arxiv_id, score, breakdown, levels, growths, sum(t.reposts for t in posts),
+        sum(t.likes for t in posts), _as_of(items), surge,
+    )  # fmt: skip
+
+
+def surge_score(
+    arxiv_id: str, items: list[Tally], born: datetime | None, started: datetime,
+    config: HotRanking, now: datetime,
+) -> Scored | None:  # fmt: skip
+    """A paper's heat as a surge, or None when its growth does not pass the rule.
+
+    Heat = age_factor(since the surge started) x sum over sources of weight x growth_weight x
+    growth: the growth term of the hot score, aged from the surge, not from the paper. The rule:
+    the window's weighted gain reaches surge_min_gain and surge_min_ratio times the paper's
+    weighted level before the window.
+    """
+    if not config.trending_again:
+        return None
+    levels, growths = _sums(items)
+    weight = config.weights.get
+    gain = sum(weight(s, 0.0) * g for s, g in growths.items())
+    before = sum(weight(s, 0.0) * max(levels[s] - g, 0.0) for s, g in growths.items())
+    if gain <= 0 or gain < config.surge_min_gain or gain < config.surge_min_ratio * before:
+        return None
+    factor = age_factor(started, now, config.half_life_hours)
+    breakdown = {}
+    for source, growth in growths.items():
+        value = round(weight(source, 0.0) * config.growth_weight * growth * factor, 1)
+        if value > 0:
+            breakdown[source] = value
+    score = round(sum(breakdown.values()), 1)
+    if not breakdown or score <= config.min_score:
+        return None
+    surge = Surge(born, started, round(gain, 1), config.growth_window_hours)
+    return _scored(arxiv_id, score, breakdown, items, surge)
 
 
 def score_hot(
@@ -147,11 +191,14 @@ def score_hot(
     born: Mapping[str, datetime | None],
     config: HotRanking,
     now: datetime,
+    surges: Mapping[str, datetime] | None = None,
 ) -> list[Scored]:
     """Score = age factor x sum over sources of weight x (level + growth_weight x growth).
 
     born maps each paper to its announcement (or first version) time; papers absent from it
-    are unknown to the store and are not ranked.
+    are unknown to the store and are not ranked. surges maps papers that grew in the window to
+    when that growth was first seen: such a paper scores the larger of its heat as a paper and
+    its heat as a surge (`surge_score`), and is trending again when the surge's is larger.
     """
     scored = []
     for arxiv_id, items in _by_paper(tallies).items():
@@ -159,9 +206,24 @@ def score_hot(
             continue
         factor = age_factor(born[arxiv_id], now, config.half_life_hours)
         one = _score_one(arxiv_id, items, factor, config)
+        started = (surges or {}).get(arxiv_id)
+        if started is not None:
+            surge = surge_score(arxiv_id, items, born[arxiv_id], started, config, now)
+            if surge is not None and (one is None or surge.score > one.score):
+                one = surge
         if one is not None:
             scored.append(one)
     return _sorted(scored)
+
+
+def with_surges(ranked: Iterable[Scored], surges: Iterable[Scored]) -> list[Scored]:
+    """A ranking where each surging paper scores the larger of its two heats, in order."""
+    merged = {s.arxiv_id: s for s in ranked}
+    for surge in surges:
+        known = merged.get(surge.arxiv_id)
+        if known is None or surge.score > known.score:
+            merged[surge.arxiv_id] = surge
+    return _sorted(list(merged.values()))
 
 
 def score_totals(
@@ -219,6 +281,7 @@ def explain(scored: Scored, paper: Paper, rank: int = 0) -> RankedPaper:
             s: _detail(s, scored.levels.get(s, 0.0), scored.growths.get(s, 0.0))
             for s in scored.breakdown
         },
+        surge=scored.surge,
     )
 
 

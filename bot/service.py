@@ -21,6 +21,7 @@ from bot.rank import (
     score_seed,
     score_totals,
     select,
+    with_surges,
 )
 from bot.rankcache import RankingCache, Ready
 from bot.store import Store
@@ -28,6 +29,7 @@ from bot.timeutil import Clock, utcnow
 
 if TYPE_CHECKING:
     from bot.channel_signal import ChannelSignals
+    from bot.trending import TrendingReads
 
 __all__ = ["HotPapersService", "UnknownPaperError"]
 
@@ -58,11 +60,14 @@ class HotPapersService:
         whole_store: bool = False,
         failing_sources: Callable[[], Collection[str]] | None = None,
         channel_signals: ChannelSignals | None = None,
+        trending: TrendingReads | None = None,
     ) -> None:
         """Use the store and config; whole_store ranks everything (snapshots) with no window.
 
         failing_sources names the sources whose last fetch failed, for digests to say so;
-        channel_signals holds what each channel reacted to, for its own digests and /hot.
+        channel_signals holds what each channel reacted to, for its own digests and /hot;
+        trending finds the papers that grew in the growth window, whatever their age (none:
+        no paper is trending again).
         """
         self.store = store
         self.config = config
@@ -70,6 +75,7 @@ class HotPapersService:
         self.whole_store = whole_store
         self.failing_sources = failing_sources or (lambda: ())
         self.channel_signals = channel_signals
+        self.trending = trending
         self._rankings: Rankings = RankingCache(max_age=MAX_AGE, warm=self._warm)
 
     # -- ranking ---------------------------------------------------------------------------
@@ -181,18 +187,39 @@ class HotPapersService:
             growth_weight=hot.growth_weight,
             metrics=hot.signal_metrics,
         )
-        return score_totals(totals, self.store.births(since, until), hot, now)
+        ranked = score_totals(totals, self.store.births(since, until), hot, now)
+        return with_surges(ranked, self._surges(now))
+
+    def _surges(self, now: datetime) -> list[Scored]:
+        """The papers trending again: any age, surging in the growth window (bot.trending)."""
+        hot = self.config.ranking.hot
+        if self.trending is None or not hot.trending_again:
+            return []
+        ids = self.trending.growing(growth_cutoff(now, hot), hot.signal_metrics)
+        births = self.store.births_of(ids)  # papers not in the store yet are not ranked
+        scored = self._scored([a for a in ids if a in births], births, now)
+        return [s for s in scored.values() if s.surge is not None]
 
     def _detailed(self, chunk: list[Scored], now: datetime) -> dict[str, Scored]:
         """Hot scores with their per-source breakdown, for a few papers about to be shown."""
+        ids = [s.arxiv_id for s in chunk]
+        births = self.store.births_of(ids)
+        return self._scored(ids, {arxiv_id: births.get(arxiv_id) for arxiv_id in ids}, now)
+
+    def _scored(
+        self, ids: list[str], born: dict[str, datetime | None], now: datetime
+    ) -> dict[str, Scored]:
+        """These papers' hot scores from their tallies: as papers, or as surges if larger."""
+        if not ids:
+            return {}
         hot = self.config.ranking.hot
         cutoff = growth_cutoff(now, hot)
-        ids = [s.arxiv_id for s in chunk]
         tallies = self.store.post_tallies(None, None, cutoff, ids)
         tallies += self.store.signal_tallies(None, None, cutoff, hot.signal_metrics, ids)
-        births = self.store.births_of(ids)
-        born = {arxiv_id: births.get(arxiv_id) for arxiv_id in ids}
-        return {s.arxiv_id: s for s in score_hot(tallies, born, hot, now)}
+        starts = None
+        if self.trending is not None and hot.trending_again:
+            starts = self.trending.surge_starts(ids, cutoff, hot.signal_metrics)
+        return {s.arxiv_id: s for s in score_hot(tallies, born, hot, now, starts)}
 
     def _pick(
         self, scored: Iterable[Scored], selection: Selection, now: datetime

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from bot.digest.escape import web_url
-from bot.models import Digest, RankedPaper, SocialPost
+from bot.models import Digest, RankedPaper, SocialPost, Surge
 from bot.timeutil import to_iso
 
 __all__ = ["render_json"]
@@ -57,6 +57,18 @@ def _paper(item: RankedPaper) -> dict[str, Any]:
         "reposts": item.reposts,
         "likes": item.likes,
         "posts": [_post(p) for p in item.posts],
+        "trending_again": _surge(item.surge) if item.surge else None,
+    }
+
+
+def _surge(surge: Surge) -> dict[str, Any]:
+    """Why a paper is back in the hot list: when it was announced and what it gained."""
+    return {
+        "first_announced": to_iso(surge.born) if surge.born else None,
+        "surge_started": to_iso(surge.started),
+        "gain": surge.gain,
+        "window_hours": surge.window_hours,
+        "label": surge.label,
     }
 
 

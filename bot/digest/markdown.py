@@ -76,11 +76,14 @@ def _post(post: SocialPost) -> str:
 
 
 def _score_line(item: RankedPaper, digest: Digest) -> str:
-    """The blog's counts line for seed; the explained score for hot."""
+    """The blog's counts line for seed; the explained score for hot (and why it is back)."""
     stamp = _stamp(item.as_of, digest.generated_at)
     if digest.ranking == "seed":
         return f"- retweets: {item.reposts}, favorites: {item.likes} ({stamp})\n"
-    return f"- score: {escape_markdown(item.explanation)} ({stamp})\n"
+    line = f"- score: {escape_markdown(item.explanation)} ({stamp})\n"
+    if item.surge is not None:
+        line += f"- {escape_markdown(item.surge.label)}\n"
+    return line
 
 
 def _links(item: RankedPaper) -> str:

@@ -26,6 +26,8 @@ def _paper(item: RankedPaper, width: int) -> str:
         f"{indent}{flat(', '.join(paper.categories))} · score {flat(item.explanation)}",
         f"{indent}{flat(paper.abs_url)}",
     ]
+    if item.surge is not None:
+        lines.insert(1, f"{indent}{item.surge.label}")
     return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from bot.entities import Entities, entities_from_json, entities_to_json
-from bot.models import Digest, Paper, RankedPaper, SocialPost
+from bot.models import Digest, Paper, RankedPaper, SocialPost, Surge
 from bot.timeutil import opt_time, parse_time, to_iso
 
 __all__ = ["FORMAT_VERSION", "dump_digest", "load_digest"]
@@ -88,8 +88,19 @@ def _ranked(data: dict[str, Any]) -> RankedPaper:
         paper=_paper(data["paper"]),
         posts=tuple(_post(p) for p in data.get("posts", ())),
         as_of=opt_time(data.get("as_of")),
+        surge=_surge(data["surge"]) if data.get("surge") else None,
     )
     return RankedPaper(**values)
+
+
+def _surge(data: dict[str, Any]) -> Surge:
+    """Why a paper was trending again, from its JSON object."""
+    return Surge(
+        born=opt_time(data.get("born")),
+        started=parse_time(data["started"]),
+        gain=float(data["gain"]),
+        window_hours=float(data["window_hours"]),
+    )
 
 
 def load_digest(text: str) -> Digest:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.models import Digest, Paper, SocialPost
+from bot.models import Digest, Paper, SocialPost, Surge
 from bot.site import queries as q
 from bot.site.pages import PageNotFoundError
 from bot.site.render import http_url
@@ -204,3 +205,16 @@ def test_a_famous_papers_chart_follows_its_top_posts_and_counts_the_rest_in_full
     }  # the same totals
     assert all(len(pts) > 1 for pts in bounded.values())
     assert exact["bluesky"][-1][1] == 170 + sum(k % 7 for k in range(300))
+
+
+def test_a_paper_trending_again_says_so_where_it_is_shown(hot: World) -> None:
+    day = TODAY + timedelta(days=1)
+    first = hot.published[TODAY].papers[0]
+    surge = Surge(datetime(2024, 3, 2, tzinfo=UTC), NOW, 480.0, 24.0)
+    digest = Digest(day, "hot", NOW, (replace(first, surge=surge),))
+    publish(hot.store, digest, "markdown:posts", NOW + timedelta(days=1))
+    text = hot.site().render(f"days/{day}/").body.decode()
+    assert (
+        "<strong>Trending again</strong> · first announced 2 Mar 2024, +480 in the last 24 h"
+        in (text)
+    )

@@ -147,6 +147,8 @@ def paper_embed(
     links = _links(item, left)
     fields: list[dict[str, Any]] = []
     _field(fields, "Score", _score(item), left)
+    if item.surge is not None:
+        _field(fields, "🔁 Trending again", escape(item.surge.detail), left)
     if full:
         for source, value in list(item.breakdown.items())[:_SOURCES_SHOWN]:
             label = term_label(source)
