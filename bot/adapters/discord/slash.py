@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import logging
-import zoneinfo
 from collections.abc import Sequence
 from typing import Literal
 
@@ -14,6 +12,7 @@ from discord import app_commands
 from bot.adapters.discord.controls import PanelControls
 from bot.adapters.discord.embeds import digest_messages, paper_message, search_message
 from bot.adapters.discord.respond import Interaction, Reply, Responder, send_kwargs
+from bot.catalog import find_timezones
 from bot.commands import DEFAULT_COUNT, Commands, DigestRequest
 from bot.limits import MAX_CHANNEL_WEIGHT, MAX_COUNT, MAX_REPEAT_DAYS
 
@@ -22,12 +21,6 @@ __all__ = ["build_tree"]
 log = logging.getLogger(__name__)
 SEARCH_LIMIT = 10  # one keycap per result
 _CHOICES_MAX = 25  # Discord shows at most 25 autocomplete choices
-
-
-@functools.cache
-def _timezones() -> tuple[str, ...]:
-    """Every IANA timezone name, sorted (read once: the tz database does not change at runtime)."""
-    return tuple(sorted(zoneinfo.available_timezones()))
 
 
 def _choices(options: Sequence[str], current: str) -> list[app_commands.Choice[str]]:
@@ -124,7 +117,8 @@ class Handlers:
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Suggest IANA timezone names."""
-        return _choices(_timezones(), current)
+        names = find_timezones(current, _CHOICES_MAX)  # by city, best first, all accepted
+        return [app_commands.Choice(name=name, value=name) for name in names]
 
     async def on_error(self, interaction: Interaction, error: app_commands.AppCommandError) -> None:
         """Commands the tree cannot run (usually out of sync): say so privately, log the rest."""

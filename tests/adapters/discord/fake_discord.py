@@ -70,6 +70,7 @@ class Sent:
     callback: Recorded | None = None
     original: dict[str, Any] | None = None
     modal: dict[str, Any] | None = None  # what a MODAL callback (type 9) opened
+    choices: list[dict[str, Any]] | None = None  # what an autocomplete (type 8) offered
 
 
 class FakeDiscord:
@@ -323,6 +324,14 @@ class FakeDiscord:
         await self.dispatch("INTERACTION_CREATE", payload)
         return sent
 
+    async def autocomplete(
+        self, name: str, options: list[dict[str, Any]], *, permissions: int = 0
+    ) -> Sent:
+        """A user typing into a command option marked focused: Discord asks for choices."""
+        data = {"id": str(self.snowflake()), "name": name, "type": 1, "options": options}
+        return await self._interaction(4, data, None, user_id=42, permissions=permissions,
+                                       channel_id=None)  # fmt: skip
+
     async def click(
         self, message: dict[str, Any], custom_id: str, values: list[str] | None = None, *,
         user_id: int = 42, permissions: int = 0, channel_id: int | None = None,
@@ -496,6 +505,9 @@ class FakeDiscord:
             return _error(400, 40060, "Interaction has already been acknowledged.")
         sent.callback = record
         kind, data = record.body["type"], record.body.get("data") or {}
+        if kind == 8:  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
+            sent.choices = data.get("choices")
+            return _json({"interaction": {"id": interaction_id, "type": 4}})
         if kind in (6, 7, 9) and sent.original is None:
             return _error(400, 50035, "Invalid Form Body: not a component interaction")
         if kind in (6, 7, 9):

@@ -284,3 +284,17 @@ async def test_typed_settings_still_change_the_digest_without_the_panel(
     sent = await answered(fake, await fake.slash("digest", options, permissions=MANAGE))
     assert sent.callback is not None
     assert stored(adapter, fake).top == 9
+
+
+async def test_the_timezone_option_suggests_zones_by_city_that_the_settings_accept(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    typed = {"name": "timezone", "type": 3, "value": "new york", "focused": True}
+    options = [{"name": "subscribe", "type": 1, "options": [typed]}]
+    sent = await fake.autocomplete("digest", options, permissions=MANAGE)
+    choices = await fake.wait_for(lambda: sent.choices)
+    assert choices[0] == {"name": "America/New_York", "value": "America/New_York"}
+    typed["value"] = "posix"
+    sent = await fake.autocomplete("digest", options, permissions=MANAGE)
+    await fake.wait_for(lambda: sent.callback)
+    assert sent.choices == []  # posix/… zones are refused by the settings, so never offered
