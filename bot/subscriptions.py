@@ -19,6 +19,7 @@ from bot.store import Store
 from bot.timeutil import parse_time, to_iso
 from bot.validators import (
     check_categories,
+    check_channel,
     check_finite,
     check_keywords,
     check_time,
@@ -46,7 +47,6 @@ DEFAULT_DAYS = ("mon", "tue", "wed", "thu", "fri")
 # How a digest is posted: papers grouped ten a message, or a header then one message per paper
 # (so that any reaction on a paper's own message counts for it; see bot/channel_signal.py).
 LAYOUTS: tuple[Layout, ...] = ("grouped", "per-paper")
-_CHANNEL = re.compile(r"^(discord|slack|markdown):\S+$")
 T = TypeVar("T")
 
 migrations = Migrations("hotpapers-subscriptions")
@@ -222,14 +222,12 @@ def _checked(check: Callable[[], T]) -> T:
 def validate(sub: Subscription) -> Subscription:
     """Check every field and return the normalised subscription, or raise InvalidSettingError.
 
-    The channel's shape is checked loosely here (platform:target); the platform's own id shape
-    is checked where a channel name enters (bot.validators.check_channel).
+    The channel must have its platform's shape (bot.validators.check_channel), here as well as
+    where it enters, so nothing else is ever stored. A Markdown folder's writability is checked
+    where the channel enters (bot.validators.check_folder), not on every save: a folder that went
+    away must not stop its subscription from being paused or removed.
     """
-    if not _CHANNEL.match(sub.channel):
-        raise InvalidSettingError(
-            f"channel: {shown(sub.channel)} must look like discord:<id>, slack:<id> or"
-            " markdown:<folder>"
-        )
+    sub = replace(sub, channel=_checked(lambda: check_channel(sub.channel)))
     if not 1 <= sub.top <= MAX_COUNT:
         raise InvalidSettingError(f"top: {sub.top} must be between 1 and {MAX_COUNT}")
     if sub.ranking not in ("hot", "seed"):

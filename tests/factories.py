@@ -8,6 +8,16 @@ from typing import Any
 from bot.models import Paper, RankedPaper, Signal, SocialPost
 
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
+# Channels in their platforms' shapes (Discord snowflakes, Slack C ids): nothing else is stored.
+DISCORD = "discord:10000000000000001"
+DISCORD_2 = "discord:10000000000000002"
+SLACK = "slack:C00000001"
+SLACK_2 = "slack:C00000002"
+
+
+def snowflake(n: int) -> str:
+    """The n-th fake Discord id, 17 digits like a real one (DISCORD's is snowflake(1))."""
+    return str(10**16 + n)
 
 
 def paper(arxiv_id: str = "2611.00001", **overrides: Any) -> Paper:

@@ -22,7 +22,7 @@ from bot.rank import Scored
 from bot.reactions import Reactions
 from bot.service import HotPapersService
 from bot.store import Store
-from tests.factories import NOW, paper, post
+from tests.factories import DISCORD, DISCORD_2, NOW, SLACK, SLACK_2, paper, post
 
 ONE = {1: "2611.00001"}
 FIVE = {i: f"2611.0000{i}" for i in range(1, 6)}
@@ -101,45 +101,45 @@ def test_each_person_counts_once_per_paper_however_many_reactions(
     signals: ChannelSignals,
 ) -> None:
     for emoji in ("👍", "🔥", "📄"):
-        assert signals.added("discord", "discord:1", "m-one", "u1", emoji, NOW) == "2611.00009"
-    signals.added("discord", "discord:1", "m-five", "u1", "9️⃣", NOW)  # no ninth paper there
-    signals.added("discord", "discord:1", "m-five", "u2", "2️⃣", NOW)
-    signals.added("discord", "discord:1", "m-five", "u2", "2️⃣", NOW)  # a repeated event
-    interest = signals.interest("discord:1", NOW - timedelta(days=7), NOW, 36)
+        assert signals.added("discord", DISCORD, "m-one", "u1", emoji, NOW) == "2611.00009"
+    signals.added("discord", DISCORD, "m-five", "u1", "9️⃣", NOW)  # no ninth paper there
+    signals.added("discord", DISCORD, "m-five", "u2", "2️⃣", NOW)
+    signals.added("discord", DISCORD, "m-five", "u2", "2️⃣", NOW)  # a repeated event
+    interest = signals.interest(DISCORD, NOW - timedelta(days=7), NOW, 36)
     assert interest == {"2611.00009": Interest(1, 1.0), "2611.00002": Interest(1, 1.0)}
 
 
 def test_removing_a_reaction_uncounts_it_but_another_one_keeps_the_person(
     signals: ChannelSignals,
 ) -> None:
-    signals.added("discord", "discord:1", "m-one", "u1", "👍", NOW)
-    signals.added("discord", "discord:1", "m-one", "u1", "🔥", NOW)
+    signals.added("discord", DISCORD, "m-one", "u1", "👍", NOW)
+    signals.added("discord", DISCORD, "m-one", "u1", "🔥", NOW)
     assert signals.removed("discord", "m-one", "u1", "👍")
-    assert signals.interest("discord:1", NOW - timedelta(days=1), NOW, 36)["2611.00009"].people == 1
+    assert signals.interest(DISCORD, NOW - timedelta(days=1), NOW, 36)["2611.00009"].people == 1
     assert signals.removed("discord", "m-one", "u1", "🔥")
     assert not signals.removed("discord", "m-one", "u1", "🔥")
-    assert signals.interest("discord:1", NOW - timedelta(days=1), NOW, 36) == {}
+    assert signals.interest(DISCORD, NOW - timedelta(days=1), NOW, 36) == {}
 
 
 def test_a_moderator_clearing_reactions_uncounts_them(signals: ChannelSignals) -> None:
     for user in ("u1", "u2"):
-        signals.added("discord", "discord:1", "m-one", user, "👍", NOW)
-    signals.added("discord", "discord:1", "m-one", "u3", "🔥", NOW)
+        signals.added("discord", DISCORD, "m-one", user, "👍", NOW)
+    signals.added("discord", DISCORD, "m-one", "u3", "🔥", NOW)
     assert signals.cleared("discord", "m-one", "👍") == 2
-    assert signals.interest("discord:1", NOW - timedelta(days=1), NOW, 36)["2611.00009"].people == 1
+    assert signals.interest(DISCORD, NOW - timedelta(days=1), NOW, 36)["2611.00009"].people == 1
     assert signals.cleared("discord", "m-one") == 1
 
 
 def test_the_weeks_most_reacted_papers_count_people(signals: ChannelSignals) -> None:
     for user in ("u1", "u2", "u3"):
-        signals.added("discord", "discord:1", "m-one", user, "👍", NOW - timedelta(days=2))
-    signals.added("discord", "discord:1", "m-five", "u1", "1️⃣", NOW - timedelta(days=1))
-    signals.added("discord", "discord:1", "m-five", "u1", "4️⃣", NOW - timedelta(days=9))
+        signals.added("discord", DISCORD, "m-one", user, "👍", NOW - timedelta(days=2))
+    signals.added("discord", DISCORD, "m-five", "u1", "1️⃣", NOW - timedelta(days=1))
+    signals.added("discord", DISCORD, "m-five", "u1", "4️⃣", NOW - timedelta(days=9))
     start = NOW - timedelta(days=7)
-    assert signals.most_reacted("discord:1", start, NOW, 10) == [
+    assert signals.most_reacted(DISCORD, start, NOW, 10) == [
         ("2611.00009", 3), ("2611.00001", 1),
     ]  # fmt: skip
-    assert signals.most_reacted("discord:2", start, NOW, 10) == []
+    assert signals.most_reacted(DISCORD_2, start, NOW, 10) == []
 
 
 def _ranked_store() -> tuple[Store, Reactions]:
@@ -154,8 +154,8 @@ def _ranked_store() -> tuple[Store, Reactions]:
         seen_at=NOW,
     )
     reactions = Reactions(store)
-    reactions.remember("slack", "slack:C1", "C1/1.0", ["2611.00005"])
-    reactions.remember("slack", "slack:C2", "C2/1.0", ["2611.00005"])
+    reactions.remember("slack", SLACK, "C00000001/1.0", ["2611.00005"])
+    reactions.remember("slack", SLACK_2, "C00000002/1.0", ["2611.00005"])
     return store, reactions
 
 
@@ -164,11 +164,11 @@ def test_a_weighted_channel_sees_its_reacted_paper_rise_and_no_other_channel_doe
     signals = ChannelSignals(store, reactions)
     svc = HotPapersService(store, Config(), clock=lambda: NOW, channel_signals=signals)
     for user in ("u1", "u2", "u3"):
-        signals.added("slack", "slack:C1", "C1/1.0", user, "thumbsup", NOW)
+        signals.added("slack", SLACK, "C00000001/1.0", user, "thumbsup", NOW)
     shared = [p.paper.arxiv_id for p in svc.top(5).papers]
-    lab = svc.top(5, channel="slack:C1", channel_weight=100.0)
-    other = svc.top(5, channel="slack:C2", channel_weight=100.0)
-    unweighted = svc.top(5, channel="slack:C1", channel_weight=0.0)
+    lab = svc.top(5, channel=SLACK, channel_weight=100.0)
+    other = svc.top(5, channel=SLACK_2, channel_weight=100.0)
+    unweighted = svc.top(5, channel=SLACK, channel_weight=0.0)
     assert shared[-1] == "2611.00005"
     assert lab.papers[0].paper.arxiv_id == "2611.00005"
     assert [p.paper.arxiv_id for p in other.papers] == shared
@@ -180,19 +180,19 @@ def test_a_weighted_channel_sees_its_reacted_paper_rise_and_no_other_channel_doe
     assert top.details["channel"] == "3 people reacted here"
     assert "channel" in lab.sources
     for user in ("u1", "u2", "u3"):
-        signals.removed("slack", "C1/1.0", user, "thumbsup")
-    again = svc.top(5, channel="slack:C1", channel_weight=100.0)
+        signals.removed("slack", "C00000001/1.0", user, "thumbsup")
+    again = svc.top(5, channel=SLACK, channel_weight=100.0)
     assert [p.paper.arxiv_id for p in again.papers] == shared
 
 
 def test_a_paper_with_no_other_engagement_can_rise_on_the_channels_reactions_alone() -> None:
     store, reactions = _ranked_store()
     store.ingest(papers=[paper("2611.00099")], seen_at=NOW)
-    reactions.remember("slack", "slack:C1", "C1/2.0", ["2611.00099"])
+    reactions.remember("slack", SLACK, "C00000001/2.0", ["2611.00099"])
     signals = ChannelSignals(store, reactions)
     svc = HotPapersService(store, Config(), clock=lambda: NOW, channel_signals=signals)
-    signals.added("slack", "slack:C1", "C1/2.0", "u1", "eyes", NOW - timedelta(hours=36))
-    (first, *_) = svc.top(5, channel="slack:C1", channel_weight=1000.0).papers
+    signals.added("slack", SLACK, "C00000001/2.0", "u1", "eyes", NOW - timedelta(hours=36))
+    (first, *_) = svc.top(5, channel=SLACK, channel_weight=1000.0).papers
     assert (first.paper.arxiv_id, first.breakdown, first.score) == (
         "2611.00099", {"channel": 500.0}, 500.0,
     )  # fmt: skip

@@ -15,9 +15,7 @@ from bot.service import HotPapersService
 from bot.store import Store
 from bot.subscriptions import Subscriptions
 from bot.taxonomy import ARCHIVES, CATEGORIES
-from tests.factories import NOW, paper, post
-
-DISCORD = "discord:123456789012345678"
+from tests.factories import DISCORD, NOW, paper, post
 
 
 @pytest.fixture
@@ -80,25 +78,19 @@ def test_digest_management_needs_permission_and_reports_changes(commands: Comman
     changes = []
     commands.on_change = lambda sub, channel: changes.append((channel, sub.top if sub else None))
     with pytest.raises(UsageError, match="permission to manage it"):
-        commands.digest("discord:1", "subscribe", can_manage=False)
-    reply = commands.digest(
-        "discord:1", "subscribe time=08:30 tz=Europe/Paris top=3", can_manage=True
-    )
-    assert reply.text.startswith("Subscribed: discord:1: 08:30 Europe/Paris")
-    assert "top 3" in commands.digest("discord:1", "status", can_manage=False).text
-    assert commands.digest("discord:1", "settings top=4", can_manage=True).text.startswith(
-        "Updated"
-    )
-    preview = commands.digest("discord:1", "preview", can_manage=False)
+        commands.digest(DISCORD, "subscribe", can_manage=False)
+    reply = commands.digest(DISCORD, "subscribe time=08:30 tz=Europe/Paris top=3", can_manage=True)
+    assert reply.text.startswith(f"Subscribed: {DISCORD}: 08:30 Europe/Paris")
+    assert "top 3" in commands.digest(DISCORD, "status", can_manage=False).text
+    assert commands.digest(DISCORD, "settings top=4", can_manage=True).text.startswith("Updated")
+    preview = commands.digest(DISCORD, "preview", can_manage=False)
     assert preview.digest is not None and len(preview.digest.papers) == 4
-    assert commands.digest("discord:1", "unsubscribe", can_manage=True).text.startswith(
-        "Unsubscribed"
-    )
-    assert changes == [("discord:1", 3), ("discord:1", 4), ("discord:1", None)]
+    assert commands.digest(DISCORD, "unsubscribe", can_manage=True).text.startswith("Unsubscribed")
+    assert changes == [(DISCORD, 3), (DISCORD, 4), (DISCORD, None)]
     with pytest.raises(UsageError, match="Usage: /digest"):
-        commands.digest("discord:1", "explode", can_manage=True)
+        commands.digest(DISCORD, "explode", can_manage=True)
     with pytest.raises(UsageError, match="top: 99"):
-        commands.digest("discord:1", "subscribe top=99", can_manage=True)
+        commands.digest(DISCORD, "subscribe top=99", can_manage=True)
 
 
 @pytest.mark.parametrize(
@@ -249,11 +241,11 @@ def _commands_over_a_small_store() -> Commands:
 
 
 def test_whoever_subscribes_is_recorded_as_who_set_the_digest_up(commands: Commands) -> None:
-    commands.digest("discord:1", "subscribe", can_manage=True, user="111")
-    commands.digest("discord:1", "settings top=4", can_manage=True, user="222")
-    commands.digest("discord:1", "pause", can_manage=True, user="333")
-    sub = commands.subscriptions.get("discord:1")
+    commands.digest(DISCORD, "subscribe", can_manage=True, user="111")
+    commands.digest(DISCORD, "settings top=4", can_manage=True, user="222")
+    commands.digest(DISCORD, "pause", can_manage=True, user="333")
+    sub = commands.subscriptions.get(DISCORD)
     assert sub is not None and sub.created_by == "111"
-    commands.digest("discord:1", "subscribe top=2", can_manage=True, user="444")
-    sub = commands.subscriptions.get("discord:1")
+    commands.digest(DISCORD, "subscribe top=2", can_manage=True, user="444")
+    sub = commands.subscriptions.get(DISCORD)
     assert sub is not None and (sub.created_by, sub.top, sub.paused) == ("444", 2, True)

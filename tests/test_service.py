@@ -13,7 +13,7 @@ from bot.ids import InvalidArxivIdError
 from bot.models import Selection, SocialPost
 from bot.service import MAX_AGE, HotPapersService, UnknownPaperError
 from bot.store import Store
-from tests.factories import NOW, paper, post, signal
+from tests.factories import NOW, SLACK, SLACK_2, paper, post, signal, snowflake
 
 
 def service(store: Store) -> HotPapersService:
@@ -53,11 +53,11 @@ def test_top_filters_by_category() -> None:
 
 def test_a_channel_is_not_shown_the_same_paper_twice_within_repeat_days() -> None:
     svc = service(stocked())
-    first = svc.digest(channel="slack:C1")
-    svc.mark_shown("slack:C1", first)
-    assert svc.digest(channel="slack:C1").papers == ()
-    assert len(svc.digest(channel="slack:C2").papers) == 2
-    assert len(svc.digest(channel="slack:C1", repeat_days=0).papers) == 2
+    first = svc.digest(channel=SLACK)
+    svc.mark_shown(SLACK, first)
+    assert svc.digest(channel=SLACK).papers == ()
+    assert len(svc.digest(channel=SLACK_2).papers) == 2
+    assert len(svc.digest(channel=SLACK, repeat_days=0).papers) == 2
 
 
 class CountingStore(Store):
@@ -112,12 +112,12 @@ def test_a_digest_always_ranks_the_newest_ingested_data() -> None:
 def test_writes_that_change_no_ranking_do_not_rank_again() -> None:
     store = counting()
     svc = service(store)
-    first = svc.digest(channel="slack:C1", repeat_days=0)
-    svc.mark_shown("slack:C1", first)
+    first = svc.digest(channel=SLACK, repeat_days=0)
+    svc.mark_shown(SLACK, first)
     with store.transaction() as tx:  # a lease renewal, a ledger row, a reaction...
         tx.execute("CREATE TABLE IF NOT EXISTS other (x)")
         tx.execute("INSERT INTO other VALUES (1)")
-    assert svc.digest(channel="slack:C2", repeat_days=0).papers == first.papers
+    assert svc.digest(channel=SLACK_2, repeat_days=0).papers == first.papers
     assert svc.top(2).papers == first.papers[:2]
     assert (store.rankings, store.hydrations) == (1, 1)
     talked_up(store)
@@ -131,7 +131,9 @@ def test_a_fan_out_ranks_and_hydrates_once_for_channels_sharing_a_filter() -> No
     talked_up(store)
     with ThreadPoolExecutor(8) as pool:
         digests = list(
-            pool.map(lambda n: svc.digest(channel=f"discord:{n}", repeat_days=1), range(64))
+            pool.map(
+                lambda n: svc.digest(channel=f"discord:{snowflake(n)}", repeat_days=1), range(64)
+            )
         )
     assert all(d.papers == digests[0].papers for d in digests)
     assert (store.rankings, store.hydrations) == (1, 1)

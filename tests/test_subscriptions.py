@@ -20,7 +20,7 @@ from bot.subscriptions import (
     settings_pairs,
 )
 from bot.subscriptions import _tokens as settings_tokens
-from tests.factories import NOW
+from tests.factories import DISCORD, NOW, SLACK
 
 
 @pytest.mark.parametrize(
@@ -67,32 +67,57 @@ def test_bad_settings_text_says_what_is_wrong(text: str, message: str) -> None:
 @pytest.mark.parametrize(
     ("sub", "message"),
     [
-        (Subscription("discord:1", time="25:00"), "time: '25:00'"),
-        (Subscription("discord:1", timezone="Mars/Olympus"), "timezone: 'Mars/Olympus'"),
-        (Subscription("discord:1", top=26), "top: 26"),
+        (Subscription(DISCORD, time="25:00"), "time: '25:00'"),
+        (Subscription(DISCORD, timezone="Mars/Olympus"), "timezone: 'Mars/Olympus'"),
+        (Subscription(DISCORD, top=26), "top: 26"),
         (Subscription("irc:#ml"), "channel: 'irc:#ml'"),
-        (Subscription("discord:1", categories=("CS LG",)), "categories: 'CS LG'"),
+        (Subscription(DISCORD, categories=("CS LG",)), "categories: 'CS LG'"),
+        # The store takes only channels in their platform's shape, whoever builds them.
+        (Subscription("discord:1"), "17 to 20 digits"),
+        (Subscription("discord:abc"), "17 to 20 digits"),
+        (Subscription("slack:#general"), "looks like C0123456789"),
+        (Subscription("slack:c00000001"), "looks like C0123456789"),
+        (Subscription("markdown:"), "give the folder"),
+        (Subscription("markdown"), "use discord:<channel id>"),
     ],
 )
-def test_invalid_subscriptions_are_refused(sub: Subscription, message: str) -> None:
+def test_invalid_subscriptions_are_refused_and_nothing_is_stored(
+    sub: Subscription, message: str
+) -> None:
+    subs = Subscriptions(Store())
     with pytest.raises(InvalidSettingError, match=message):
-        Subscriptions(Store()).save(sub, NOW)
+        subs.save(sub, NOW)
+    assert subs.all() == []
+
+
+def test_a_channel_is_stored_as_its_platform_spells_it() -> None:
+    subs = Subscriptions(Store())
+    assert subs.save(Subscription(f" {DISCORD} "), NOW).channel == DISCORD
+    assert [s.channel for s in subs.all()] == [DISCORD]
+
+
+def test_a_markdown_digest_whose_folder_went_away_can_still_be_paused(tmp_path: Path) -> None:
+    # Writability is checked where a channel enters (subscribe, post), not on every save.
+    subs = Subscriptions(Store())
+    channel = f"markdown:{tmp_path / 'gone'}"
+    subs.save(Subscription(channel), NOW)
+    subs.pause(channel, "folder missing", NOW)
+    sub = subs.get(channel)
+    assert sub is not None and sub.paused
 
 
 def test_subscriptions_persist_update_pause_and_remove() -> None:
     subs = Subscriptions(Store())
-    subs.save(
-        Subscription("slack:C1", time="7:05", timezone="America/New_York", workspace="T1"), NOW
+    subs.save(Subscription(SLACK, time="7:05", timezone="America/New_York", workspace="T1"), NOW)
+    assert subs.get(SLACK) == Subscription(
+        SLACK, time="07:05", timezone="America/New_York", workspace="T1"
     )
-    assert subs.get("slack:C1") == Subscription(
-        "slack:C1", time="07:05", timezone="America/New_York", workspace="T1"
-    )
-    subs.update("slack:C1", {"top": 3}, NOW)
-    subs.pause("slack:C1", "channel_not_found", NOW)
-    sub = subs.get("slack:C1")
+    subs.update(SLACK, {"top": 3}, NOW)
+    subs.pause(SLACK, "channel_not_found", NOW)
+    sub = subs.get(SLACK)
     assert sub is not None and sub.top == 3 and sub.paused and "channel_not_found" in sub.describe()
-    assert subs.resume("slack:C1", NOW).paused is False
-    assert subs.remove("slack:C1") and not subs.remove("slack:C1")
+    assert subs.resume(SLACK, NOW).paused is False
+    assert subs.remove(SLACK) and not subs.remove(SLACK)
     assert subs.all() == []
 
 
@@ -193,10 +218,10 @@ def test_bad_channel_settings_say_what_is_wrong(text: str, message: str) -> None
 @pytest.mark.parametrize(
     ("sub", "message"),
     [
-        (Subscription("discord:1", channel_weight=-1), "channel_weight: -1 must be between 0"),
-        (Subscription("discord:1", channel_weight=5000), "between 0 and 1000"),
-        (Subscription("discord:1", layout="stacked"), "layout: 'stacked' must be grouped or"),  # type: ignore[arg-type]
-        (Subscription("discord:1", channel_weight=2, ranking="seed"), "only the hot ranking"),
+        (Subscription(DISCORD, channel_weight=-1), "channel_weight: -1 must be between 0"),
+        (Subscription(DISCORD, channel_weight=5000), "between 0 and 1000"),
+        (Subscription(DISCORD, layout="stacked"), "layout: 'stacked' must be grouped or"),  # type: ignore[arg-type]
+        (Subscription(DISCORD, channel_weight=2, ranking="seed"), "only the hot ranking"),
         (Subscription("markdown:posts", channel_weight=2), "a Markdown folder has no reactions"),
         (Subscription("markdown:posts", layout="per-paper"), "layout: a Markdown folder"),
         (Subscription("markdown:posts", weekly="fri"), "weekly: a Markdown folder"),
@@ -211,9 +236,9 @@ def test_channel_settings_are_refused_where_they_cannot_mean_anything(
 
 def test_channel_settings_persist_and_are_described() -> None:
     subs = Subscriptions(Store())
-    sub = Subscription("slack:C1", channel_weight=3, layout="per-paper", weekly="fri")
+    sub = Subscription(SLACK, channel_weight=3, layout="per-paper", weekly="fri")
     subs.save(sub, NOW)
-    stored = subs.get("slack:C1")
+    stored = subs.get(SLACK)
     assert stored == sub
     assert stored is not None and stored.describe().endswith(
         ", channel weight 3, per-paper layout, weekly on fri"

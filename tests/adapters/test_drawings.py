@@ -9,7 +9,7 @@ from bot.adapters.discord.panel import PanelState, panel_embed, panel_view
 from bot.adapters.slack.views import settings_modal
 from bot.subscriptions import Subscription
 from tests.adapters.drawings import discord_html, slack_html
-from tests.factories import NOW
+from tests.factories import DISCORD, NOW
 
 
 def test_every_input_of_the_modal_is_drawn_with_its_value() -> None:
@@ -25,7 +25,7 @@ def test_every_input_of_the_modal_is_drawn_with_its_value() -> None:
 
 def test_every_control_of_the_panel_is_drawn() -> None:
     async def draw() -> tuple[str, list[dict[str, Any]]]:
-        state = PanelState(Subscription("discord:1", ranking="seed"), True, "")
+        state = PanelState(Subscription(DISCORD, ranking="seed"), True, "")
         rows = panel_view(state, ["cs.LG"]).to_components()
         return discord_html(panel_embed(state).to_dict(), rows), rows
 

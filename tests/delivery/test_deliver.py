@@ -17,6 +17,7 @@ from bot.delivery.schedule import run_on
 from bot.sources.health import record_failure, record_success, source_migrations
 from tests.delivery.fakechannel import Fault, MemoryChannel
 from tests.delivery.support import TODAY, Clock, subscribe
+from tests.factories import DISCORD, DISCORD_2, snowflake
 
 FAST = RetryPolicy(attempts=3, rate_limited=5, base=0.001, cap=0.01)
 
@@ -33,33 +34,33 @@ def failing(*sends: int, error: DeliveryError) -> Fault:
 
 async def test_a_digest_is_posted_once_and_a_second_run_posts_nothing(app: App) -> None:
     channel = MemoryChannel(per_message=2)
-    sub = subscribe(app, "discord:1", top=4)
+    sub = subscribe(app, DISCORD, top=4)
     deliverer = make(app, channel)
     first = await deliverer.deliver(sub, run_on(sub, TODAY), "schedule")
     second = await deliverer.deliver(sub, run_on(sub, TODAY), "catch-up")
     assert (first.status, second.status) == ("sent", "done")
-    assert len(channel.keys("1")) == 2 == channel.sends
-    assert Ledger(app.store, app.clock).get("discord:1", TODAY).state == "sent"
+    assert len(channel.keys(snowflake(1))) == 2 == channel.sends
+    assert Ledger(app.store, app.clock).get(DISCORD, TODAY).state == "sent"
 
 
 async def test_a_crash_mid_fan_out_resumes_posting_only_what_is_missing(app: App) -> None:
     channel = MemoryChannel(per_message=1)
-    sub = subscribe(app, "discord:1", top=4)
+    sub = subscribe(app, DISCORD, top=4)
     ledger = Ledger(app.store, app.clock)
     messages = channel.render(app.service.digest(day=TODAY, ranking="hot",
                                                  selection=sub.selection()))  # fmt: skip
-    delivery = ledger.plan("discord:1", TODAY, messages, arxiv_ids=[], note="",
+    delivery = ledger.plan(DISCORD, TODAY, messages, arxiv_ids=[], note="",
                            trigger="schedule", scheduled_for=None)  # fmt: skip
     # Before the crash: part 0 recorded sent; part 1 went out but the crash came before its
     # id was recorded; part 2 was marked sending but never reached the platform.
     for index, state in ((0, "sent"), (1, "sending"), (2, "sending")):
-        ledger.set_part("discord:1", TODAY, index, state, "x" if state == "sent" else None)
+        ledger.set_part(DISCORD, TODAY, index, state, "x" if state == "sent" else None)
     for part in delivery.parts[:2]:
-        await channel.send("1", part.message, key=part.key)
+        await channel.send(snowflake(1), part.message, key=part.key)
     channel.sends = 0
     outcome = await make(app, channel).deliver(sub, run_on(sub, TODAY), "resume")
     assert outcome.status == "sent"
-    assert channel.keys("1") == [p.key for p in delivery.parts]  # each exactly once, in order
+    assert channel.keys(snowflake(1)) == [p.key for p in delivery.parts]  # each once, in order
     assert channel.sends == 2  # parts 2 and 3; part 1 was found instead of resent
     assert [key for _, key in channel.lookups] == [delivery.parts[1].key, delivery.parts[2].key]
 
@@ -67,69 +68,69 @@ async def test_a_crash_mid_fan_out_resumes_posting_only_what_is_missing(app: App
 async def test_a_rate_limited_lookup_is_asked_again_never_taken_for_not_sent(app: App) -> None:
     limited = DeliveryError("429", retry_after=0.01)
     channel = MemoryChannel(per_message=4, lookup_fault=failing(1, error=limited))
-    sub = subscribe(app, "discord:1", top=2)
+    sub = subscribe(app, DISCORD, top=2)
     ledger = Ledger(app.store, app.clock)
     messages = channel.render(app.service.digest(day=TODAY, ranking="hot",
                                                  selection=sub.selection()))  # fmt: skip
-    delivery = ledger.plan("discord:1", TODAY, messages, arxiv_ids=[], note="",
+    delivery = ledger.plan(DISCORD, TODAY, messages, arxiv_ids=[], note="",
                            trigger="schedule", scheduled_for=None)  # fmt: skip
-    ledger.set_part("discord:1", TODAY, 0, "sending")  # it went out, then the process died
-    await channel.send("1", delivery.parts[0].message, key=delivery.parts[0].key)
+    ledger.set_part(DISCORD, TODAY, 0, "sending")  # it went out, then the process died
+    await channel.send(snowflake(1), delivery.parts[0].message, key=delivery.parts[0].key)
     channel.sends = 0
     outcome = await make(app, channel).deliver(sub, run_on(sub, TODAY), "resume")
     assert outcome.status == "sent"
-    assert channel.sends == 0 and len(channel.keys("1")) == 1
+    assert channel.sends == 0 and len(channel.keys(snowflake(1))) == 1
     assert len(channel.lookups) == 2  # the 429 on the first lookup; the second found it
 
 
 async def test_transient_errors_are_retried_with_backoff_then_left_to_the_sweep(app: App) -> None:
-    sub = subscribe(app, "discord:1", top=2)
+    sub = subscribe(app, DISCORD, top=2)
     flaky = MemoryChannel(fault=failing(1, 2, error=DeliveryError("HTTP 502")))
     assert (await make(app, flaky).deliver(sub, run_on(sub, TODAY), "schedule")).status == "sent"
-    assert len(flaky.keys("1")) == 1
+    assert len(flaky.keys(snowflake(1))) == 1
     assert flaky.lookups, "after an unclear failure it looks before resending"
 
     down = MemoryChannel(fault=lambda target, n: DeliveryError("HTTP 503"))
-    other = subscribe(app, "discord:2", top=2)
+    other = subscribe(app, DISCORD_2, top=2)
     outcome = await make(app, down).deliver(other, run_on(other, TODAY), "schedule")
     assert outcome.status == "retry" and down.sends == FAST.attempts
-    delivery = Ledger(app.store, app.clock).get("discord:2", TODAY)
+    delivery = Ledger(app.store, app.clock).get(DISCORD_2, TODAY)
     assert delivery.state == "planned" and delivery.last_error == "HTTP 503"
     assert delivery.next_attempt_at > app.clock()
 
 
 async def test_a_429_is_resent_after_retry_after_without_looking_first(app: App) -> None:
-    sub = subscribe(app, "discord:1", top=2)
+    sub = subscribe(app, DISCORD, top=2)
     channel = MemoryChannel(fault=failing(1, error=DeliveryError("429", retry_after=0.05)))
     deliverer = make(app, channel)
     outcome = await deliverer.deliver(sub, run_on(sub, TODAY), "schedule")
-    assert outcome.status == "sent" and len(channel.keys("1")) == 1
+    assert outcome.status == "sent" and len(channel.keys(snowflake(1))) == 1
     assert channel.lookups == []  # a refused request posted nothing: no lookup needed
     assert deliverer.queue.stats()["discord"]["rate_limited"] == 1
 
 
 async def test_a_permanent_error_pauses_only_that_subscription(app: App) -> None:
     gone = DeliveryError("404: unknown channel", permanent=True)
-    channel = MemoryChannel(fault=lambda target, n: gone if target == "2" else None)
-    subs = [subscribe(app, f"discord:{i}", top=2) for i in (1, 2, 3)]
+    channel = MemoryChannel(fault=lambda target, n: gone if target == snowflake(2) else None)
+    subs = [subscribe(app, f"discord:{snowflake(i)}", top=2) for i in (1, 2, 3)]
     deliverer = make(app, channel)
     outcomes = [await deliverer.deliver(s, run_on(s, TODAY), "schedule") for s in subs]
     assert [o.status for o in outcomes] == ["sent", "failed", "sent"]
     paused = {s.channel: s.paused_reason for s in app.subscriptions.all() if s.paused}
-    assert paused == {"discord:2": "404: unknown channel"}
-    assert Ledger(app.store, app.clock).get("discord:2", TODAY).state == "failed"
+    assert paused == {DISCORD_2: "404: unknown channel"}
+    assert Ledger(app.store, app.clock).get(DISCORD_2, TODAY).state == "failed"
 
 
 @pytest.mark.parametrize(("policy", "expected"), [("skip", "skipped"), ("note", "sent")])
 async def test_empty_day_policy_skips_or_posts_a_short_note(
     app: App, clock: Clock, policy: str, expected: str
 ) -> None:
-    sub = subscribe(app, "discord:1", categories=("astro-ph",), empty_day=policy)
+    sub = subscribe(app, DISCORD, categories=("astro-ph",), empty_day=policy)
     channel = MemoryChannel()
     outcome = await make(app, channel).deliver(sub, run_on(sub, TODAY), "schedule")
     assert outcome.status == expected
     if expected == "sent":
-        [(_key, message)] = channel.posts["1"]
+        [(_key, message)] = channel.posts[snowflake(1)]
         assert "No hot papers" in message.text
     else:
         assert "empty day" in outcome.detail and not channel.posts
@@ -139,11 +140,11 @@ async def test_a_failed_source_is_named_in_the_digest_and_the_ledger(app: App) -
     app.store.migrate(source_migrations)
     record_failure(app.store, "hackernews", app.clock(), "timeout", requests=1)
     record_success(app.store, "arxiv", app.clock(), (1, 0, 0), requests=1, note="", cursor={})
-    sub = subscribe(app, "discord:1", top=2)
+    sub = subscribe(app, DISCORD, top=2)
     channel = MemoryChannel()
     assert (await make(app, channel).deliver(sub, run_on(sub, TODAY), "x")).status == "sent"
-    assert "missing: hackernews" in channel.posts["1"][0][1].text
-    assert Ledger(app.store, app.clock).get("discord:1", TODAY).reason == (
+    assert "missing: hackernews" in channel.posts[snowflake(1)][0][1].text
+    assert Ledger(app.store, app.clock).get(DISCORD, TODAY).reason == (
         "posted without HN (timeout)"
     )
 
@@ -157,13 +158,13 @@ async def test_a_failed_arxiv_listing_follows_the_configured_policy(app: App, po
     app = replace(
         app, settings=replace(app.settings, config=config.model_copy(update={"delivery": delivery}))
     )
-    sub = subscribe(app, "discord:1", top=2)
+    sub = subscribe(app, DISCORD, top=2)
     outcome = await make(app, MemoryChannel()).deliver(sub, run_on(sub, TODAY), "schedule")
     if policy == "skip":
         assert outcome.status == "skipped" and "arXiv listing failed (HTTP 503)" in outcome.detail
     else:
         assert outcome.status == "sent"
-        assert "arXiv (HTTP 503)" in Ledger(app.store, app.clock).get("discord:1", TODAY).reason
+        assert "arXiv (HTTP 503)" in Ledger(app.store, app.clock).get(DISCORD, TODAY).reason
 
 
 async def test_no_digest_is_posted_the_day_after_an_arxiv_holiday_evening(app: App) -> None:
@@ -172,38 +173,38 @@ async def test_no_digest_is_posted_the_day_after_an_arxiv_holiday_evening(app: A
     app = replace(
         app, settings=replace(app.settings, config=config.model_copy(update={"sources": sources}))
     )
-    sub = subscribe(app, "discord:1", top=2)
+    sub = subscribe(app, DISCORD, top=2)
     channel = MemoryChannel()
     outcome = await make(app, channel).deliver(sub, run_on(sub, TODAY), "schedule")
     assert outcome.status == "skipped" and "arXiv holiday" in outcome.detail
     assert not channel.posts
-    assert Ledger(app.store, app.clock).get("discord:1", TODAY).state == "skipped"
+    assert Ledger(app.store, app.clock).get(DISCORD, TODAY).state == "skipped"
 
 
 async def test_papers_posted_are_marked_shown_so_the_next_day_does_not_repeat_them(
     app: App, clock: Clock
 ) -> None:
-    sub = subscribe(app, "discord:1", top=2, repeat_days=7)
+    sub = subscribe(app, DISCORD, top=2, repeat_days=7)
     channel = MemoryChannel(per_message=5)
     deliverer = make(app, channel)
     await deliverer.deliver(sub, run_on(sub, TODAY), "schedule")
     clock.advance(days=1)
     await deliverer.deliver(sub, run_on(sub, TODAY + timedelta(days=1)), "schedule")
-    first, second = (m.arxiv_ids for _, m in channel.posts["1"])
+    first, second = (m.arxiv_ids for _, m in channel.posts[snowflake(1)])
     assert len(first) == len(second) == 2 and not set(first) & set(second)
 
 
 async def test_a_delivery_another_process_is_posting_is_left_alone(app: App) -> None:
-    sub = subscribe(app, "discord:1")
+    sub = subscribe(app, DISCORD)
     other = Leases(app.store, holder="elsewhere:1:abcd")
-    assert other.acquire(f"delivery:discord:1:{TODAY}")
+    assert other.acquire(f"delivery:discord:10000000000000001:{TODAY}")
     channel = MemoryChannel()
     outcome = await make(app, channel).deliver(sub, run_on(sub, TODAY), "schedule")
     assert outcome.status == "busy" and "elsewhere" in outcome.detail and not channel.sends
 
 
 async def test_a_delivery_stops_before_sending_once_its_lease_is_lost(app: App) -> None:
-    sub = subscribe(app, "discord:1", top=4)
+    sub = subscribe(app, DISCORD, top=4)
     leases = Leases(app.store)
 
     def steal(target: str, n: int) -> None:
@@ -214,4 +215,4 @@ async def test_a_delivery_stops_before_sending_once_its_lease_is_lost(app: App) 
 
     channel = MemoryChannel(per_message=2, fault=steal)
     outcome = await make(app, channel, leases).deliver(sub, run_on(sub, TODAY), "schedule")
-    assert outcome.status == "busy" and len(channel.keys("1")) == 1
+    assert outcome.status == "busy" and len(channel.keys(snowflake(1))) == 1

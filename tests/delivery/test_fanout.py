@@ -16,6 +16,7 @@ from bot.delivery.schedule import run_on
 from tests.delivery.fakechannel import HttpChannel, SlackHttpChannel
 from tests.delivery.fakeplatform import FLAVORS, FakePlatform, Limit, Rules
 from tests.delivery.support import TODAY, subscribe
+from tests.factories import snowflake
 
 
 @pytest.fixture
@@ -26,13 +27,18 @@ async def fakes() -> AsyncIterator[list[FakePlatform]]:
         await fake.close()
 
 
+def target(platform: str, i: int) -> str:
+    """The i-th channel id in the platform's shape."""
+    return snowflake(i) if platform == "discord" else f"C{i:08d}"
+
+
 async def fan_out(
     app: App, fake: FakePlatform, platform: str, count: int, top: int
 ) -> list[Outcome]:
     """Deliver one day's digest to `count` channels of a platform at once."""
     await fake.start()
     channel = (SlackHttpChannel if platform == "slack" else HttpChannel)(fake.url, per_message=2)
-    subs = [subscribe(app, f"{platform}:c{i}", top=top) for i in range(count)]
+    subs = [subscribe(app, f"{platform}:{target(platform, i)}", top=top) for i in range(count)]
     deliverer = build_deliverer(app, {platform: channel}, leases=Leases(app.store),
                                 queue=OutboundQueue(LIMITS))  # fmt: skip
     try:

@@ -11,6 +11,7 @@ from bot.app import App
 from bot.channels import OutboundMessage
 from bot.delivery.ledger import Ledger, part_key
 from tests.delivery.support import NINE_BERLIN, TODAY
+from tests.factories import DISCORD, DISCORD_2, SLACK
 
 
 def messages(count: int) -> list[OutboundMessage]:
@@ -24,10 +25,10 @@ def messages(count: int) -> list[OutboundMessage]:
 def test_planned_messages_come_back_exactly_as_frozen(app: App) -> None:
     ledger = Ledger(app.store, app.clock)
     planned = ledger.plan(
-        "discord:1", TODAY, messages(3), arxiv_ids=["a", "b"], note="posted without HN",
+        DISCORD, TODAY, messages(3), arxiv_ids=["a", "b"], note="posted without HN",
         trigger="schedule", scheduled_for=NINE_BERLIN,
     )  # fmt: skip
-    again = ledger.get("discord:1", TODAY)
+    again = ledger.get(DISCORD, TODAY)
     assert again == planned
     assert [p.message for p in again.parts] == messages(3)
     assert [p.state for p in again.parts] == ["pending"] * 3
@@ -37,40 +38,40 @@ def test_planned_messages_come_back_exactly_as_frozen(app: App) -> None:
 
 def test_a_day_is_planned_once_and_a_skip_never_overwrites_it(app: App) -> None:
     ledger = Ledger(app.store, app.clock)
-    ledger.plan("discord:1", TODAY, messages(1), arxiv_ids=[], note="", trigger="schedule",
+    ledger.plan(DISCORD, TODAY, messages(1), arxiv_ids=[], note="", trigger="schedule",
                 scheduled_for=None)  # fmt: skip
     with pytest.raises(LookupError):
-        ledger.plan("discord:1", TODAY, messages(1), arxiv_ids=[], note="", trigger="manual",
+        ledger.plan(DISCORD, TODAY, messages(1), arxiv_ids=[], note="", trigger="manual",
                     scheduled_for=None)  # fmt: skip
-    assert not ledger.skip("discord:1", TODAY, "missed", trigger="catch-up", scheduled_for=None)
-    assert ledger.get("discord:1", TODAY).state == "planned"
+    assert not ledger.skip(DISCORD, TODAY, "missed", trigger="catch-up", scheduled_for=None)
+    assert ledger.get(DISCORD, TODAY).state == "planned"
 
 
 def test_part_states_progress_and_finish_closes_the_delivery(app: App) -> None:
     ledger = Ledger(app.store, app.clock)
-    ledger.plan("discord:1", TODAY, messages(2), arxiv_ids=[], note="", trigger="schedule",
+    ledger.plan(DISCORD, TODAY, messages(2), arxiv_ids=[], note="", trigger="schedule",
                 scheduled_for=None)  # fmt: skip
-    ledger.set_part("discord:1", TODAY, 0, "sending")
-    ledger.set_part("discord:1", TODAY, 0, "sent", "m1")
-    delivery = ledger.get("discord:1", TODAY)
+    ledger.set_part(DISCORD, TODAY, 0, "sending")
+    ledger.set_part(DISCORD, TODAY, 0, "sent", "m1")
+    delivery = ledger.get(DISCORD, TODAY)
     assert delivery.started and delivery.message_ids == ("m1",)
-    assert [d.channel for d in ledger.unfinished()] == ["discord:1"]
-    ledger.finish("discord:1", TODAY, "sent")
+    assert [d.channel for d in ledger.unfinished()] == [DISCORD]
+    ledger.finish(DISCORD, TODAY, "sent")
     assert ledger.unfinished() == []
-    assert ledger.latest("discord:1").state == "sent"
+    assert ledger.latest(DISCORD).state == "sent"
 
 
 def test_a_failed_delivery_can_be_reopened_and_a_skipped_day_replanned(app: App) -> None:
     ledger = Ledger(app.store, app.clock)
-    ledger.plan("discord:1", TODAY, messages(1), arxiv_ids=[], note="", trigger="schedule",
+    ledger.plan(DISCORD, TODAY, messages(1), arxiv_ids=[], note="", trigger="schedule",
                 scheduled_for=None)  # fmt: skip
-    ledger.finish("discord:1", TODAY, "failed", "403: missing access")
-    assert ledger.last_error("discord:1").last_error == "403: missing access"
-    assert ledger.reopen("discord:1", TODAY)
-    assert ledger.get("discord:1", TODAY).state == "planned"
+    ledger.finish(DISCORD, TODAY, "failed", "403: missing access")
+    assert ledger.last_error(DISCORD).last_error == "403: missing access"
+    assert ledger.reopen(DISCORD, TODAY)
+    assert ledger.get(DISCORD, TODAY).state == "planned"
     yesterday = TODAY - timedelta(days=1)
-    ledger.skip("discord:1", yesterday, "empty day", trigger="schedule", scheduled_for=None)
-    replanned = ledger.plan("discord:1", yesterday, messages(1), arxiv_ids=[], note="",
+    ledger.skip(DISCORD, yesterday, "empty day", trigger="schedule", scheduled_for=None)
+    replanned = ledger.plan(DISCORD, yesterday, messages(1), arxiv_ids=[], note="",
                             trigger="manual", scheduled_for=None, replace_skipped=True)  # fmt: skip
     assert replanned.state == "planned"
 
@@ -78,7 +79,7 @@ def test_a_failed_delivery_can_be_reopened_and_a_skipped_day_replanned(app: App)
 def test_part_keys_are_unique_per_channel_day_and_part_and_fit_a_discord_nonce() -> None:
     keys = {
         part_key(channel, date(2026, 1, 1) + timedelta(days=d), part)
-        for channel in ("discord:1", "discord:2", "slack:C1", "markdown:posts")
+        for channel in (DISCORD, DISCORD_2, SLACK, "markdown:posts")
         for d in range(30)
         for part in range(12)
     }
@@ -92,7 +93,7 @@ def test_a_write_is_durable_even_if_other_code_left_a_transaction_open(app: App)
     conn = app.store._conn
     conn.execute("UPDATE subscriptions SET top = top")
     assert conn.in_transaction
-    Ledger(app.store, app.clock).skip("discord:1", TODAY, "empty day", trigger="schedule",
+    Ledger(app.store, app.clock).skip(DISCORD, TODAY, "empty day", trigger="schedule",
                                       scheduled_for=None)  # fmt: skip
     other = sqlite3.connect(app.store.path)
     assert other.execute("SELECT state FROM deliveries").fetchall() == [("skipped",)]

@@ -20,6 +20,7 @@ from bot.timeutil import utcnow
 from tests.delivery.fakeplatform import FLAVORS, FakePlatform, Rules
 from tests.delivery.processes import World, until
 from tests.delivery.support import NINE_BERLIN, TODAY
+from tests.factories import snowflake
 
 PARTS = 3  # top 6 papers, 2 per message
 
@@ -57,7 +58,7 @@ def assert_each_channel_got_exactly_one_digest(world: World, channels: list[str]
 async def test_kill_9_at_random_points_of_a_fan_out_then_restart_posts_each_digest_once(
     world: World,
 ) -> None:
-    channels = [f"c{i}" for i in range(40)]
+    channels = [snowflake(i) for i in range(40)]
     world.prepare([f"discord:{c}" for c in channels], top=6)
     total = len(channels) * PARTS
     rng = random.Random(20261126)
@@ -82,7 +83,7 @@ async def test_kill_9_at_random_points_of_a_fan_out_then_restart_posts_each_dige
 
 
 async def test_two_runners_at_once_post_once_and_the_standby_takes_over(world: World) -> None:
-    channels = [f"c{i}" for i in range(20)]
+    channels = [snowflake(i) for i in range(20)]
     world.prepare([f"discord:{c}" for c in channels], top=6)
     first = await world.start("run", "--port", "0")
     second = await world.start("run", "--port", "0")
@@ -101,10 +102,12 @@ async def test_two_runners_at_once_post_once_and_the_standby_takes_over(world: W
 
 
 async def test_post_beside_run_goes_through_the_same_ledger(world: World) -> None:
-    channels = [f"c{i}" for i in range(8)]
+    channels = [snowflake(i) for i in range(8)]
     world.prepare([f"discord:{c}" for c in channels], top=6)
     runner = await world.start("run")
-    posts = [await world.start("post", "--channel", f"discord:{c}") for c in ("c0", "c1", "c0")]
+    posts = [
+        await world.start("post", "--channel", f"discord:{c}") for c in channels[:2] + channels[:1]
+    ]
     for post in posts:
         assert await post.process.wait() == 0
     outcomes = [json.loads(p.text().strip().splitlines()[-1])["status"] for p in posts]
@@ -117,31 +120,32 @@ async def test_post_beside_run_goes_through_the_same_ledger(world: World) -> Non
 async def test_a_missed_run_is_caught_up_once_and_one_past_grace_is_skipped(
     world: World,
 ) -> None:
-    world.prepare(["discord:late"], top=6)  # 09:00 Berlin: 2 h before "now", within grace
-    world.prepare(["discord:gone"], top=6, time="02:00")  # 8 h before "now": past grace
+    late, gone = snowflake(1), snowflake(2)
+    world.prepare([f"discord:{late}"], top=6)  # 09:00 Berlin: 2 h before "now", within grace
+    world.prepare([f"discord:{gone}"], top=6, time="02:00")  # 8 h before "now": past grace
     now = (NINE_BERLIN + timedelta(hours=2)).isoformat()
     for _ in range(2):  # the second start must not post again
         proc = await world.start("run", now=now)
         await until(proc.logged("start-up catch-up done"), 20, "the catch-up")
         assert await proc.stop() == 0
-    assert_each_channel_got_exactly_one_digest(world, ["late"])
-    assert "gone" not in world.fake.by_channel()
-    skipped = Ledger(Store(world.db), utcnow).get("discord:gone", TODAY)
+    assert_each_channel_got_exactly_one_digest(world, [late])
+    assert gone not in world.fake.by_channel()
+    skipped = Ledger(Store(world.db), utcnow).get(f"discord:{gone}", TODAY)
     assert skipped.state == "skipped" and "past the 6 h grace period" in skipped.reason
 
 
 async def test_a_permanent_error_pauses_only_its_subscription(world: World) -> None:
-    channels = [f"c{i}" for i in range(6)]
-    world.fake.rules.permanent["c3"] = 403
+    channels = [snowflake(i) for i in range(6)]
+    world.fake.rules.permanent[channels[3]] = 403
     world.prepare([f"discord:{c}" for c in channels], top=6)
     proc = await world.start("run")
     await until(lambda: len(world.fake.posted) >= 5 * PARTS, 20, "the other channels")
-    await until(proc.logged("discord:c3 paused"), 10, "the pause")
+    await until(proc.logged(f"discord:{channels[3]} paused"), 10, "the pause")
     assert await proc.stop() == 0
-    ok = [c for c in channels if c != "c3"]
+    ok = [c for c in channels if c != channels[3]]
     assert_each_channel_got_exactly_one_digest(world, ok)
     paused = {s.channel: s.paused_reason for s in Subscriptions(Store(world.db)).all() if s.paused}
-    assert paused == {"discord:c3": "403: missing access"}
+    assert paused == {f"discord:{channels[3]}": "403: missing access"}
 
 
 async def test_processes_starting_together_apply_the_delivery_tables_once(tmp_path: Path) -> None:

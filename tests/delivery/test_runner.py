@@ -19,6 +19,7 @@ from bot.delivery.runner import Runner
 from tests.delivery.fakechannel import MemoryChannel
 from tests.delivery.support import NINE_BERLIN, TODAY, Clock, subscribe
 from tests.delivery.test_lease import live_stranger
+from tests.factories import DISCORD, snowflake
 
 
 async def until(check: Callable[[], bool], seconds: float = 5.0) -> None:
@@ -76,7 +77,7 @@ async def test_without_chat_tokens_the_runner_writes_the_daily_blog_post(
 
 
 async def test_a_second_runner_stands_by_while_the_first_leads(app: App) -> None:
-    subscribe(app, "discord:1")
+    subscribe(app, DISCORD)
     other = Leases(app.store, holder=live_stranger())
     assert other.acquire(SCHEDULER)
     channel = MemoryChannel()
@@ -93,24 +94,24 @@ async def test_a_second_runner_stands_by_while_the_first_leads(app: App) -> None
 
 
 async def test_leading_runner_sets_the_chat_command_hooks(app: App, clock: Clock) -> None:
-    subscribe(app, "discord:1", top=2)
+    subscribe(app, DISCORD, top=2)
     runner = build_runner(app, channels={"discord": MemoryChannel()})
 
     async def body() -> str:
-        await until(lambda: Ledger(app.store, app.clock).latest("discord:1") is not None)
-        reply = app.commands.digest("discord:1", "settings time=10:00", can_manage=True)
+        await until(lambda: Ledger(app.store, app.clock).latest(DISCORD) is not None)
+        reply = app.commands.digest(DISCORD, "settings time=10:00", can_manage=True)
         assert "10:00" in reply.text
         assert runner.scheduler is not None
-        fire = runner.scheduler.next_fire("discord:1").astimezone(UTC)
+        fire = runner.scheduler.next_fire(DISCORD).astimezone(UTC)
         assert (fire.hour, fire.minute) == (9, 0)  # 10:00 Berlin is 09:00 UTC
-        return app.commands.digest("discord:1", "status", can_manage=False).text
+        return app.commands.digest(DISCORD, "status", can_manage=False).text
 
     text = await running(runner, body)
     assert "Last digest: 2026-11-26: posted Thu 2026-11-26 09:00 CET (1 message(s))" in text
     assert "Next digest: Fri 2026-11-27 10:00 CET" in text
     # Once the runner stopped, changes are saved but nothing is scheduled any more.
-    reply = app.commands.digest("discord:1", "settings time=11:00", can_manage=True)
-    assert "11:00" in reply.text and runner.scheduler.next_fire("discord:1") is None
+    reply = app.commands.digest(DISCORD, "settings time=11:00", can_manage=True)
+    assert "11:00" in reply.text and runner.scheduler.next_fire(DISCORD) is None
 
 
 class SlowChannel(MemoryChannel):
@@ -120,7 +121,7 @@ class SlowChannel(MemoryChannel):
 
 
 async def test_shutdown_lets_posts_in_flight_finish(app: App) -> None:
-    subscribe(app, "discord:1", top=4)
+    subscribe(app, DISCORD, top=4)
     channel = SlowChannel(per_message=1)
     runner = build_runner(app, channels={"discord": channel})
 
@@ -128,5 +129,5 @@ async def test_shutdown_lets_posts_in_flight_finish(app: App) -> None:
         await until(lambda: channel.sends >= 1)
 
     await running(runner, body)  # stop is set while the first of four messages is out
-    assert len(channel.keys("1")) == 4
-    assert Ledger(app.store, app.clock).get("discord:1", TODAY).state == "sent"
+    assert len(channel.keys(snowflake(1))) == 4
+    assert Ledger(app.store, app.clock).get(DISCORD, TODAY).state == "sent"

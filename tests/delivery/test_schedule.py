@@ -18,12 +18,13 @@ from bot.delivery.schedule import (
     runs_between,
 )
 from bot.subscriptions import WEEKDAYS, Subscription
+from tests.factories import DISCORD
 
 
 def sub(
     time: str = "09:00", tz: str = "Europe/Berlin", days: tuple[str, ...] = WEEKDAYS
 ) -> Subscription:
-    return Subscription("discord:1", time=time, timezone=tz, days=days)
+    return Subscription(DISCORD, time=time, timezone=tz, days=days)
 
 
 def utc(*args: int) -> datetime:

@@ -16,6 +16,7 @@ from bot.delivery.scheduler import DeliveryScheduler
 from bot.subscriptions import WEEKDAYS
 from tests.delivery.fakechannel import MemoryChannel
 from tests.delivery.support import NINE_BERLIN, TODAY, Clock, subscribe
+from tests.factories import DISCORD, DISCORD_2, SLACK, snowflake
 
 
 def make(app: App, channel: MemoryChannel, fetch: Any = None) -> DeliveryScheduler:
@@ -25,25 +26,31 @@ def make(app: App, channel: MemoryChannel, fetch: Any = None) -> DeliverySchedul
 
 
 async def test_jobs_are_built_from_the_table_and_follow_changes(app: App) -> None:
-    subscribe(app, "discord:1")
-    subscribe(app, "discord:2", paused=True)
-    subscribe(app, "slack:C1")  # no Slack adapter in this process
+    subscribe(app, DISCORD)
+    subscribe(app, DISCORD_2, paused=True)
+    subscribe(app, SLACK)  # no Slack adapter in this process
     scheduler = make(app, MemoryChannel())
     scheduler.start(catch_up=False)
     try:
-        assert {j.id for j in scheduler.scheduler.get_jobs()} == {"digest:discord:1", "sweep"}
-        job = scheduler.scheduler.get_job("digest:discord:1")
+        assert {j.id for j in scheduler.scheduler.get_jobs()} == {
+            "digest:discord:10000000000000001",
+            "sweep",
+        }
+        job = scheduler.scheduler.get_job("digest:discord:10000000000000001")
         assert str(job.trigger.timezone) == "Europe/Berlin"
 
-        moved = app.subscriptions.update("discord:1", {"time": "07:30"}, NINE_BERLIN)
-        app.events.changed(moved, "discord:1")  # as /digest settings tells it
-        fire = scheduler.next_fire("discord:1")
+        moved = app.subscriptions.update(DISCORD, {"time": "07:30"}, NINE_BERLIN)
+        app.events.changed(moved, DISCORD)  # as /digest settings tells it
+        fire = scheduler.next_fire(DISCORD)
         assert (fire.hour, fire.minute) == (7, 30)
 
-        app.subscriptions.resume("discord:2", NINE_BERLIN)  # as `hotpapers subscribe` would
-        app.subscriptions.remove("discord:1")
+        app.subscriptions.resume(DISCORD_2, NINE_BERLIN)  # as `hotpapers subscribe` would
+        app.subscriptions.remove(DISCORD)
         scheduler.reconcile()  # the sweep does this for changes made by other processes
-        assert {j.id for j in scheduler.scheduler.get_jobs()} == {"digest:discord:2", "sweep"}
+        assert {j.id for j in scheduler.scheduler.get_jobs()} == {
+            "digest:discord:10000000000000002",
+            "sweep",
+        }
     finally:
         await scheduler.shutdown(1)
 
@@ -52,18 +59,18 @@ async def test_on_change_from_another_thread_is_applied_on_the_event_loop(app: A
     scheduler = make(app, MemoryChannel())
     scheduler.start(catch_up=False)
     try:
-        sub = subscribe(app, "discord:7")
+        sub = subscribe(app, "discord:10000000000000007")
         thread = threading.Thread(target=scheduler.on_change, args=(sub, sub.channel))
         thread.start()
         thread.join()
         await asyncio.sleep(0.01)
-        assert scheduler.next_fire("discord:7") is not None
+        assert scheduler.next_fire("discord:10000000000000007") is not None
     finally:
         await scheduler.shutdown(1)
 
 
 async def test_a_missed_run_is_caught_up_once(app: App, clock: Clock) -> None:
-    subscribe(app, "discord:1", top=2)
+    subscribe(app, DISCORD, top=2)
     channel = MemoryChannel()
     clock.set(NINE_BERLIN + timedelta(hours=5, minutes=59))
     scheduler = make(app, channel)
@@ -71,71 +78,71 @@ async def test_a_missed_run_is_caught_up_once(app: App, clock: Clock) -> None:
     second = await scheduler.sweep()
     assert [(o.day, o.status) for o in first] == [(TODAY, "sent")]
     assert second == []
-    assert len(channel.keys("1")) == 1
-    assert Ledger(app.store, app.clock).get("discord:1", TODAY).trigger == "catch-up"
+    assert len(channel.keys(snowflake(1))) == 1
+    assert Ledger(app.store, app.clock).get(DISCORD, TODAY).trigger == "catch-up"
 
 
 async def test_a_run_missed_beyond_the_grace_period_is_recorded_as_skipped(
     app: App, clock: Clock
 ) -> None:
-    subscribe(app, "discord:1", top=2)
+    subscribe(app, DISCORD, top=2)
     channel = MemoryChannel()
     clock.set(NINE_BERLIN + timedelta(hours=6, minutes=1))
     assert await make(app, channel).sweep() == []
-    delivery = Ledger(app.store, app.clock).get("discord:1", TODAY)
+    delivery = Ledger(app.store, app.clock).get(DISCORD, TODAY)
     assert delivery.state == "skipped" and "past the 6 h grace period" in delivery.reason
     assert "2026-11-26 09:00 CET" in delivery.reason
     assert not channel.posts
     # Earlier days missed since the subscription began are on record too, never posted.
-    assert Ledger(app.store, app.clock).get("discord:1", TODAY - timedelta(days=3)).state == (
-        "skipped"
-    )
+    assert Ledger(app.store, app.clock).get(DISCORD, TODAY - timedelta(days=3)).state == ("skipped")
 
 
 async def test_a_new_subscription_starts_with_todays_digest_not_a_backlog(
     app: App, clock: Clock
 ) -> None:
     created = NINE_BERLIN + timedelta(hours=1)  # an hour after today's 09:00
-    subscribe(app, "discord:1", created_at=created)
+    subscribe(app, DISCORD, created_at=created)
     channel = MemoryChannel()
     clock.set(created + timedelta(minutes=1))
     outcomes = await make(app, channel).sweep()
     assert [(o.day, o.status) for o in outcomes] == [(TODAY, "sent")]
     ledger = Ledger(app.store, app.clock)
-    assert ledger.get("discord:1", TODAY - timedelta(days=1)) is None  # no backlog, no record
-    assert len(channel.posts["1"]) == 2  # top 4 in messages of 2
+    assert ledger.get(DISCORD, TODAY - timedelta(days=1)) is None  # no backlog, no record
+    assert len(channel.posts[snowflake(1)]) == 2  # top 4 in messages of 2
 
 
 async def test_a_subscription_made_late_in_the_day_starts_tomorrow(app: App, clock: Clock) -> None:
     created = NINE_BERLIN + timedelta(hours=10)
-    subscribe(app, "discord:1", created_at=created)
+    subscribe(app, DISCORD, created_at=created)
     channel = MemoryChannel()
     clock.set(created + timedelta(minutes=1))
     scheduler = make(app, channel)
     assert await scheduler.sweep() == []
-    assert await scheduler.fire("discord:1") is None
-    assert Ledger(app.store, app.clock).latest("discord:1") is None
+    assert await scheduler.fire(DISCORD) is None
+    assert Ledger(app.store, app.clock).latest(DISCORD) is None
     clock.set(NINE_BERLIN + timedelta(days=1, seconds=2))
-    outcome = await scheduler.fire("discord:1")
+    outcome = await scheduler.fire(DISCORD)
     assert outcome is not None and outcome.day == TODAY + timedelta(days=1)
 
 
 async def test_the_scheduler_runs_the_job_and_the_ledger_stops_a_repeat(
     app: App, clock: Clock
 ) -> None:
-    subscribe(app, "discord:1", top=2)
+    subscribe(app, DISCORD, top=2)
     channel = MemoryChannel()
     clock.set(NINE_BERLIN + timedelta(seconds=1))
     scheduler = make(app, channel)
     scheduler.start(catch_up=False)
     try:
         for _ in range(2):  # a wake-up at the wrong moment must not post twice
-            scheduler.scheduler.modify_job("digest:discord:1", next_run_time=datetime.now(UTC))
+            scheduler.scheduler.modify_job(
+                "digest:discord:10000000000000001", next_run_time=datetime.now(UTC)
+            )
             for _ in range(100):
                 await asyncio.sleep(0.01)
                 if channel.posts and not scheduler.deliverer.busy():
                     break
-        assert len(channel.keys("1")) == 1
+        assert len(channel.keys(snowflake(1))) == 1
     finally:
         await scheduler.shutdown(1)
 
@@ -143,7 +150,7 @@ async def test_the_scheduler_runs_the_job_and_the_ledger_stops_a_repeat(
 async def test_unfinished_deliveries_are_resumed_by_the_sweep_after_their_backoff(
     app: App, clock: Clock
 ) -> None:
-    subscribe(app, "discord:1", top=2)
+    subscribe(app, DISCORD, top=2)
     outage = {"on": True}
     channel = MemoryChannel(fault=lambda t, n: _down() if outage["on"] else None)
     scheduler = make(app, channel)
@@ -152,7 +159,7 @@ async def test_unfinished_deliveries_are_resumed_by_the_sweep_after_their_backof
     assert await scheduler.sweep() == []  # still backing off
     clock.advance(minutes=2)
     assert [o.status for o in await scheduler.sweep()] == ["sent"]
-    assert len(channel.keys("1")) == 1
+    assert len(channel.keys(snowflake(1))) == 1
 
 
 def _down() -> Any:
@@ -162,7 +169,7 @@ def _down() -> Any:
 
 
 async def test_one_digest_per_local_day_across_a_dst_change(app: App, clock: Clock) -> None:
-    subscribe(app, "discord:1", time="02:30", days=WEEKDAYS, top=2,
+    subscribe(app, DISCORD, time="02:30", days=WEEKDAYS, top=2,
               created_at=datetime(2026, 10, 23, tzinfo=UTC))  # fmt: skip
     channel = MemoryChannel(per_message=5)
     scheduler = make(app, channel)
@@ -170,20 +177,20 @@ async def test_one_digest_per_local_day_across_a_dst_change(app: App, clock: Clo
     while moment < datetime(2026, 10, 27, tzinfo=UTC):
         clock.set(moment)
         await scheduler.sweep()
-        await scheduler.fire("discord:1")
+        await scheduler.fire(DISCORD)
         moment += timedelta(minutes=30)
     ledger = Ledger(app.store, app.clock)
-    deliveries = {n: ledger.get("discord:1", date(2026, 10, n)) for n in (24, 25, 26)}
+    deliveries = {n: ledger.get(DISCORD, date(2026, 10, n)) for n in (24, 25, 26)}
     assert {n: d.state for n, d in deliveries.items()} == {24: "sent", 25: "sent", 26: "sent"}
     assert deliveries[25].scheduled_for == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)  # CEST
     assert deliveries[26].scheduled_for == datetime(2026, 10, 26, 1, 30, tzinfo=UTC)  # CET
-    assert len(channel.posts["1"]) == 3
+    assert len(channel.posts[snowflake(1)]) == 3
 
 
 async def test_fetch_runs_at_start_when_data_is_stale_then_missed_runs_are_caught_up(
     app: App, clock: Clock
 ) -> None:
-    subscribe(app, "discord:1", top=2)
+    subscribe(app, DISCORD, top=2)
     order: list[str] = []
 
     class Report:
@@ -205,6 +212,11 @@ async def test_fetch_runs_at_start_when_data_is_stale_then_missed_runs_are_caugh
                 break
         assert order[:2] == ["fetch", "post"]
         ids = {j.id for j in scheduler.scheduler.get_jobs()}
-        assert {"fetch:listing", "fetch:refresh", "sweep", "digest:discord:1"} <= ids
+        assert {
+            "fetch:listing",
+            "fetch:refresh",
+            "sweep",
+            "digest:discord:10000000000000001",
+        } <= ids
     finally:
         await scheduler.shutdown(1)

@@ -19,6 +19,7 @@ from bot.delivery.schema import migrations
 from bot.store import Store
 from tests.delivery.fakechannel import MemoryChannel
 from tests.delivery.support import NINE_BERLIN, TODAY, Clock, subscribe
+from tests.factories import DISCORD, DISCORD_2, snowflake
 
 THURSDAY = "thu"  # TODAY is a Thursday
 
@@ -45,35 +46,35 @@ async def test_a_weekly_and_a_daily_digest_on_the_same_day_each_post_exactly_onc
     app: App, clock: Clock
 ) -> None:
     channel = MemoryChannel(per_message=10)
-    subscribe(app, "discord:1", weekly=THURSDAY)
+    subscribe(app, DISCORD, weekly=THURSDAY)
     ids = app.store.query("SELECT arxiv_id FROM papers ORDER BY arxiv_id")
-    react(app, "discord:1", ids[5]["arxiv_id"], "u1", "u2", at=NINE_BERLIN - timedelta(days=2))
-    react(app, "discord:2", ids[4]["arxiv_id"], "u1", "u2", "u3", at=NINE_BERLIN)  # elsewhere
+    react(app, DISCORD, ids[5]["arxiv_id"], "u1", "u2", at=NINE_BERLIN - timedelta(days=2))
+    react(app, DISCORD_2, ids[4]["arxiv_id"], "u1", "u2", "u3", at=NINE_BERLIN)  # elsewhere
     scheduler = make(app, channel)
     scheduler.start(catch_up=False)
     try:
         assert {j.id for j in scheduler.scheduler.get_jobs()} == {
-            "digest:discord:1", "weekly:discord:1", "sweep",
+            "digest:discord:10000000000000001", "weekly:discord:10000000000000001", "sweep",
         }  # fmt: skip
         daily, weekly = (
-            await scheduler.fire("discord:1"),
-            await scheduler.fire("discord:1", "weekly"),
+            await scheduler.fire(DISCORD),
+            await scheduler.fire(DISCORD, "weekly"),
         )
         assert daily is not None and weekly is not None
         assert (daily.status, daily.kind, weekly.status, weekly.kind) == (
             "sent", "daily", "sent", "weekly",
         )  # fmt: skip
-        again = [await scheduler.fire("discord:1", k) for k in ("daily", "weekly")]
+        again = [await scheduler.fire(DISCORD, k) for k in ("daily", "weekly")]
         assert [o.status for o in again if o is not None] == ["done", "done"]
         assert await scheduler.sweep() == []  # nothing missed, nothing unfinished
     finally:
         await scheduler.shutdown(1)
     ledger = Ledger(app.store, app.clock)
-    week = ledger.get("discord:1", TODAY, "weekly")
+    week = ledger.get(DISCORD, TODAY, "weekly")
     assert week is not None and week.state == "sent"
     assert {p.key[:3] for p in week.parts} == {"hw-"}
-    assert {p.key[:3] for p in ledger.get("discord:1", TODAY).parts} == {"hp-"}
-    daily_text, favourites, top = texts(channel, "1")  # the daily digest, then the weekly
+    assert {p.key[:3] for p in ledger.get(DISCORD, TODAY).parts} == {"hp-"}
+    daily_text, favourites, top = texts(channel, snowflake(1))  # the daily digest, then the weekly
     assert (
         favourites == f"1. A study of {ids[5]['arxiv_id']}" == f"1. A study of {week.arxiv_ids[0]}"
     )
@@ -84,10 +85,10 @@ async def test_the_weekly_favourites_count_people_and_the_overall_top_is_the_wee
     app: App,
 ) -> None:
     ids = [r["arxiv_id"] for r in app.store.query("SELECT arxiv_id FROM papers ORDER BY 1")]
-    react(app, "discord:1", ids[3], "u1", "u2", "u3", at=NINE_BERLIN - timedelta(days=1))
-    react(app, "discord:1", ids[5], "u1", at=NINE_BERLIN - timedelta(days=6))
-    react(app, "discord:1", ids[0], "u9", at=NINE_BERLIN - timedelta(days=8))  # last week
-    sub = subscribe(app, "discord:1", weekly=THURSDAY, top=3)
+    react(app, DISCORD, ids[3], "u1", "u2", "u3", at=NINE_BERLIN - timedelta(days=1))
+    react(app, DISCORD, ids[5], "u1", at=NINE_BERLIN - timedelta(days=6))
+    react(app, DISCORD, ids[0], "u9", at=NINE_BERLIN - timedelta(days=8))  # last week
+    sub = subscribe(app, DISCORD, weekly=THURSDAY, top=3)
     week = app.weekly.week(sub.channel, sub.selection(), day=TODAY, end=NINE_BERLIN)
     favourites = [(p.paper.arxiv_id, p.score, p.explanation) for p in week.favourites.papers]
     assert favourites == [
@@ -97,7 +98,7 @@ async def test_the_weekly_favourites_count_people_and_the_overall_top_is_the_wee
     assert [p.paper.arxiv_id for p in top] == ids[:3]  # by the week's engagement
     assert all(p.score == sum(p.breakdown.values()) for p in top)
     assert top[0].score == 15.0  # X: 0.05 x (100 reposts + 200 likes), undecayed, no growth bonus
-    other = app.weekly.week("discord:2", sub.selection(), day=TODAY, end=NINE_BERLIN)
+    other = app.weekly.week(DISCORD_2, sub.selection(), day=TODAY, end=NINE_BERLIN)
     assert other.digests == (other.overall,)  # nobody reacted there: the top alone
 
 
@@ -105,7 +106,7 @@ async def test_an_empty_week_follows_the_empty_day_setting(app: App, clock: Cloc
     app.store.ingest(seen_at=NINE_BERLIN)  # a new generation, nothing in it
     clock.set(NINE_BERLIN + timedelta(days=30))  # a month on: no paper of this week
     channel = MemoryChannel()
-    sub = subscribe(app, "discord:1", weekly="fri", empty_day="skip")
+    sub = subscribe(app, DISCORD, weekly="fri", empty_day="skip")
     deliverer = build_deliverer(app, {"discord": channel}, leases=Leases(app.store),
                                 queue=OutboundQueue({}))  # fmt: skip
     day = (NINE_BERLIN + timedelta(days=30)).date()
@@ -121,25 +122,27 @@ def test_a_ledger_from_before_weekly_digests_keeps_its_rows_as_daily(tmp_path: P
     migrations.apply(db, stop_before="m004_delivery_kinds")
     db.execute(
         "INSERT INTO deliveries (channel, day, state, trigger, created_at, updated_at, digest)"
-        " VALUES ('discord:1', '2026-11-25', 'sent', 'schedule', '2026-11-25T08:00:00Z',"
-        " '2026-11-25T08:00:00Z', '{}')"
+        " VALUES (?, '2026-11-25', 'sent', 'schedule', '2026-11-25T08:00:00Z',"
+        " '2026-11-25T08:00:00Z', '{}')",
+        [DISCORD],
     )
     db.execute(
         "INSERT INTO delivery_parts (channel, day, part, key, message, state) VALUES"
-        " ('discord:1', '2026-11-25', 0, 'hp-1', '{\"payload\": {}, \"text\": \"t\","
-        ' "arxiv_ids": [], "extra": {}}\', \'sent\')'
+        ' (?, \'2026-11-25\', 0, \'hp-1\', \'{"payload": {}, "text": "t",'
+        ' "arxiv_ids": [], "extra": {}}\', \'sent\')',
+        [DISCORD],
     )
     db.conn.commit()
     db.conn.close()
     store = Store(path)
     ledger = Ledger(store, lambda: datetime(2026, 11, 26, tzinfo=UTC))
-    old = ledger.get("discord:1", TODAY - timedelta(days=1))
+    old = ledger.get(DISCORD, TODAY - timedelta(days=1))
     assert old is not None and old.kind == "daily" and [p.key for p in old.parts] == ["hp-1"]
     assert store.query_one("SELECT digest FROM deliveries") == {"digest": "{}"}
-    assert ledger.get("discord:1", TODAY - timedelta(days=1), "weekly") is None
+    assert ledger.get(DISCORD, TODAY - timedelta(days=1), "weekly") is None
     with store.transaction() as tx:  # the parts' foreign key follows the new key
         tx.execute("DELETE FROM deliveries")
     assert store.query("SELECT * FROM delivery_parts") == []
-    assert part_key("discord:1", TODAY, 0, "weekly") != part_key("discord:1", TODAY, 0)
-    assert len(part_key("discord:1", TODAY, 99, "weekly")) <= 25
+    assert part_key(DISCORD, TODAY, 0, "weekly") != part_key(DISCORD, TODAY, 0)
+    assert len(part_key(DISCORD, TODAY, 99, "weekly")) <= 25
     store.close()

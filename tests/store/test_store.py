@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.entities import Entities, Entity
 from bot.store import Store
-from tests.factories import NOW, paper, post, signal
+from tests.factories import DISCORD, DISCORD_2, NOW, paper, post, signal
 
 
 def test_ingesting_the_same_data_twice_changes_nothing(tmp_path: Path) -> None:
@@ -167,10 +167,10 @@ def test_data_version_changes_on_every_write() -> None:
 
 def test_shown_papers_are_remembered_per_channel() -> None:
     store = Store()
-    store.mark_shown("discord:1", ["2611.00001"], NOW)
-    assert store.shown_since("discord:1", NOW - timedelta(days=1)) == {"2611.00001"}
-    assert store.shown_since("discord:2", NOW - timedelta(days=1)) == frozenset()
-    assert store.shown_since("discord:1", NOW + timedelta(seconds=1)) == frozenset()
+    store.mark_shown(DISCORD, ["2611.00001"], NOW)
+    assert store.shown_since(DISCORD, NOW - timedelta(days=1)) == {"2611.00001"}
+    assert store.shown_since(DISCORD_2, NOW - timedelta(days=1)) == frozenset()
+    assert store.shown_since(DISCORD, NOW + timedelta(seconds=1)) == frozenset()
 
 
 def test_post_entities_are_stored_and_read_back() -> None:
@@ -192,7 +192,7 @@ def test_the_ingest_generation_moves_with_ingests_only_and_across_processes(
     start = store.generation()
     store.ingest(papers=[paper()], posts=[post()], seen_at=NOW)
     assert store.generation() == other.generation() == start + 1
-    store.mark_shown("discord:1", ["2611.00001"], NOW)  # no ranking input changed
+    store.mark_shown(DISCORD, ["2611.00001"], NOW)  # no ranking input changed
     with store.transaction() as tx:
         tx.execute("UPDATE store_meta SET key = key")
     assert other.generation() == start + 1

@@ -31,16 +31,21 @@ async def test_a_digest_is_posted_with_its_key_as_nonce_and_numbers_that_react(
     messages = channel.render(adapter.commands.service.digest())
     assert [m.arxiv_ids for m in messages] == [tuple(ids[:10])]  # default top 10
     target = str(fake.channel_id)
-    message_id = await channel.send(target, messages[0], key="discord:1:2026-11-26:1")
+    message_id = await channel.send(
+        target, messages[0], key="discord:10000000000000001:2026-11-26:1"
+    )
     (request,) = fake.calls("POST", rf"/channels/{target}/messages$")
     assert (
-        request.body["nonce"] == nonce("discord:1:2026-11-26:1") and request.body["enforce_nonce"]
+        request.body["nonce"] == nonce("discord:10000000000000001:2026-11-26:1")
+        and request.body["enforce_nonce"]
     )
     assert request.body["allowed_mentions"] == {"parse": []}
     assert_within_limits(request.body)
     (posted,) = fake.messages[fake.channel_id]
     assert posted["id"] == message_id
-    assert posted["embeds"][-1]["footer"]["text"].endswith(marker("discord:1:2026-11-26:1"))
+    assert posted["embeds"][-1]["footer"]["text"].endswith(
+        marker("discord:10000000000000001:2026-11-26:1")
+    )
     await fake.react(message_id, "🔟")
     reply = await fake.wait_for(lambda: [m for m in fake.messages[fake.channel_id][1:]])
     assert reply[0]["embeds"][0]["url"].endswith(ids[9])

@@ -21,6 +21,7 @@ from bot.subscriptions import Subscription
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.discord.limits import assert_no_pings
 from tests.adapters.discord.support import NOW, settings
+from tests.factories import DISCORD, snowflake
 
 MANAGE = discord.Permissions(manage_channels=True).value
 SETTER = 4242
@@ -143,7 +144,7 @@ async def test_a_digest_that_works_again_after_a_resume_says_so_once(
     ],
 )  # fmt: skip
 def test_each_reason_gets_its_fix(reason: str, says: str, resume: bool) -> None:
-    notice = Notice(1, "paused", "discord:1", "2", "3", reason)
+    notice = Notice(1, "paused", DISCORD, "2", "3", reason)
     text = notice_text(notice)
     assert says in text
     assert ("/digest resume" in text) is resume
@@ -151,8 +152,9 @@ def test_each_reason_gets_its_fix(reason: str, says: str, resume: bool) -> None:
 
 
 def test_a_working_notice_names_the_channel() -> None:
-    text = notice_text(Notice(1, "working", "discord:99", "2", "3", "x", recipient="3"))
-    assert text.startswith("✅ The daily digest of <#99> works again")
+    channel = snowflake(99)
+    text = notice_text(Notice(1, "working", f"discord:{channel}", "2", "3", "x", recipient="3"))
+    assert text.startswith(f"✅ The daily digest of <#{channel}> works again")
 
 
 async def test_nobody_reachable_is_recorded_and_not_tried_again(

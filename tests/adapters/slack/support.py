@@ -130,7 +130,13 @@ class SlackSim:
             return response.status, await response.text()
 
     def command_body(
-        self, command: str, text: str, *, channel: str = "C1", user: str = "U1", team: str = "T1"
+        self,
+        command: str,
+        text: str,
+        *,
+        channel: str = "C00000001",
+        user: str = "U1",
+        team: str = "T1",
     ) -> tuple[str, str]:
         """A slash command's form body and its response_url key."""
         key = str(next(self._ids))
@@ -219,7 +225,7 @@ def _who(user: str, team: str) -> dict[str, Any]:
 
 
 async def click_settings(
-    sim: SlackSim, *, user: str = ADMIN, channel: str = "C1", value: str | None = None,
+    sim: SlackSim, *, user: str = ADMIN, channel: str = "C00000001", value: str | None = None,
     team: str = "T1",
 ) -> tuple[int, str]:  # fmt: skip
     """Click the Settings button on a digest in channel (or, with a value, in App Home)."""

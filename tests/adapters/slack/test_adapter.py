@@ -89,8 +89,8 @@ async def test_close_lets_an_answer_in_flight_finish(
     await fake.wait_for(lambda: fake.calls_to("chat.postMessage"))
     await adapter.close()
     assert adapter.health()["in_flight"] == 0
-    ts = fake.history["C1"][0]["ts"]
-    assert adapter.reactions.paper_for("slack", f"C1/{ts}", "one") == ranked_ids[0]
+    ts = fake.history["C00000001"][0]["ts"]
+    assert adapter.reactions.paper_for("slack", f"C00000001/{ts}", "one") == ranked_ids[0]
 
 
 async def test_an_unexpected_failure_is_logged_and_the_user_told(

@@ -13,7 +13,7 @@ from tests.adapters.slack.conftest import MakeApp
 from tests.adapters.slack.fake_slack import error, rate_limited
 from tests.adapters.slack.support import SlackSim, papers_in
 
-KEY = "slack:C5/2026-11-26/1"
+KEY = "slack:C00000005/2026-11-26/1"
 
 
 def first_message(slack: SlackSim) -> OutboundMessage:
@@ -25,20 +25,20 @@ async def test_send_posts_the_blocks_with_the_key_in_metadata(
     slack: SlackSim, ranked_ids: list[str]
 ) -> None:
     message = first_message(slack)
-    sent = await slack.adapter.send("C5", message, key=KEY)
+    sent = await slack.adapter.send("C00000005", message, key=KEY)
     [call] = slack.fake.calls_to("chat.postMessage")
     assert call.args["metadata"] == {"event_type": EVENT_TYPE, "event_payload": {"key": KEY}}
     assert papers_in(call.args["blocks"]) == ranked_ids[:10]
     assert call.args["unfurl_links"] is False
-    assert sent == f"C5/{slack.fake.history['C5'][0]['ts']}"
+    assert sent == f"C00000005/{slack.fake.history['C00000005'][0]['ts']}"
     assert slack.app.reactions.paper_for("slack", sent, "keycap_ten") == ranked_ids[9]
 
 
 async def test_find_sent_recognises_the_message_posted_with_a_key(slack: SlackSim) -> None:
-    sent = await slack.adapter.send("C5", first_message(slack), key=KEY)
-    assert await slack.adapter.find_sent("C5", KEY) == sent
-    assert await slack.adapter.find_sent("C5", "slack:C5/2026-11-27/1") is None
-    assert await slack.adapter.find_sent("C6", KEY) is None
+    sent = await slack.adapter.send("C00000005", first_message(slack), key=KEY)
+    assert await slack.adapter.find_sent("C00000005", KEY) == sent
+    assert await slack.adapter.find_sent("C00000005", "slack:C00000005/2026-11-27/1") is None
+    assert await slack.adapter.find_sent("C00000006", KEY) is None
     [call, *_] = slack.fake.calls_to("conversations.history")
     assert call.args["include_all_metadata"] in ("1", "true", "True")
 
@@ -47,11 +47,11 @@ async def test_find_sent_recognises_the_message_posted_with_a_key(slack: SlackSi
 async def test_find_sent_pages_back_through_three_pages_of_history(
     slack: SlackSim, position: int, found: bool
 ) -> None:
-    sent = await slack.adapter.send("C5", first_message(slack), key=KEY)
+    sent = await slack.adapter.send("C00000005", first_message(slack), key=KEY)
     chatter = [{"type": "message", "ts": f"1600000000.{i:06d}", "text": "hi"} for i in range(700)]
-    ours = slack.fake.history["C5"]
-    slack.fake.history["C5"] = chatter[:position] + ours + chatter[position:]
-    assert await slack.adapter.find_sent("C5", KEY) == (sent if found else None)
+    ours = slack.fake.history["C00000005"]
+    slack.fake.history["C00000005"] = chatter[:position] + ours + chatter[position:]
+    assert await slack.adapter.find_sent("C00000005", KEY) == (sent if found else None)
 
 
 @pytest.mark.parametrize(
@@ -61,30 +61,30 @@ async def test_find_sent_pages_back_through_three_pages_of_history(
 async def test_errors_no_retry_can_fix_are_permanent(slack: SlackSim, code: str) -> None:
     slack.fake.script("chat.postMessage", error(code))
     with pytest.raises(DeliveryError) as caught:
-        await slack.adapter.send("C5", first_message(slack), key=KEY)
+        await slack.adapter.send("C00000005", first_message(slack), key=KEY)
     assert caught.value.permanent
-    assert code in caught.value.reason and "slack:C5" in caught.value.reason
+    assert code in caught.value.reason and "slack:C00000005" in caught.value.reason
 
 
 async def test_other_api_errors_are_transient(slack: SlackSim) -> None:
     slack.fake.script("chat.postMessage", error("internal_error"))
     with pytest.raises(DeliveryError) as caught:
-        await slack.adapter.send("C5", first_message(slack), key=KEY)
+        await slack.adapter.send("C00000005", first_message(slack), key=KEY)
     assert not caught.value.permanent and caught.value.retry_after is None
 
 
 async def test_a_429_tells_delivery_when_to_retry(slack: SlackSim) -> None:
     slack.fake.script("chat.postMessage", rate_limited(7))
     with pytest.raises(DeliveryError) as caught:
-        await slack.adapter.send("C5", first_message(slack), key=KEY)
+        await slack.adapter.send("C00000005", first_message(slack), key=KEY)
     assert (caught.value.permanent, caught.value.retry_after) == (False, 7.0)
-    assert slack.fake.history["C5"] == []
+    assert slack.fake.history["C00000005"] == []
 
 
 async def test_a_429_on_find_sent_also_tells_when_to_retry(slack: SlackSim) -> None:
     slack.fake.script("conversations.history", rate_limited(3))
     with pytest.raises(DeliveryError) as caught:
-        await slack.adapter.find_sent("C5", KEY)
+        await slack.adapter.find_sent("C00000005", KEY)
     assert caught.value.retry_after == 3.0
 
 
@@ -96,7 +96,7 @@ async def test_unreachable_slack_is_a_transient_error(make_app: MakeApp) -> None
     adapter = slack_adapter(app)
     message = adapter.render(app.service.digest())[0]
     with pytest.raises(DeliveryError) as caught:
-        await adapter.send("C5", message, key=KEY)
+        await adapter.send("C00000005", message, key=KEY)
     assert not caught.value.permanent
     assert "could not reach Slack" in caught.value.reason
 

@@ -50,40 +50,40 @@ async def test_reactions_in_a_weighted_channel_raise_its_paper_there_only_and_un
     slack: SlackSim, ranked_ids: list[str]
 ) -> None:
     subs = slack.app.subscriptions
-    for channel in ("C1", "C2"):
+    for channel in ("C00000001", "C00000002"):
         subs.save(Subscription(f"slack:{channel}", channel_weight=300), NOW)
     niche = ranked_ids[NICHE - 1]
-    before = await hot(slack, "C2")
-    assert niche not in before and before == await hot(slack, "C1")
-    ts = await card(slack, niche, "C2")
+    before = await hot(slack, "C00000002")
+    assert niche not in before and before == await hot(slack, "C00000001")
+    ts = await card(slack, niche, "C00000002")
     for user, emoji in (("U2", "+1"), ("U3", "fire"), ("U4", "page_facing_up"), ("U2", "fire")):
-        assert await slack.react(emoji, "C2", ts, user=user) == 200
-    await slack.react("+1", "C2", ts, user="UBOT")  # the bot's own reaction never counts
-    await counted(slack, "C2", 3)
+        assert await slack.react(emoji, "C00000002", ts, user=user) == 200
+    await slack.react("+1", "C00000002", ts, user="UBOT")  # the bot's own reaction never counts
+    await counted(slack, "C00000002", 3)
 
-    assert (await hot(slack, "C2"))[0] == niche
-    shown = str(posts(slack, "C2")[0]["blocks"])
+    assert (await hot(slack, "C00000002"))[0] == niche
+    shown = str(posts(slack, "C00000002")[0]["blocks"])
     assert "this channel 900" in shown and "this channel: 3 people reacted here" in shown
-    assert await hot(slack, "C1") == before
+    assert await hot(slack, "C00000001") == before
 
     for user, emoji in (("U2", "+1"), ("U3", "fire"), ("U4", "page_facing_up"), ("U2", "fire")):
-        await slack.unreact(emoji, "C2", ts, user=user)
-    await counted(slack, "C2", 0)
-    assert await hot(slack, "C2") == before
+        await slack.unreact(emoji, "C00000002", ts, user=user)
+    await counted(slack, "C00000002", 0)
+    assert await hot(slack, "C00000002") == before
 
 
 async def test_hot_week_shows_the_channels_favourites_with_counts_then_the_weeks_top(
     slack: SlackSim, ranked_ids: list[str]
 ) -> None:
     niche = ranked_ids[NICHE - 1]
-    ts = await card(slack, niche, "C2")
+    ts = await card(slack, niche, "C00000002")
     for user in ("U2", "U3"):
-        await slack.react("heart", "C2", ts, user=user)
-    await counted(slack, "C2", 2)
-    before = len(posts(slack, "C2"))
-    await slack.command("/hot", "week 3", channel="C2")
-    await slack.fake.wait_for(lambda: len(posts(slack, "C2")) == before + 2)
-    top, favourites = posts(slack, "C2")[:2]  # newest first
+        await slack.react("heart", "C00000002", ts, user=user)
+    await counted(slack, "C00000002", 2)
+    before = len(posts(slack, "C00000002"))
+    await slack.command("/hot", "week 3", channel="C00000002")
+    await slack.fake.wait_for(lambda: len(posts(slack, "C00000002")) == before + 2)
+    top, favourites = posts(slack, "C00000002")[:2]  # newest first
     assert favourites["blocks"][0]["text"]["text"] == "This channel's favourites of the week"
     assert papers_in(favourites["blocks"]) == [niche]
     assert "*Score* 2 people here reacted" in str(favourites["blocks"])
@@ -92,5 +92,5 @@ async def test_hot_week_shows_the_channels_favourites_with_counts_then_the_weeks
 
 
 async def test_hot_with_a_word_that_is_not_week_says_how_to_use_it(slack: SlackSim) -> None:
-    status, answer, _ = await slack.command("/hot", "weekly", channel="C2")
+    status, answer, _ = await slack.command("/hot", "weekly", channel="C00000002")
     assert status == 200 and "[week] [count 1-25] [category]" in answer

@@ -15,6 +15,7 @@ from bot.sources.health import record_failure, record_success
 from bot.subscriptions import Subscription
 from tests.adapters.slack.fake_slack import view_problem
 from tests.adapters.slack.support import ADMIN, NOW, SlackSim, click_settings, open_home
+from tests.factories import SLACK, SLACK_2
 
 
 async def home_of(slack: SlackSim, user: str) -> dict[str, Any]:
@@ -44,10 +45,10 @@ async def test_home_shows_the_hot_list_the_digests_and_the_sources(
     slack: SlackSim, ranked_ids: list[str]
 ) -> None:
     subs = slack.app.subscriptions
-    subs.save(Subscription("slack:C1", workspace="T1", time="08:15", top=3), NOW)
-    subs.save(Subscription("slack:C2", workspace="T1", categories=("cs.CL",)), NOW)
-    subs.pause("slack:C2", "slack:C2: the channel is archived (is_archived)", NOW)
-    subs.save(Subscription("slack:C3", workspace="TOTHER"), NOW)  # another workspace's
+    subs.save(Subscription(SLACK, workspace="T1", time="08:15", top=3), NOW)
+    subs.save(Subscription(SLACK_2, workspace="T1", categories=("cs.CL",)), NOW)
+    subs.pause(SLACK_2, "slack:C00000002: the channel is archived (is_archived)", NOW)
+    subs.save(Subscription("slack:C00000003", workspace="TOTHER"), NOW)  # another workspace's
     subs.save(Subscription("discord:123456789012345678"), NOW)
     record_success(slack.app.store, "hackernews", NOW, (12, 12, 0), requests=1, note="", cursor={})
     record_failure(slack.app.store, "reddit", NOW - timedelta(hours=1), "HTTP 503", requests=2)
@@ -58,10 +59,10 @@ async def test_home_shows_the_hot_list_the_digests_and_the_sources(
         assert f"*{number}.* *<https://arxiv.org/abs/{ranked_ids[number - 1]}|" in text
     assert ranked_ids[5] not in text
     assert "Digests in this workspace" in text
-    assert buttons(view) == ["C1", "C2"]
+    assert buttons(view) == ["C00000001", "C00000002"]
     assert "08:15 UTC · Mon–Fri · top 3 · hot" in text
-    assert "*paused*: slack:C2: the channel is archived" in text
-    assert "Next digest" in text and "C3" not in text and "discord" not in text
+    assert "*paused*: slack:C00000002: the channel is archived" in text
+    assert "Next digest" in text and "C00000003" not in text and "discord" not in text
     assert "hackernews: ok" in text and "reddit: failed" in text and "HTTP 503" in text
 
 
@@ -69,11 +70,11 @@ async def test_a_member_sees_only_the_digests_they_set_up_and_no_buttons(
     slack: SlackSim,
 ) -> None:
     subs = slack.app.subscriptions
-    subs.save(Subscription("slack:C1", workspace="T1", created_by="U9"), NOW)
-    subs.save(Subscription("slack:C2", workspace="T1", created_by="U8"), NOW)
+    subs.save(Subscription(SLACK, workspace="T1", created_by="U9"), NOW)
+    subs.save(Subscription(SLACK_2, workspace="T1", created_by="U8"), NOW)
     view = await home_of(slack, "U9")
     text = text_of(view)
-    assert "Your digests" in text and "<#C1>" in text and "<#C2>" not in text
+    assert "Your digests" in text and "<#C00000001>" in text and "<#C00000002>" not in text
     assert buttons(view) == []
 
 
@@ -90,11 +91,11 @@ async def test_home_with_nothing_yet_says_what_to_do(make_app: Any, serve: Any, 
 
 
 async def test_the_home_settings_button_opens_that_channels_modal(slack: SlackSim) -> None:
-    slack.app.subscriptions.save(Subscription("slack:C2", workspace="T1", top=9), NOW)
-    await click_settings(slack, value="C2")
+    slack.app.subscriptions.save(Subscription(SLACK_2, workspace="T1", top=9), NOW)
+    await click_settings(slack, value="C00000002")
     await slack.fake.wait_for(lambda: slack.fake.views)
     [view] = slack.fake.views.values()
-    assert json.loads(view["private_metadata"])["channel"] == "C2"
+    assert json.loads(view["private_metadata"])["channel"] == "C00000002"
     top = next(b for b in view["blocks"] if b.get("block_id") == "top")
     assert top["element"]["initial_value"] == "9"
 
@@ -102,8 +103,8 @@ async def test_the_home_settings_button_opens_that_channels_modal(slack: SlackSi
 async def test_a_settings_button_for_another_workspaces_digest_opens_nothing(
     slack: SlackSim,
 ) -> None:
-    slack.app.subscriptions.save(Subscription("slack:C3", workspace="TOTHER"), NOW)
-    await click_settings(slack, value="C3")
+    slack.app.subscriptions.save(Subscription("slack:C00000003", workspace="TOTHER"), NOW)
+    await click_settings(slack, value="C00000003")
     await slack.fake.wait_for(lambda: slack.fake.views)
     [view] = slack.fake.views.values()
     assert view.get("callback_id") is None and "another workspace" in json.dumps(view)

@@ -12,6 +12,7 @@ from bot.adapters.slack.slash import INVITE_HINT, NOT_ALLOWED
 from bot.subscriptions import Subscription
 from tests.adapters.slack.fake_slack import error, rate_limited
 from tests.adapters.slack.support import ADMIN, NOW, SlackSim, papers_in, responses
+from tests.factories import SLACK
 
 
 async def posted(slack: SlackSim, count: int = 1) -> list[dict[str, Any]]:
@@ -32,7 +33,7 @@ async def test_hot_5_acks_at_once_then_posts_five_papers_in_ranked_order(
     status, body, _ = await slack.command("/hot", "5")
     assert (status, body) == (200, "")
     [message] = await posted(slack)
-    assert message["channel"] == "C1"
+    assert message["channel"] == "C00000001"
     assert papers_in(message["blocks"]) == ranked_ids[:5]
     assert slack.fake.calls_to("chat.postMessage")[0].token == "xoxb-test"
     assert "Paper number 1" in str(message["text"])
@@ -43,11 +44,11 @@ async def test_hot_answer_is_remembered_so_keycaps_point_at_its_papers(
 ) -> None:
     await slack.command("/hot", "5")
     await posted(slack)
-    ts = slack.fake.history["C1"][0]["ts"]
+    ts = slack.fake.history["C00000001"][0]["ts"]
     reactions = slack.app.reactions
-    await slack.fake.wait_for(lambda: reactions.paper_for("slack", f"C1/{ts}", "one"))
+    await slack.fake.wait_for(lambda: reactions.paper_for("slack", f"C00000001/{ts}", "one"))
     for emoji, expected in [("one", ranked_ids[0]), ("five", ranked_ids[4]), ("six", None)]:
-        assert slack.app.reactions.paper_for("slack", f"C1/{ts}", emoji) == expected
+        assert slack.app.reactions.paper_for("slack", f"C00000001/{ts}", emoji) == expected
 
 
 @pytest.mark.parametrize(
@@ -121,10 +122,12 @@ async def test_paper_by_url_posts_that_paper_for_the_page_reaction(slack: SlackS
     blocks = message["blocks"]
     assert "<https://arxiv.org/abs/2611.00003|Paper number 3>" in blocks[0]["text"]["text"]
     assert ":page_facing_up:" in json.dumps(blocks)
-    ts = slack.fake.history["C1"][0]["ts"]
+    ts = slack.fake.history["C00000001"][0]["ts"]
     reactions = slack.app.reactions
-    await slack.fake.wait_for(lambda: reactions.paper_for("slack", f"C1/{ts}", "page_facing_up"))
-    assert reactions.paper_for("slack", f"C1/{ts}", "page_facing_up") == "2611.00003"
+    await slack.fake.wait_for(
+        lambda: reactions.paper_for("slack", f"C00000001/{ts}", "page_facing_up")
+    )
+    assert reactions.paper_for("slack", f"C00000001/{ts}", "page_facing_up") == "2611.00003"
 
 
 @pytest.mark.parametrize(
@@ -166,7 +169,7 @@ async def test_digest_subscribe_by_a_plain_member_is_refused(slack: SlackSim) ->
     [reply] = await answered(slack, key)
     assert reply == {"text": NOT_ALLOWED, "response_type": "ephemeral"}
     assert slack.fake.calls_to("users.info")[0].args["user"] == "U9"
-    assert slack.app.subscriptions.get("slack:C1") is None
+    assert slack.app.subscriptions.get(SLACK) is None
 
 
 async def test_digest_subscribe_by_a_workspace_admin_subscribes_this_channel(
@@ -177,8 +180,8 @@ async def test_digest_subscribe_by_a_workspace_admin_subscribes_this_channel(
     _, _, key = await slack.command("/digest", text, user="UBOSS")
     [reply] = await answered(slack, key)
     assert reply["response_type"] == "in_channel"
-    assert reply["text"].startswith("Subscribed: slack:C1: 08:30 Europe/Berlin")
-    sub = slack.app.subscriptions.get("slack:C1")
+    assert reply["text"].startswith("Subscribed: slack:C00000001: 08:30 Europe/Berlin")
+    sub = slack.app.subscriptions.get(SLACK)
     assert sub is not None and (sub.top, sub.workspace) == (3, "T1")
 
 
@@ -187,18 +190,18 @@ async def test_digest_changes_by_an_allow_listed_user_need_no_admin_lookup(
 ) -> None:
     _, _, key = await slack.command("/digest", "subscribe", user=ADMIN)
     await answered(slack, key)
-    assert slack.app.subscriptions.get("slack:C1") is not None
+    assert slack.app.subscriptions.get(SLACK) is not None
     assert slack.fake.calls_to("users.info") == []
 
 
 async def test_digest_status_and_preview_are_private_and_open_to_everyone(
     slack: SlackSim, ranked_ids: list[str]
 ) -> None:
-    slack.app.subscriptions.save(Subscription("slack:C1", top=2, workspace="T1"), NOW)
+    slack.app.subscriptions.save(Subscription(SLACK, top=2, workspace="T1"), NOW)
     _, _, status_key = await slack.command("/digest", "status", user="U9")
     [status] = await answered(slack, status_key)
     assert status["response_type"] == "ephemeral"
-    assert "slack:C1: 09:00 UTC" in status["text"]
+    assert "slack:C00000001: 09:00 UTC" in status["text"]
     _, _, preview_key = await slack.command("/digest", "preview", user="U9")
     intro, digest = await answered(slack, preview_key, 2)
     assert {intro["response_type"], digest["response_type"]} == {"ephemeral"}
@@ -208,13 +211,13 @@ async def test_digest_status_and_preview_are_private_and_open_to_everyone(
 
 
 async def test_digest_status_reports_a_channel_the_bot_was_removed_from(slack: SlackSim) -> None:
-    slack.app.subscriptions.save(Subscription("slack:C1", workspace="T1"), NOW)
+    slack.app.subscriptions.save(Subscription(SLACK, workspace="T1"), NOW)
     slack.fake.script("chat.postMessage", error("not_in_channel"))
     [message] = slack.adapter.render(slack.app.service.digest())[:1]
     with pytest.raises(Exception) as caught:
-        await slack.adapter.send("C1", message, key="slack:C1/2026-11-26/1")
+        await slack.adapter.send("C00000001", message, key="slack:C00000001/2026-11-26/1")
     # What delivery does with a permanent error: pause, keeping the reason for /digest status.
-    slack.app.subscriptions.pause("slack:C1", caught.value.args[0], NOW)
+    slack.app.subscriptions.pause(SLACK, caught.value.args[0], NOW)
     _, _, key = await slack.command("/digest", "status")
     [reply] = await answered(slack, key)
     assert "paused" in reply["text"] and "not_in_channel" in reply["text"]
@@ -234,8 +237,8 @@ async def test_hot_waits_out_a_429_for_its_retry_after_then_answers_once(
     slack.fake.script("chat.postMessage", rate_limited(1))
     _, body, _ = await slack.command("/hot", "2")
     assert body == ""  # the ack does not wait for Slack's rate limit
-    await slack.fake.wait_for(lambda: slack.fake.history["C1"], within=5)
+    await slack.fake.wait_for(lambda: slack.fake.history["C00000001"], within=5)
     first, second = slack.fake.calls_to("chat.postMessage")
     assert second.at - first.at >= 1.0
-    [message] = slack.fake.history["C1"]
+    [message] = slack.fake.history["C00000001"]
     assert papers_in(message["blocks"]) == ranked_ids[:2]

@@ -18,16 +18,17 @@ from bot.subscriptions import Subscription
 from tests.adapters.slack.conftest import MakeApp
 from tests.adapters.slack.fake_slack import FakeSlack, error
 from tests.adapters.slack.support import NOW, SlackSim, responses
+from tests.factories import SLACK
 
 BOSS = "UBOSS"
 
 
 async def subscribed(slack: SlackSim) -> Subscription:
-    """/digest subscribe by a workspace admin in C1."""
+    """/digest subscribe by a workspace admin in C00000001."""
     slack.fake.users[BOSS] = {"is_admin": True}
     _, _, key = await slack.command("/digest", "subscribe top=2", user=BOSS)
     await slack.fake.wait_for(lambda: responses(slack.fake, key))
-    sub = slack.app.subscriptions.get("slack:C1")
+    sub = slack.app.subscriptions.get(SLACK)
     assert sub is not None and sub.created_by == BOSS
     return sub
 
@@ -50,8 +51,8 @@ async def test_a_removed_bot_brings_one_dm_naming_the_fix_even_after_a_restart(
     slack.fake.script("chat.postMessage", error("not_in_channel"))
     assert (await deliver(slack.app, slack.adapter, sub)).status == "failed"
     [text] = await slack.fake.wait_for(lambda: dms(slack.fake, BOSS))
-    assert text.startswith("The daily digest of <#C1> is paused: the bot was removed")
-    assert "`/invite @hotpapers` in <#C1>" in text and "`/digest resume`" in text
+    assert text.startswith("The daily digest of <#C00000001> is paused: the bot was removed")
+    assert "`/invite @hotpapers` in <#C00000001>" in text and "`/digest resume`" in text
     notices = slack.adapter.notices
     assert notices is not None and await notices.sweep(slack.adapter.direct.tell) == 0
     await slack.adapter.close()
@@ -108,12 +109,12 @@ async def test_a_digest_that_works_again_after_a_resume_says_so_once(
     notices = slack.adapter.notices
     assert notices is not None
     assert await notices.sweep(slack.adapter.direct.tell) == 0  # nothing posted yet
-    resumed = slack.app.subscriptions.get("slack:C1")
+    resumed = slack.app.subscriptions.get(SLACK)
     assert resumed is not None
     assert (await deliver(slack.app, slack.adapter, resumed, days=1)).status == "sent"
     assert await notices.sweep(slack.adapter.direct.tell) == 1
     assert dms(slack.fake, BOSS)[-1] == (
-        "The daily digest of <#C1> works again: its latest digest was posted."
+        "The daily digest of <#C00000001> works again: its latest digest was posted."
     )
     assert await notices.sweep(slack.adapter.direct.tell) == 0
     assert len(dms(slack.fake, BOSS)) == 2
@@ -139,12 +140,12 @@ def test_every_error_that_pauses_a_digest_has_its_fix() -> None:
 
 @pytest.mark.parametrize("code", sorted(PERMANENT))
 def test_each_notice_escapes_and_names_the_channel(code: str) -> None:
-    reason = f"slack:C1: {PERMANENT[code]} ({code})"
-    text = notice_text(Notice(1, "paused", "slack:C1", "T1", "U1", reason))
-    assert "<#C1>" in text and "/digest resume" in text
+    reason = f"slack:C00000001: {PERMANENT[code]} ({code})"
+    text = notice_text(Notice(1, "paused", SLACK, "T1", "U1", reason))
+    assert "<#C00000001>" in text and "/digest resume" in text
     assert text == text.replace("<!", "")  # no broadcast mention
 
 
 def test_an_unknown_reason_is_quoted_safely() -> None:
-    text = notice_text(Notice(1, "paused", "slack:C1", "T1", "U1", "odd <!channel> & co"))
+    text = notice_text(Notice(1, "paused", SLACK, "T1", "U1", "odd <!channel> & co"))
     assert "paused: odd &lt;!channel&gt; &amp; co." in text

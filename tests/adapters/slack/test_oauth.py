@@ -19,6 +19,7 @@ from bot.subscriptions import Subscription
 from tests.adapters.slack.conftest import MakeApp
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.support import NOW, SlackSim
+from tests.factories import SLACK_2
 
 COOKIE = "slack-app-oauth-state"
 # slack_sdk's own use of aiohttp, not ours.
@@ -106,15 +107,15 @@ async def test_commands_are_answered_with_the_token_of_their_workspace(
 ) -> None:
     await oauth.install("T2", "xoxb-two")
     await oauth.install("T3", "xoxb-three")
-    await oauth.sim.command("/hot", "2", team="T3", channel="C3")
-    await oauth.fake.wait_for(lambda: oauth.fake.history["C3"])
+    await oauth.sim.command("/hot", "2", team="T3", channel="C00000003")
+    await oauth.fake.wait_for(lambda: oauth.fake.history["C00000003"])
     assert oauth.fake.calls_to("chat.postMessage")[0].token == "xoxb-three"
 
 
 async def test_a_command_from_a_workspace_without_an_installation_is_not_answered(
     oauth: OAuthBot,
 ) -> None:
-    status, _, key = await oauth.sim.command("/hot", "2", team="T9", channel="C9")
+    status, _, key = await oauth.sim.command("/hot", "2", team="T9", channel="C00000009")
     assert status == 200
     await oauth.fake.wait_for(lambda: oauth.fake.calls_to(f"respond/{key}"))
     assert oauth.fake.calls_to(f"respond/{key}")[0].args["text"] == NOT_INSTALLED
@@ -125,12 +126,12 @@ async def test_scheduled_delivery_uses_the_subscribed_workspaces_token(oauth: OA
     await oauth.install("T2", "xoxb-two")
     await oauth.install("T3", "xoxb-three")
     app = oauth.sim.app
-    app.subscriptions.save(Subscription("slack:C2", workspace="T2"), NOW)
+    app.subscriptions.save(Subscription(SLACK_2, workspace="T2"), NOW)
     message = oauth.adapter.render(app.service.digest())[0]
-    await oauth.adapter.send("C2", message, key="slack:C2/2026-11-26/1")
+    await oauth.adapter.send("C00000002", message, key="slack:C00000002/2026-11-26/1")
     assert oauth.fake.calls_to("chat.postMessage")[0].token == "xoxb-two"
     with pytest.raises(DeliveryError) as caught:  # two workspaces, no subscription saying which
-        await oauth.adapter.send("C8", message, key="slack:C8/2026-11-26/1")
+        await oauth.adapter.send("C00000008", message, key="slack:C00000008/2026-11-26/1")
     assert caught.value.permanent
 
 

@@ -19,10 +19,10 @@ from tests.adapters.slack.support import SlackSim
 async def hot_message(slack: SlackSim, text: str = "5") -> str:
     """Run /hot and return the ts of the posted message once its papers are remembered."""
     await slack.command("/hot", text)
-    await slack.fake.wait_for(lambda: slack.fake.history["C1"])
-    ts = str(slack.fake.history["C1"][0]["ts"])
+    await slack.fake.wait_for(lambda: slack.fake.history["C00000001"])
+    ts = str(slack.fake.history["C00000001"][0]["ts"])
     reactions = slack.app.reactions
-    await slack.fake.wait_for(lambda: reactions.paper_for("slack", f"C1/{ts}", "one"))
+    await slack.fake.wait_for(lambda: reactions.paper_for("slack", f"C00000001/{ts}", "one"))
     return ts
 
 
@@ -41,10 +41,10 @@ async def test_keycap_posts_the_abstract_of_that_paper_in_the_messages_thread(
     slack: SlackSim, ranked_ids: list[str]
 ) -> None:
     ts = await hot_message(slack)
-    assert await slack.react("three", "C1", ts) == 200
+    assert await slack.react("three", "C00000001", ts) == 200
     await slack.fake.wait_for(lambda: abstracts(slack))
     [reply] = abstracts(slack)
-    assert reply in slack.fake.history["C1"] and reply["thread_ts"] == ts
+    assert reply in slack.fake.history["C00000001"] and reply["thread_ts"] == ts
     assert "The abstract of paper 3." in str(reply["blocks"])
     assert ranked_ids[2] in str(reply["blocks"])
 
@@ -53,10 +53,10 @@ async def test_each_abstract_is_posted_once_per_message_however_often_people_rea
     slack: SlackSim,
 ) -> None:
     ts = await hot_message(slack)
-    await slack.react("two", "C1", ts, user="U2")
+    await slack.react("two", "C00000001", ts, user="U2")
     await slack.fake.wait_for(lambda: abstracts(slack))
-    await slack.react("two", "C1", ts, user="U3")
-    await asyncio.gather(*(slack.react("four", "C1", ts, user=f"U{i}") for i in range(5)))
+    await slack.react("two", "C00000001", ts, user="U3")
+    await asyncio.gather(*(slack.react("four", "C00000001", ts, user=f"U{i}") for i in range(5)))
     await slack.fake.wait_for(lambda: len(abstracts(slack)) >= 2)
     await settle()
     texts = [str(a["blocks"]) for a in abstracts(slack)]
@@ -66,17 +66,17 @@ async def test_each_abstract_is_posted_once_per_message_however_often_people_rea
 
 async def test_the_bots_own_reactions_are_ignored(slack: SlackSim) -> None:
     ts = await hot_message(slack)
-    await slack.react("one", "C1", ts, user="UBOT")
+    await slack.react("one", "C00000001", ts, user="UBOT")
     await settle()
     assert abstracts(slack) == []
 
 
 async def test_reactions_that_point_at_no_paper_are_ignored(slack: SlackSim) -> None:
     ts = await hot_message(slack, "3")
-    await slack.react("thumbsup", "C1", ts)
-    await slack.react("four", "C1", ts)  # the message shows three papers
-    await slack.react("page_facing_up", "C1", ts)  # only for single-paper messages
-    await slack.react("one", "C1", "1600000000.000001")  # not a message of ours
+    await slack.react("thumbsup", "C00000001", ts)
+    await slack.react("four", "C00000001", ts)  # the message shows three papers
+    await slack.react("page_facing_up", "C00000001", ts)  # only for single-paper messages
+    await slack.react("one", "C00000001", "1600000000.000001")  # not a message of ours
     await settle()
     assert abstracts(slack) == []
 
@@ -85,11 +85,13 @@ async def test_page_reaction_on_a_single_paper_message_posts_its_abstract(
     slack: SlackSim,
 ) -> None:
     await slack.command("/paper", "2611.00007")
-    await slack.fake.wait_for(lambda: slack.fake.history["C1"])
-    ts = str(slack.fake.history["C1"][0]["ts"])
+    await slack.fake.wait_for(lambda: slack.fake.history["C00000001"])
+    ts = str(slack.fake.history["C00000001"][0]["ts"])
     reactions = slack.app.reactions
-    await slack.fake.wait_for(lambda: reactions.paper_for("slack", f"C1/{ts}", "page_facing_up"))
-    await slack.react("page_facing_up", "C1", ts)
+    await slack.fake.wait_for(
+        lambda: reactions.paper_for("slack", f"C00000001/{ts}", "page_facing_up")
+    )
+    await slack.react("page_facing_up", "C00000001", ts)
     await slack.fake.wait_for(lambda: abstracts(slack))
     assert "The abstract of paper 7." in str(abstracts(slack)[0]["blocks"])
 
@@ -99,11 +101,11 @@ async def test_a_failed_abstract_post_is_tried_again_on_the_next_reaction(
 ) -> None:
     ts = await hot_message(slack)
     slack.fake.script("chat.postMessage", error("internal_error"))
-    await slack.react("one", "C1", ts)
+    await slack.react("one", "C00000001", ts)
     await slack.fake.wait_for(lambda: len(slack.fake.calls_to("chat.postMessage")) == 2)
     await settle()
     assert abstracts(slack) == []
-    await slack.react("one", "C1", ts, user="U3")
+    await slack.react("one", "C00000001", ts, user="U3")
     await slack.fake.wait_for(lambda: abstracts(slack))
     assert "paper 1." in str(abstracts(slack)[0]["blocks"])
 
@@ -117,7 +119,7 @@ async def test_the_reaction_map_survives_a_restart(
 ) -> None:
     # Before the restart: scheduled delivery posts a digest through the Channel contract.
     [message, *_] = slack.adapter.render(slack.app.service.digest())
-    sent = await slack.adapter.send("C7", message, key="slack:C7/2026-11-26/1")
+    sent = await slack.adapter.send("C00000007", message, key="slack:C00000007/2026-11-26/1")
     await slack.adapter.close()
     channel, ts = sent.split("/")
     # After it: a new process, a new connection to the same database file.

@@ -14,7 +14,9 @@ from bot.store import Store
 from tests import factories
 from tests.adapters.slack.support import NOW, SlackSim, sign
 
-HOSTILE = "<!channel> <!here> <@U0ADMIN> read <https://evil.example|arxiv.org/abs/1> & <#C1|x>"
+HOSTILE = (
+    "<!channel> <!here> <@U0ADMIN> read <https://evil.example|arxiv.org/abs/1> & <#C00000001|x>"
+)
 
 
 async def nothing_happens(slack: SlackSim) -> None:
@@ -114,7 +116,7 @@ async def test_a_hostile_title_in_hot_cannot_ping_or_fake_a_link(slack: SlackSim
         assert verbatim, "untrusted text must not be auto-parsed"
     # ... and the abstract a reaction brings is just as harmless.
     ts = posted_id(slack).split("/")[1]
-    await slack.react("one", "C1", ts)
+    await slack.react("one", "C00000001", ts)
     await slack.fake.wait_for(lambda: len(slack.fake.calls_to("chat.postMessage")) == 2)
     reply = slack.fake.calls_to("chat.postMessage")[1].args
     assert_harmless(reply["text"])
@@ -131,5 +133,9 @@ async def test_a_hostile_search_echo_cannot_ping(slack: SlackSim) -> None:
 
 
 def posted_id(slack: SlackSim) -> str:
-    """Our id of the newest message in C1."""
-    return f"C1/{slack.fake.history['C1'][0]['ts']}" if slack.fake.history["C1"] else "C1/none"
+    """Our id of the newest message in C00000001."""
+    return (
+        f"C00000001/{slack.fake.history['C00000001'][0]['ts']}"
+        if slack.fake.history["C00000001"]
+        else "C00000001/none"
+    )

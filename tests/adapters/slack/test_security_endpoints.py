@@ -26,6 +26,7 @@ from bot.delivery.web import start_web
 from bot.store import Store
 from tests.adapters.slack.conftest import MakeApp
 from tests.adapters.slack.support import ADMIN, SECRET, SlackSim, responses
+from tests.factories import SLACK
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"
@@ -302,11 +303,11 @@ async def test_a_replayed_subscribe_changes_the_digest_once(slack: SlackSim) -> 
     headers = signed(body)
     await slack.send(body, headers)
     await slack.fake.wait_for(lambda: responses(slack.fake, key))
-    slack.app.subscriptions.remove("slack:C1")  # an admin unsubscribes meanwhile ...
+    slack.app.subscriptions.remove(SLACK)  # an admin unsubscribes meanwhile ...
     await slack.send(body, headers)  # ... and an attacker replays the old subscribe
     await asyncio.sleep(0.1)
     assert len(responses(slack.fake, key)) == 1
-    assert slack.app.subscriptions.get("slack:C1") is None
+    assert slack.app.subscriptions.get(SLACK) is None
 
 
 async def test_slacks_retry_of_a_handled_command_is_acked_not_run(slack: SlackSim) -> None:
@@ -325,9 +326,10 @@ async def test_slacks_retry_of_a_handled_command_is_acked_not_run(slack: SlackSi
 
 
 def reaction_body(event_id: str, ts: str) -> bytes:
-    """A reaction_added callback on a message in C1."""
+    """A reaction_added callback on a message in C00000001."""
     event = {"type": "reaction_added", "user": "U2", "reaction": "one", "item_user": "UBOT",
-             "item": {"type": "message", "channel": "C1", "ts": ts}, "event_ts": "1.0"}  # fmt: skip
+             "item": {"type": "message", "channel": "C00000001", "ts": ts},
+             "event_ts": "1.0"}  # fmt: skip
     body = {"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event_id": event_id,
             "event_time": 1, "event": event,
             "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}]}  # fmt: skip
@@ -336,10 +338,10 @@ def reaction_body(event_id: str, ts: str) -> bytes:
 
 async def test_a_retried_event_runs_if_its_first_delivery_never_arrived(slack: SlackSim) -> None:
     await slack.command("/hot", "1")
-    await slack.fake.wait_for(lambda: slack.fake.history["C1"])
-    ts = slack.fake.history["C1"][0]["ts"]
+    await slack.fake.wait_for(lambda: slack.fake.history["C00000001"])
+    ts = slack.fake.history["C00000001"][0]["ts"]
     reactions = slack.app.reactions
-    await slack.fake.wait_for(lambda: reactions.paper_for("slack", f"C1/{ts}", "one"))
+    await slack.fake.wait_for(lambda: reactions.paper_for("slack", f"C00000001/{ts}", "one"))
     body = reaction_body("Ev42", ts)
     retry = signed(body, JSON) | {"X-Slack-Retry-Num": "2"}
     assert (await slack.send(body, retry))[0] == 200

@@ -29,6 +29,7 @@ from tests.adapters.slack.support import (
     suggest,
     the_modal,
 )
+from tests.factories import SLACK
 
 
 def inputs(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -43,8 +44,8 @@ async def opened(slack: SlackSim) -> dict[str, Any]:
 
 
 def subscribe(slack: SlackSim, **settings: Any) -> Subscription:
-    """A digest in C1 of workspace T1, saved directly."""
-    sub = Subscription("slack:C1", workspace="T1", **settings)
+    """A digest in C00000001 of workspace T1, saved directly."""
+    sub = Subscription(SLACK, workspace="T1", **settings)
     return slack.app.subscriptions.save(sub, NOW)
 
 
@@ -68,7 +69,7 @@ async def test_digest_alone_opens_the_modal_with_the_channels_settings(slack: Sl
     assert fields["keywords"]["initial_value"] == "diffusion"
     assert fields["min_score"]["initial_value"] == "2.5"
     assert "initial_options" not in fields["paused"]
-    assert json.loads(view["private_metadata"]) == {"channel": "C1", "team": "T1"}
+    assert json.loads(view["private_metadata"]) == {"channel": "C00000001", "team": "T1"}
     assert "Next digest" in json.dumps(view["blocks"][:2])
     assert responses(slack.fake, key) == []
 
@@ -81,7 +82,7 @@ async def test_digest_alone_from_someone_not_allowed_shows_the_status_privately(
     await slack.fake.wait_for(lambda: responses(slack.fake, key))
     [reply] = responses(slack.fake, key)
     assert reply["response_type"] == "ephemeral"
-    assert reply["text"].startswith("slack:C1: 09:00 UTC") and NOT_ALLOWED in reply["text"]
+    assert reply["text"].startswith("slack:C00000001: 09:00 UTC") and NOT_ALLOWED in reply["text"]
     assert slack.fake.calls_to("views.open") == []
 
 
@@ -116,7 +117,7 @@ async def test_invalid_values_come_back_on_their_fields_and_nothing_is_saved(
     assert errors["top"] == "0 must be between 1 and 25"
     assert "did you mean" in errors["categories"]
     assert all(len(text) <= 150 for text in errors.values())
-    assert slack.app.subscriptions.get("slack:C1") is None
+    assert slack.app.subscriptions.get(SLACK) is None
     assert changes == [] and slack.fake.calls_to("chat.postMessage") == []
 
 
@@ -133,7 +134,7 @@ async def test_valid_values_save_through_the_core_and_are_confirmed_in_the_chann
         min_score="1.5", repeat_days="30", empty_day="skip",
     )  # fmt: skip
     assert (status, answer) == (200, {})  # the modal closes
-    sub = slack.app.subscriptions.get("slack:C1")
+    sub = slack.app.subscriptions.get(SLACK)
     assert sub is not None
     assert (sub.time, sub.timezone, sub.days, sub.top, sub.ranking) == (
         "07:30", "Europe/Berlin", ("mon", "wed"), 3, "seed"
@@ -146,9 +147,9 @@ async def test_valid_values_save_through_the_core_and_are_confirmed_in_the_chann
     assert heard == [sub]
     run = next_run(sub, NOW)
     assert run is not None and run.at == datetime(2026, 11, 30, 6, 30, tzinfo=UTC)
-    await slack.fake.wait_for(lambda: slack.fake.history["C1"])
-    [confirmation] = slack.fake.history["C1"]
-    assert confirmation["text"].startswith("Subscribed: slack:C1: 07:30 Europe/Berlin")
+    await slack.fake.wait_for(lambda: slack.fake.history["C00000001"])
+    [confirmation] = slack.fake.history["C00000001"]
+    assert confirmation["text"].startswith("Subscribed: slack:C00000001: 07:30 Europe/Berlin")
 
 
 async def test_changing_an_existing_digest_says_updated_and_keeps_the_rest(
@@ -158,10 +159,10 @@ async def test_changing_an_existing_digest_says_updated_and_keeps_the_rest(
     await slack.command("/digest", "", user=ADMIN)
     status, answer = await submit(slack, await opened(slack), top="6")
     assert (status, answer) == (200, {})
-    sub = slack.app.subscriptions.get("slack:C1")
+    sub = slack.app.subscriptions.get(SLACK)
     assert sub is not None and (sub.top, sub.keywords, sub.created_by) == (6, ("graphs",), "UOLD")
-    await slack.fake.wait_for(lambda: slack.fake.history["C1"])
-    assert slack.fake.history["C1"][0]["text"].startswith("Updated: slack:C1")
+    await slack.fake.wait_for(lambda: slack.fake.history["C00000001"])
+    assert slack.fake.history["C00000001"][0]["text"].startswith("Updated: slack:C00000001")
 
 
 async def test_saving_an_unchanged_modal_closes_it_and_posts_nothing(slack: SlackSim) -> None:
@@ -173,17 +174,17 @@ async def test_saving_an_unchanged_modal_closes_it_and_posts_nothing(slack: Slac
 
 async def test_unticking_pause_resumes_a_digest_paused_by_an_error(slack: SlackSim) -> None:
     subscribe(slack)
-    slack.app.subscriptions.pause("slack:C1", "the bot is not in this channel", NOW)
+    slack.app.subscriptions.pause(SLACK, "the bot is not in this channel", NOW)
     await slack.command("/digest", "", user=ADMIN)
     view = await opened(slack)
     paused = inputs(view)["paused"]
     assert [o["value"] for o in paused["initial_options"]] == ["paused"]
     assert "not in this channel" in json.dumps(view)
     assert await submit(slack, view, paused=[]) == (200, {})
-    sub = slack.app.subscriptions.get("slack:C1")
+    sub = slack.app.subscriptions.get(SLACK)
     assert sub is not None and not sub.paused and sub.paused_reason == ""
-    await slack.fake.wait_for(lambda: slack.fake.history["C1"])
-    assert slack.fake.history["C1"][0]["text"].startswith("Resumed:")
+    await slack.fake.wait_for(lambda: slack.fake.history["C00000001"])
+    assert slack.fake.history["C00000001"][0]["text"].startswith("Resumed:")
 
 
 async def test_someone_who_lost_the_right_to_change_digests_cannot_save(
@@ -197,7 +198,7 @@ async def test_someone_who_lost_the_right_to_change_digests_cannot_save(
     assert status == 200 and answer["response_action"] == "update"
     assert NOT_ALLOWED in json.dumps(answer["view"])
     assert view_problem(answer["view"]) is None
-    assert slack.app.subscriptions.get("slack:C1") is None
+    assert slack.app.subscriptions.get(SLACK) is None
 
 
 async def test_the_settings_button_on_a_digest_opens_that_channels_modal(
@@ -208,7 +209,7 @@ async def test_the_settings_button_on_a_digest_opens_that_channels_modal(
     button = last.payload["blocks"][-1]
     assert button["type"] == "actions"
     assert button["elements"][0]["action_id"] == "hotpapers_open_settings"
-    status, _ = await click_settings(slack, channel="C1")
+    status, _ = await click_settings(slack, channel="C00000001")
     assert status == 200
     view = await opened(slack)
     assert inputs(view)["top"]["initial_value"] == "2"
@@ -236,10 +237,10 @@ async def test_a_modal_for_a_channel_the_bot_cannot_post_in_confirms_by_dm(
 @pytest.mark.parametrize(
     "sub",
     [
-        Subscription("slack:C1"),
-        Subscription("slack:C1", days=("sun",), ranking="seed", empty_day="skip",
+        Subscription(SLACK),
+        Subscription(SLACK, days=("sun",), ranking="seed", empty_day="skip",
                      min_score=123456789.125, paused=True, paused_reason="x" * 3000),
-        Subscription("slack:C1", categories=tuple(sorted(CATS))[:MAX_ITEMS],
+        Subscription(SLACK, categories=tuple(sorted(CATS))[:MAX_ITEMS],
                      exclude_categories=("math",), keywords=("k" * MAX_KEYWORD_CHARS,) * 50),
     ],
 )  # fmt: skip
@@ -267,7 +268,7 @@ async def test_socket_mode_serves_the_modal_its_type_ahead_and_its_errors(
     try:
         fake.triggers.add("t-open")
         command = {
-            "team_id": "T1", "channel_id": "C1", "user_id": ADMIN, "command": "/digest",
+            "team_id": "T1", "channel_id": "C00000001", "user_id": ADMIN, "command": "/digest",
             "text": "", "api_app_id": "A1", "response_url": fake.response_url("s"),
             "trigger_id": "t-open",
         }  # fmt: skip
@@ -286,6 +287,6 @@ async def test_socket_mode_serves_the_modal_its_type_ahead_and_its_errors(
         assert acks["e2"]["options"][0]["value"] == "Asia/Tokyo"
         errors = {"top": "99 must be between 1 and 25"}
         assert acks["e3"] == {"response_action": "errors", "errors": errors}
-        assert app.subscriptions.get("slack:C1") is None
+        assert app.subscriptions.get(SLACK) is None
     finally:
         await adapter.close()

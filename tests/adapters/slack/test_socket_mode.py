@@ -17,8 +17,9 @@ from tests.adapters.slack.support import papers_in
 def envelope(envelope_id: str, text: str, fake: FakeSlack) -> dict[str, Any]:
     """A slash command as Socket Mode delivers it."""
     payload = {
-        "team_id": "T1", "channel_id": "C1", "user_id": "U1", "command": "/hot", "text": text,
-        "api_app_id": "A1", "response_url": fake.response_url(envelope_id), "trigger_id": "t",
+        "team_id": "T1", "channel_id": "C00000001", "user_id": "U1", "command": "/hot",
+        "text": text, "api_app_id": "A1", "response_url": fake.response_url(envelope_id),
+        "trigger_id": "t",
     }  # fmt: skip
     return {
         "envelope_id": envelope_id,
@@ -40,8 +41,8 @@ async def test_socket_mode_acks_a_command_envelope_and_posts_the_answer(
         await fake.envelopes.put(envelope("env-1", "3", fake))
         await fake.envelopes.put(envelope("env-2", "nonsense words", fake))
         await fake.wait_for(lambda: {a.get("envelope_id") for a in fake.acks} >= {"env-1", "env-2"})
-        await fake.wait_for(lambda: fake.history["C1"])
-        [message] = fake.history["C1"]
+        await fake.wait_for(lambda: fake.history["C00000001"])
+        [message] = fake.history["C00000001"]
         assert papers_in(message["blocks"]) == ranked_ids[:3]
         bad = next(a for a in fake.acks if a["envelope_id"] == "env-2")
         assert "Usage: /hot" in bad["payload"]["text"]
