@@ -6,7 +6,6 @@ one line naming the file and key, or the environment variable.
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 import tomllib
@@ -30,8 +29,15 @@ from pydantic import (
 from bot.config_env import describe, env_overrides, merge
 from bot.errors import ConfigError, UsageError
 from bot.limits import MAX_DIGEST_TOP, MAX_REPEAT_DAYS
-from bot.models import SOURCE_LABELS
-from bot.validators import check_categories, check_keywords, check_time, check_timezone
+from bot.models import SIGNAL_METRICS, SOURCE_LABELS, SOURCE_NAMES
+from bot.validators import (
+    check_categories,
+    check_keywords,
+    check_names,
+    check_time,
+    check_timezone,
+    unknown_name,
+)
 
 __all__ = ["Config", "ConfigError", "Env", "Settings", "load_settings"]
 
@@ -92,14 +98,16 @@ class HotRanking(_Section):
         """Every key is a source that has engagement, with a weight of zero or more."""
         for name, weight in weights.items():
             if name not in SOURCE_LABELS:
-                close = difflib.get_close_matches(name.lower(), list(SOURCE_LABELS), n=1)
-                hint = f"did you mean {close[0]}? " if close else ""
-                raise ValueError(
-                    f"{name!r} is not a source ({hint}sources: {', '.join(sorted(SOURCE_LABELS))})"
-                )
+                raise ValueError(unknown_name(name, sorted(SOURCE_LABELS), "source"))
             if weight < 0:
                 raise ValueError(f"{name}: a weight cannot be negative, not {weight}")
         return weights
+
+    @field_validator("signal_metrics")
+    @classmethod
+    def _known_metrics(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        """Metrics some source records: a misspelt one would count for nothing, silently."""
+        return tuple(_plain(check_names, values, SIGNAL_METRICS, what="signal metric"))
 
 
 class RankingConfig(_Section):
@@ -182,7 +190,7 @@ class SourcesConfig(_Section):
 
     contact: str = "https://github.com/hotpapers/hotpapers"
     categories: tuple[str, ...] = ("cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML")
-    enabled: tuple[str, ...] = ("arxiv", "huggingface", "hackernews", "bluesky", "x", "reddit")
+    enabled: tuple[str, ...] = SOURCE_NAMES
     timeout_seconds: float = Field(30.0, gt=0)
     max_retries: int = Field(4, ge=0)
     arxiv_delay_seconds: float = Field(3.0, ge=0)
@@ -213,8 +221,7 @@ class SourcesConfig(_Section):
         """Known sources only, each above zero; the sources not named keep their default."""
         for name, size in value.items():
             if name not in MAX_RESPONSE_MB:
-                known = ", ".join(MAX_RESPONSE_MB)
-                raise ValueError(f"unknown source {name!r}; known sources: {known}")
+                raise ValueError(unknown_name(name, list(MAX_RESPONSE_MB), "source"))
             if not size > 0:
                 raise ValueError(f"{name}: must be more than 0 (megabytes), got {size}")
         return {**MAX_RESPONSE_MB, **value}
@@ -227,6 +234,12 @@ class SourcesConfig(_Section):
             if not host or any(c in host for c in "/:@ "):
                 raise ValueError(f"not a host name: {host!r} (write e.g. export.arxiv.org)")
         return tuple(h.lower() for h in value)
+
+    @field_validator("enabled")
+    @classmethod
+    def _enabled(cls, values: tuple[str, ...]) -> tuple[str, ...]:
+        """Sources that exist: a typo is refused when the config loads, not at the next fetch."""
+        return tuple(_plain(check_names, values, SOURCE_NAMES, what="source"))
 
     @field_validator("categories")
     @classmethod

@@ -9,6 +9,9 @@ from typing import Literal
 from bot.entities import Entities
 
 __all__ = [
+    "SIGNAL_METRICS",
+    "SOURCE_LABELS",
+    "SOURCE_NAMES",
     "Digest",
     "Layout",
     "Paper",
@@ -26,6 +29,12 @@ Ranking = Literal["hot", "seed"]
 # How a channel's digest is posted: papers grouped (up to ten a message), or a header and then
 # one message per paper, so any reaction on a paper's own message is about that paper.
 Layout = Literal["grouped", "per-paper"]
+
+# Every source, in registry order: the config checks names against these without importing the
+# sources (bot/sources/registry.py builds them; tests/sources/test_registry.py keeps both equal).
+SOURCE_NAMES = ("arxiv", "huggingface", "hackernews", "bluesky", "x", "reddit")
+# The paper-level metrics sources record as signals (Hugging Face's), for [ranking.hot].
+SIGNAL_METRICS = ("upvotes", "comments", "github_stars")
 
 # Display names used in score breakdowns; unknown sources show their key.
 SOURCE_LABELS = {

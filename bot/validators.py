@@ -5,12 +5,13 @@ Each returns the normalised value or raises UsageError naming the setting and wh
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import os
 import re
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from bot.errors import UsageError
@@ -23,10 +24,12 @@ __all__ = [
     "check_finite",
     "check_folder",
     "check_keywords",
+    "check_names",
     "check_time",
     "check_timezone",
     "shown",
     "split_list",
+    "unknown_name",
 ]
 
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
@@ -105,6 +108,26 @@ def check_keywords(values: Iterable[str], *, key: str = "keywords") -> tuple[str
             raise UsageError(f"{key}: {shown(word)} is longer than {MAX_KEYWORD_CHARS} characters")
         if word.casefold() not in (w.casefold() for w in found):
             found.append(word)
+    return tuple(found)
+
+
+def unknown_name(name: str, known: Sequence[str], what: str) -> str:
+    """Why a name is refused: the closest known names, then all of them."""
+    close = difflib.get_close_matches(name.strip().casefold(), known, n=2)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    return f"{shown(name)} is not a {what} ({hint}{what}s: {', '.join(known)})"
+
+
+def check_names(
+    values: Iterable[str], known: Sequence[str], *, key: str, what: str
+) -> tuple[str, ...]:
+    """Names from a fixed set (comma lists split, case folded, repeats once), else one error."""
+    found: list[str] = []
+    for name in split_list(values):
+        if name.casefold() not in known:
+            raise UsageError(f"{key}: {unknown_name(name, known, what)}")
+        if name.casefold() not in found:
+            found.append(name.casefold())
     return tuple(found)
 
 

@@ -155,6 +155,10 @@ def test_log_level_is_case_insensitive() -> None:
             "HOTPAPERS_RANKING__HOT__WEIGHTS: 'hackrnews' is not a source (did you mean hackern",
         ),
         (
+            {"HOTPAPERS_SOURCES__ENABLED": "arxiv,reddt"},
+            "HOTPAPERS_SOURCES__ENABLED: 'reddt' is not a source (did you mean reddit?",
+        ),
+        (
             {"HOTPAPERS_MARKDOWN__TIMEZONE": "America"},
             "HOTPAPERS_MARKDOWN__TIMEZONE: 'America' is not an IANA timezone",
         ),
@@ -225,6 +229,20 @@ def test_a_secret_is_never_echoed_in_an_error() -> None:
             "discord: shard_ids: 2 is not between 0",
         ),
         ("[rankings]\n", "rankings: no such key (did you mean ranking?)"),
+        # Every list of names is checked at load, not when a fetch or a ranking first uses it.
+        (
+            "[sources]\nenabled = ['arxiv', 'hackernew']\n",
+            "sources.enabled: 'hackernew' is not a source (did you mean hackernews? sources: arx",
+        ),
+        ("[sources]\nenabled = ['mastodon']\n", "sources.enabled: 'mastodon' is not a source (sou"),
+        (
+            "[sources.max_response_mb]\nredit = 3\n",
+            "sources.max_response_mb: 'redit' is not a source (did you mean reddit?",
+        ),
+        (
+            "[ranking.hot]\nsignal_metrics = ['upvote']\n",
+            "ranking.hot.signal_metrics: 'upvote' is not a signal metric (did you mean upvotes?",
+        ),
     ],
 )  # fmt: skip
 def test_config_file_mistakes_name_the_file_and_key(
@@ -245,6 +263,12 @@ def test_config_file_keys_are_normalised_when_valid(tmp_path: Path) -> None:
     config = load_settings(path, environ={}).config
     assert config.digest.categories == ("cs.LG", "cs.CV")
     assert config.markdown.timezone == "Europe/Paris"
+
+
+def test_source_names_are_case_folded_and_comma_lists_split(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[sources]\nenabled = ['ArXiv, HackerNews', 'arxiv']\n")
+    assert load_settings(path, environ={}).config.sources.enabled == ("arxiv", "hackernews")
 
 
 @pytest.mark.parametrize(
@@ -279,7 +303,7 @@ def test_response_limits_name_known_sources_and_keep_the_defaults_of_the_others(
 
     config = SourcesConfig(max_response_mb={"hackernews": 2.0})
     assert config.max_response_mb == {**MAX_RESPONSE_MB, "hackernews": 2.0}
-    for bad, message in (({"mastodon": 1.0}, "unknown source 'mastodon'"), ({"x": 0}, "than 0")):
+    for bad, message in (({"mastodon": 1.0}, "'mastodon' is not a source"), ({"x": 0}, "than 0")):
         with pytest.raises(ValidationError, match=message):
             SourcesConfig(max_response_mb=bad)
     with pytest.raises(ValidationError, match="not a host name"):

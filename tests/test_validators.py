@@ -18,6 +18,7 @@ from bot.validators import (
     check_finite,
     check_folder,
     check_keywords,
+    check_names,
     check_time,
     check_timezone,
 )
@@ -149,3 +150,31 @@ def test_any_text_is_a_channel_or_one_usage_error(text: str) -> None:
     assert check_channel(channel) == channel and channel.split(":")[0] in (
         "discord", "slack", "markdown",
     )  # fmt: skip
+
+
+SOURCES = ("arxiv", "huggingface", "hackernews")
+
+
+def test_names_are_case_folded_split_and_kept_once() -> None:
+    assert check_names(["ArXiv,hackernews", " arxiv "], SOURCES, key="k", what="source") == (
+        "arxiv", "hackernews",
+    )  # fmt: skip
+
+
+def test_an_unknown_name_is_refused_with_the_closest_and_all_the_known_ones() -> None:
+    with pytest.raises(UsageError) as caught:
+        check_names(["arxiv", "hugingface"], SOURCES, key="enabled", what="source")
+    assert str(caught.value) == (
+        "enabled: 'hugingface' is not a source (did you mean huggingface?"
+        " sources: arxiv, huggingface, hackernews)"
+    )
+
+
+@given(st.lists(st.text(max_size=20), max_size=5))
+def test_any_names_are_known_ones_or_one_usage_error(values: list[str]) -> None:
+    try:
+        names = check_names(values, SOURCES, key="k", what="source")
+    except UsageError as error:
+        assert "\n" not in str(error)
+        return
+    assert set(names) <= set(SOURCES) and len(set(names)) == len(names)

@@ -32,6 +32,7 @@ from bot.sources.registry import LOOKUP, registered
 from bot.sources.report import FetchReport, SourceReport, reason_for
 from bot.store import Store
 from bot.timeutil import SystemTimer, Timer
+from bot.validators import unknown_name
 
 __all__ = ["Refresher", "UnknownSourceError", "choose", "fetch_sources", "make_http", "refresh"]
 
@@ -47,12 +48,10 @@ class UnknownSourceError(UsageError):
 def choose(settings: Settings, only: Iterable[str] = ()) -> list[Source]:
     """The sources to run: those named in `only`, else the enabled ones, in registry order."""
     known = registered()
-    wanted = list(only) or list(settings.config.sources.enabled)
+    wanted = list(only) or list(settings.config.sources.enabled)  # the config checked its names
     unknown = [name for name in wanted if name not in known]
     if unknown:
-        where = "" if only else "[sources] enabled: "
-        names = ", ".join(known)
-        raise UnknownSourceError(f"{where}unknown source {unknown[0]!r}; known sources: {names}")
+        raise UnknownSourceError(unknown_name(unknown[0], list(known), "source"))
     return [source for name, source in known.items() if name in wanted]
 
 

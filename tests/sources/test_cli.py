@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.errors import EXIT_PARTIAL, UsageError
+from bot.errors import EXIT_PARTIAL
 from bot.sources.cli import add_commands, run_fetch, run_sources
 from bot.sources.health import (
     record_failure,
@@ -168,16 +168,6 @@ def test_terminal_gets_a_progress_bar_that_escapes_server_text() -> None:
 def test_a_pipe_gets_plain_lines() -> None:
     with listener_for(io.StringIO()) as listener:
         assert isinstance(listener, LineListener)
-
-
-def test_an_unknown_enabled_source_is_a_usage_error(tmp_path: Path) -> None:
-    settings = make_settings(env={"hotpapers_db": str(tmp_path / "h.db")}, enabled=("arxv",))
-    with pytest.raises(UsageError) as caught:
-        run_fetch(parser().parse_args(["fetch"]), settings, io.StringIO())
-    assert str(caught.value) == (
-        "[sources] enabled: unknown source 'arxv'; "
-        "known sources: arxiv, huggingface, hackernews, bluesky, x, reddit"
-    )
 
 
 def test_sources_table_on_a_terminal_escapes_server_text(

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 import httpx
 import pytest
 
+from bot.models import SIGNAL_METRICS
 from bot.sources.base import ParseError
 from bot.sources.huggingface import fetch, parse
 
@@ -35,6 +36,10 @@ def test_a_repository_without_stars_counts_zero_and_no_repository_no_signal() ->
     signals = _signals()
     assert signals[("2401.17000", "github_stars")] == (0.0, "https://github.com/example/late")
     assert ("2402.00500", "github_stars") not in signals
+
+
+def test_every_metric_recorded_is_one_the_config_accepts_for_signal_metrics() -> None:
+    assert {metric for _, metric in _signals()} == set(SIGNAL_METRICS)
 
 
 def test_only_papers_no_posts() -> None:

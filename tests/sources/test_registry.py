@@ -6,12 +6,14 @@ import importlib
 import inspect
 
 from bot.config import MAX_RESPONSE_MB
+from bot.models import SOURCE_NAMES
 from bot.sources.base import Source
 from bot.sources.registry import LOOKUP, registered, source_names
 
 
 def test_sources_are_registered_in_one_place_in_order() -> None:
     assert source_names() == ("arxiv", "huggingface", "hackernews", "bluesky", "x", "reddit")
+    assert source_names() == SOURCE_NAMES  # what the config checks names against
     assert all(isinstance(s, Source) and s.name == n for n, s in registered().items())
 
 
