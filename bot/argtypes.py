@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import argparse
 import math
+import re
 from collections.abc import Callable
 from datetime import date
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from bot.errors import UsageError
 
 __all__ = ["Parser", "add_filters", "day", "finite", "port", "whole"]
 
 
+# What a negative number looks like to the parser: argparse's own pattern knows only -5 and -.5,
+# so `--min-score -1e3` or `-inf` was taken for an unknown option ("expected one argument").
+_NEGATIVE_NUMBER = re.compile(
+    r"^-(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE
+)
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with mistakes raised as UsageError, so main prints them as its one line."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """argparse's parser, reading any negative number as a value (no option looks like one)."""
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
 
     def error(self, message: str) -> NoReturn:
         """Raise instead of printing usage and exiting."""

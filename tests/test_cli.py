@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser, main
+from bot.errors import UsageError
 from tests.digest.blogposts import parse_post
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -118,6 +119,20 @@ def test_every_command_and_option_has_help() -> None:
         and not action.help
     ]
     assert missing == []
+
+
+@pytest.mark.parametrize(
+    ("value", "score"), [("-1", -1.0), ("-.5", -0.5), ("-1e3", -1000.0), ("-2.5E-1", -0.25)]
+)
+def test_a_negative_number_is_a_value_not_an_option(value: str, score: float) -> None:
+    args = build_parser().parse_args(["digest", "--min-score", value])
+    assert args.min_score == score
+
+
+@pytest.mark.parametrize("value", ["-inf", "-Infinity", "-nan"])
+def test_a_negative_infinity_is_refused_as_a_number_not_taken_for_an_option(value: str) -> None:
+    with pytest.raises(UsageError, match=f"'{value}' is not a number like 10 or 2.5"):
+        build_parser().parse_args(["subscribe", "discord:10000000000000001", "--min-score", value])
 
 
 def test_help_shows_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:

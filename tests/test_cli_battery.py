@@ -88,6 +88,8 @@ CASES = [
     case("format-choice", "digest --format pdf", 2, "invalid choice: 'pdf'"),
     case("min-score-nan", "digest --min-score nan", 2, "'nan' is not a number"),
     case("min-score-inf", "digest --min-score=-inf", 2, "'-inf' is not a number"),
+    case("min-score-inf-apart", "digest --min-score -inf", 2, "'-inf' is not a number"),
+    case("top-exponent", "digest --top -1e3", 2, "--top: '-1e3' is not a whole number from 1 to 100"),
     case("category-unknown", [*SNAPSHOT, "--category", "cs.XX"], 2, "'cs.XX' is not an arXiv category (did you mean"),
     case("category-typo", [*SNAPSHOT, "--category", "cs.lgg"], 2, "(did you mean cs.LG"),
     case("category-archive-typo", [*SNAPSHOT, "--category", "physic"], 2, "did you mean physics"),
@@ -155,7 +157,7 @@ CASES = [
     case("toml-category", "--config c-category.toml channels", 2, "digest.categories: 'cs.XX' is not an arXiv category"),
     case("toml-nan", "--config c-nan.toml channels", 2, "digest.min_score: Input should be a finite number"),
     case("toml-shards", "--config c-shards.toml channels", 2, "discord: shard_ids needs auto_shard = true"),
-    case("toml-enabled", "--config c-enabled.toml fetch", 2, "[sources] enabled: unknown source 'arxv'"),
+    case("toml-enabled", "--config c-enabled.toml channels", 2, "sources.enabled: 'arxv' is not a source (did you mean arxiv?"),
     case("env-markdown-file", "channels", 2, "HOTPAPERS_MARKDOWN__FOLDER: notes.txt is a file, not a folder for posts", env={"HOTPAPERS_MARKDOWN__FOLDER": "notes.txt"}),
     # -- the environment ---------------------------------------------------------------------
     case("env-misspelt", "channels", 2, "HOTPAPERS_DIGEST__CATEGORIE: no such setting (did you mean", env={"HOTPAPERS_DIGEST__CATEGORIE": "cs.LG"}),
