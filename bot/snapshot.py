@@ -20,7 +20,7 @@ from pydantic import (
     field_validator,
 )
 
-from bot.entities import Entities, entities_from_json, entities_to_json
+from bot.entities import Entities, entities_from_json, entities_to_json, locate
 from bot.errors import UsageError
 from bot.ids import InvalidArxivIdError, normalize_arxiv_id
 from bot.models import Paper, Signal, SocialPost
@@ -177,6 +177,18 @@ def _where(error: ValidationError, raw: Any) -> str:
     return f"{text}{rest}: {str(first['msg']).removeprefix('Value error, ')}"
 
 
+def _entities(post: PostEntry) -> Entities:
+    """The post's entities anchored on its text as loaded.
+
+    Cleaning drops control characters, which moves every offset after them; an entity is kept
+    where its offsets still cover its text, else moved to the nearest place that does, else
+    dropped: a loaded post never points at the wrong characters.
+    """
+    if post.entities is None:
+        return Entities()
+    return locate(post.text, entities_from_json(post.entities.model_dump()))
+
+
 def _to_models(doc: _Document) -> Snapshot:
     """Convert validated entries into the shared model objects."""
     papers = [
@@ -210,7 +222,7 @@ def _to_models(doc: _Document) -> Snapshot:
             replies=p.replies,
             quotes=p.quotes,
             lang=p.lang,
-            entities=entities_from_json(p.entities.model_dump()) if p.entities else Entities(),
+            entities=_entities(p),
         )
         for p in doc.posts
     ]

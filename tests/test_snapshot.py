@@ -133,10 +133,34 @@ def test_post_entities_are_read_as_x_api_v2_gives_them_and_written_back(tmp_path
              "observed_at": "2021-06-26T08:14:47Z", "entities": entities}  # fmt: skip
     snap = load_snapshot(write(tmp_path, {"posts": [entry]}))
     kinds = [(e.kind, e.start, e.end) for e in snap.posts[0].entities.items]
-    assert kinds == [("mentions", 0, 3), ("urls", 4, 27), ("hashtags", 28, 31)]
+    # The offsets given are one short; each entity is anchored where its text is.
+    assert kinds == [("mentions", 0, 4), ("urls", 5, 28), ("hashtags", 29, 32)]
     written = json.loads(dump_snapshot([], snap.posts, []))["posts"][0]["entities"]
     assert written["urls"][0]["display_url"] == "pic.twitter.com/e6YLyqh8BW"
     assert "media_key" not in written["urls"][0] and written["mentions"][0]["username"] == "ada"
+
+
+def test_entities_follow_their_text_when_cleaning_drops_control_characters(
+    tmp_path: Path,
+) -> None:
+    text = "\x07@ada\x1b[1m read https://t.co/e6YLyqh8BW #ml"  # offsets count the controls
+    entities = {
+        "mentions": [{"start": 1, "end": 5, "username": "ada"}],
+        "urls": [{"start": 15, "end": 38, "url": "https://t.co/e6YLyqh8BW"}],
+        "hashtags": [{"start": 39, "end": 42, "tag": "ml"},
+                     {"start": 0, "end": 5, "tag": "absent"}],
+    }  # fmt: skip
+    entry = {"source": "x", "id": "1", "url": "https://twitter.com/a/status/1", "text": text,
+             "arxiv_ids": [], "observed_at": "2021-06-26T08:14:47Z",
+             "entities": entities}  # fmt: skip
+    (post,) = load_snapshot(write(tmp_path, {"posts": [entry]})).posts
+    assert post.text == "@ada[1m read https://t.co/e6YLyqh8BW #ml"
+    spans = {e.token: post.text[e.start : e.end] for e in post.entities.items}
+    assert spans == {"ada": "@ada", "https://t.co/e6YLyqh8BW": "https://t.co/e6YLyqh8BW",
+                     "ml": "#ml"}  # fmt: skip
+    assert json.loads(dump_snapshot([], [post], []))["posts"][0]["entities"]["mentions"] == [
+        {"start": 0, "end": 4, "username": "ada"}
+    ]
 
 
 def test_malformed_entities_name_the_post_and_field(tmp_path: Path) -> None:
