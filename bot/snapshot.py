@@ -25,7 +25,7 @@ from bot.errors import UsageError
 from bot.ids import InvalidArxivIdError, normalize_arxiv_id
 from bot.models import Paper, Signal, SocialPost
 from bot.timeutil import to_iso, utc
-from bot.untrusted import clean_text
+from bot.untrusted import clean_text, is_web_url
 
 __all__ = ["FORMAT_VERSION", "Snapshot", "SnapshotError", "dump_snapshot", "load_snapshot"]
 
@@ -45,6 +45,13 @@ def _arxiv_id(value: str) -> str:
         return normalize_arxiv_id(value)
     except InvalidArxivIdError as error:
         raise ValueError(str(error)) from None
+
+
+def _web_url(value: str) -> str:
+    """An http(s) URL ('' for none is the caller's choice), with a message naming the value."""
+    if not is_web_url(value):
+        raise ValueError(f"{value[:60]!r} is not an http(s) URL")
+    return value
 
 
 class _Entry(BaseModel):
@@ -122,6 +129,8 @@ class PostEntry(_Entry):
     lang: StrictStr = "en"
     entities: EntitiesEntry | None = None
 
+    _url = field_validator("url")(_web_url)
+
     @field_validator("arxiv_ids")
     @classmethod
     def _ids(cls, values: list[str]) -> list[str]:
@@ -138,6 +147,12 @@ class SignalEntry(_Entry):
     url: StrictStr = ""
 
     _id = field_validator("arxiv_id")(_arxiv_id)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        """An http(s) URL, or '' when the signal links nowhere."""
+        return value and _web_url(value)
 
 
 class _Document(BaseModel):

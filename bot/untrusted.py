@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
-__all__ = ["clean_text", "one_line"]
+__all__ = ["clean_text", "is_web_url", "one_line"]
 
 # C0 and C1 control characters (tab, newline and carriage return are text) and the bidi
 # embedding and override controls, which can make a title read as something else. Bidi
@@ -18,6 +19,18 @@ _SURROGATES = re.compile("[\ud800-\udfff]")
 def clean_text(text: str) -> str:
     """Replace lone surrogates with U+FFFD and drop control characters; the rest is kept."""
     return _CONTROLS.sub("", _SURROGATES.sub("\ufffd", text))
+
+
+def is_web_url(url: str) -> bool:
+    """Whether url is an http(s) address with a host: the only links we store or make."""
+    if url != url.strip() or any(c.isspace() for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:  # a bracketed host urlsplit cannot read, a bad port
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(host)
 
 
 def one_line(text: str, *, keep_spaces: bool = False) -> str:

@@ -113,6 +113,7 @@ CASES = [
     case("snapshot-nested", "digest --snapshot nested.json", 2, "nested.json: not valid JSON"),
     case("import-missing-field", "import bad-entry.json", 2, "papers[0] (arxiv_id '2106.12627').title: Field required"),
     case("import-negative-count", "import negative-likes.json", 2, "likes: Input should be greater than or equal to 0"),
+    case("import-script-url", "import script-url.json", 2, "url: 'javascript:alert(1)' is not an http(s) URL"),
     case("import-bad-id", "import bad-id.json", 2, "papers[0] (arxiv_id 'not-an-id').arxiv_id: not an arXiv id"),
     case("import-stdin-garbage", "import -", 2, "-: not valid JSON", stdin="notes.txt"),
     case("import-folder", "import folder", 2, "folder: is a folder, not a snapshot file"),
@@ -257,6 +258,9 @@ def _fixtures(folder: Path) -> None:
     negative = json.loads(EXAMPLE.read_text())
     negative["posts"][-1]["likes"] = -1
     _write(folder, "negative-likes.json", json.dumps(negative))
+    scripted = json.loads(EXAMPLE.read_text())
+    scripted["posts"][-1]["url"] = "javascript:alert(1)"
+    _write(folder, "script-url.json", json.dumps(scripted))
     foreign = sqlite3.connect(folder / "foreign.db")
     foreign.execute("CREATE TABLE accounts (id INTEGER PRIMARY KEY, name TEXT)")
     foreign.commit()

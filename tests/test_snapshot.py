@@ -92,13 +92,56 @@ def test_unknown_fields_are_ignored_and_ids_normalised(tmp_path: Path) -> None:
                     {
                         "source": "x",
                         "id": "1",
-                        "url": "u",
+                        "url": "https://x.com/a/status/1",
                         "arxiv_ids": ["2106.12627"],
                         "observed_at": "yesterday",
                     }
                 ]
             },
             "posts[0] (id '1').observed_at",
+        ),
+        (
+            {
+                "posts": [
+                    {
+                        "source": "x",
+                        "id": "1",
+                        "url": "javascript:alert(1)",
+                        "arxiv_ids": [],
+                        "observed_at": "2021-06-26T08:00:00Z",
+                    }
+                ]
+            },
+            "posts[0] (id '1').url: 'javascript:alert(1)' is not an http(s) URL",
+        ),
+        (
+            {
+                "posts": [
+                    {
+                        "source": "hackernews",
+                        "id": "2",
+                        "url": "news.ycombinator.com/item",
+                        "arxiv_ids": [],
+                        "observed_at": "2021-06-26T08:00:00Z",
+                    }
+                ]
+            },
+            "posts[0] (id '2').url: 'news.ycombinator.com/item' is not an http(s) URL",
+        ),
+        (
+            {
+                "signals": [
+                    {
+                        "source": "huggingface",
+                        "arxiv_id": "2106.12627",
+                        "metric": "upvotes",
+                        "value": 1,
+                        "observed_at": "2021-06-26T08:00:00Z",
+                        "url": "data:text/html,<script>",
+                    }
+                ]
+            },
+            "signals[0] (arxiv_id '2106.12627').url: 'data:text/html,<script>' is not an http(s)",
         ),
         ([1, 2], "expected an object"),
     ],

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.untrusted import clean_text, one_line
+from bot.untrusted import clean_text, is_web_url, one_line
 
 
 def test_controls_and_bidi_overrides_go_and_text_stays() -> None:
@@ -43,3 +44,24 @@ def test_one_line_can_keep_the_spacing_as_written() -> None:
 
 def test_one_line_keeps_what_clean_text_keeps() -> None:
     assert one_line("@\u2066alice\u2069 \ud800") == "@\u2066alice\u2069 \ufffd"
+
+
+@pytest.mark.parametrize(
+    ("url", "web"),
+    [
+        ("https://arxiv.org/abs/2106.12627", True),
+        ("HTTP://Example.org", True),
+        ("javascript:alert(1)", False),
+        ("data:text/html,<script>", False),
+        ("ftp://arxiv.org", False),
+        ("github.com/a/b", False),
+        ("//evil.example/x", False),
+        ("https://", False),
+        ("https:///path", False),
+        ("http://[::1", False),
+        (" https://arxiv.org", False),
+        ("https://arxiv.org/a b", False),
+    ],
+)
+def test_only_http_and_https_addresses_with_a_host_are_web_urls(url: str, web: bool) -> None:
+    assert is_web_url(url) is web

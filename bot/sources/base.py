@@ -11,6 +11,7 @@ from bot.config import Settings
 from bot.models import Paper, Signal, SocialPost
 from bot.sources.errors import AuthError, ParseError, SourceError
 from bot.sources.http import PoliteHttp
+from bot.untrusted import is_web_url
 
 __all__ = [
     "NONE_DROPPED",
@@ -74,6 +75,26 @@ class Batch:
     def empty(self) -> bool:
         """True when the batch carries nothing."""
         return not (self.papers or self.posts or self.signals)
+
+    def web_links_only(self) -> Batch:
+        """The batch less its posts and signals whose link is not http(s), each counted dropped.
+
+        Sources build their links from fixed prefixes and check the ones they read; this is the
+        last check before the store, so no source can store a link we would refuse to show.
+        """
+        posts = [p for p in self.posts if is_web_url(p.url)]
+        signals = [s for s in self.signals if not s.url or is_web_url(s.url)]
+        if len(posts) == len(self.posts) and len(signals) == len(self.signals):
+            return self
+        bad = [(f"post {p.post_id[:40]!r}", p.url) for p in self.posts if not is_web_url(p.url)]
+        bad += [
+            (f"signal {s.arxiv_id} {s.metric}", s.url)
+            for s in self.signals
+            if s.url and not is_web_url(s.url)
+        ]
+        reasons = tuple(f"{what}: not an http(s) URL: {url[:60]!r}" for what, url in bad)
+        dropped = self.dropped + Dropped(len(bad), reasons)
+        return Batch(self.papers, tuple(posts), tuple(signals), dropped)
 
     def linked_ids(self) -> set[str]:
         """The arXiv ids the posts and signals refer to."""

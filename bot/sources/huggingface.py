@@ -31,8 +31,9 @@ def _item_signals(item: Node, observed_at: datetime) -> list[Signal]:
         Signal(NAME, arxiv_id, "upvotes", paper.count("upvotes"), observed_at, page),
         Signal(NAME, arxiv_id, "comments", item.count("numComments"), observed_at, page),
     ]
-    repo = paper.opt_str("githubRepo") or item.opt_str("githubRepo")
-    if repo:
+    owner = paper if paper.opt_str("githubRepo") else item
+    if owner.opt_str("githubRepo"):
+        repo = owner["githubRepo"].web_url()  # a link we will show: http(s) or the item goes
         holder = paper if paper.has("githubStars") else item
         stars = holder.count("githubStars")
         signals.append(Signal(NAME, arxiv_id, "github_stars", stars, observed_at, repo))

@@ -7,7 +7,7 @@ import logging
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 import httpx
@@ -131,6 +131,7 @@ class _Runner:
 
     async def _store(self, name: str, result: FetchResult, started: float) -> SourceReport:
         """Store a fully parsed result and report it."""
+        result = replace(result, batch=result.batch.web_links_only())
         if self.listener is not None:
             self.listener.step(name, "storing", None, None)
         requests = self.http.by_source[name]

@@ -15,7 +15,7 @@ from bot.ids import ArxivId, parse_arxiv_id
 from bot.sources.base import Dropped
 from bot.sources.errors import ParseError
 from bot.timeutil import parse_time, utc
-from bot.untrusted import clean_text
+from bot.untrusted import clean_text, is_web_url
 
 __all__ = [
     "Node",
@@ -111,6 +111,13 @@ class Node:
         if not isinstance(self.value, str):
             raise self.fail(f"expected a string, got {self._kind()}")
         return self.value
+
+    def web_url(self) -> str:
+        """The value as an http(s) URL: we store no other kind of link."""
+        text = self.string()
+        if not is_web_url(text):
+            raise self.fail(f"not an http(s) URL: {text[:60]!r}")
+        return text
 
     def number(self) -> int:
         """The value as a whole number (JSON booleans are not numbers here)."""

@@ -14,6 +14,7 @@ from bot.models import SocialPost
 from bot.sources.base import AuthError, Batch, Dropped, FetchContext, FetchResult, Source
 from bot.sources.http import expect_ok
 from bot.sources.payload import Node, decode_json, keep_good
+from bot.untrusted import is_web_url
 
 __all__ = ["SOURCE", "Page", "fetch", "parse", "parse_token"]
 
@@ -31,6 +32,15 @@ class Page:
     after: str | None
 
 
+def _permalink(node: Node) -> str:
+    """The post's reddit.com address: a permalink is a path, so nothing can change the host."""
+    path = node.string()
+    url = f"https://www.reddit.com{path}"
+    if not path.startswith("/") or path.startswith("//") or not is_web_url(url):
+        raise node.fail(f"not a path on reddit.com: {path[:60]!r}")
+    return url
+
+
 def _post(child: Node, observed_at: datetime) -> tuple[SocialPost | None, datetime]:
     """A link post as a post (None when its URL links no arXiv paper) and its creation time."""
     data = child["data"]
@@ -44,7 +54,7 @@ def _post(child: Node, observed_at: datetime) -> tuple[SocialPost | None, dateti
     post = SocialPost(
         source=NAME,
         post_id=data["name"].string(),
-        url="https://www.reddit.com" + data["permalink"].string(),
+        url=_permalink(data["permalink"]),
         arxiv_ids=ids,
         observed_at=observed_at,
         author=data.opt_str("author"),

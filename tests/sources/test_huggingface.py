@@ -70,6 +70,12 @@ GOOD = {"paper": {"id": "2402.09999", "upvotes": 5}, "numComments": 1}
         ({"numComments": 1}, r"\[0\]\.paper: missing"),
         ({"paper": {"id": "not-an-id"}}, "not an arXiv id"),
         ({"paper": {"id": "2402.01001", "upvotes": -1}}, "cannot be negative"),
+        # We would show the repository as a link: anything but http(s) is not one.
+        (
+            {"paper": {"id": "2402.01001", "githubRepo": "javascript:alert(1)"}},
+            r"\[0\]\.paper\.githubRepo: not an http\(s\) URL: 'javascript:alert\(1\)'",
+        ),
+        ({"paper": {"id": "2402.01001"}, "githubRepo": "github.com/a/b"}, r"\[0\]\.githubRepo"),
     ],
 )
 def test_a_malformed_item_is_dropped_and_counted_and_the_other_items_kept(

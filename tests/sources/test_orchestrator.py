@@ -124,6 +124,19 @@ async def test_a_malformed_record_is_dropped_counted_and_reported_and_the_rest_s
     assert read_health(store)["hackernews"].dropped == 1
 
 
+async def test_a_post_whose_link_would_not_be_http_is_dropped_and_counted_before_the_store(
+    live: Router, client: httpx.AsyncClient, clock: FakeClock, store: Store
+) -> None:
+    hits = json.loads(read_payload("hn_algolia.json"))
+    hits["hits"][0]["objectID"] = "40 000"  # makes a link with a space in it
+    live.add("hn.test", "/api/v1/search_by_date", respond(200, json.dumps(hits)))
+    report = await fetch_sources(store, SETTINGS, client, clock=clock)
+    (hn,) = (r for r in report.sources if r.source == "hackernews")
+    assert hn.posts == 2 and hn.dropped.count == 1
+    assert "post '40 000': not an http(s) URL" in hn.summary()
+    assert store.counts()["posts"] == 2 and read_health(store)["hackernews"].dropped == 1
+
+
 async def test_sources_without_credentials_are_skipped_and_say_why(
     live: Router, client: httpx.AsyncClient, clock: FakeClock, store: Store
 ) -> None:

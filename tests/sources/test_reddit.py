@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import re
 from datetime import UTC, datetime, timedelta
@@ -94,6 +95,19 @@ def test_a_malformed_post_is_dropped_and_counted_and_the_page_kept(
     page = parse(json.dumps(listing), MONDAY_MORNING)
     assert {p.post_id for p in page.batch.posts} == set(_posts())
     assert page.batch.dropped.count == 1 and re.search(reason, page.batch.dropped.reasons[0])
+
+
+@pytest.mark.parametrize("permalink", ["@evil.example/r/x", ".evil.example/x", "//evil.example/x"])
+def test_a_permalink_that_would_leave_reddit_com_is_dropped_and_counted(permalink: str) -> None:
+    listing = json.loads(read_payload("reddit_domain_new.json"))
+    bad = copy.deepcopy(listing["data"]["children"][0])
+    bad["data"] |= {"permalink": permalink, "name": "t3_bad"}
+    listing["data"]["children"].insert(0, bad)
+    page = parse(json.dumps(listing), MONDAY_MORNING)
+    assert {p.post_id for p in page.batch.posts} == set(_posts())
+    assert all(p.url.startswith("https://www.reddit.com/") for p in page.batch.posts)
+    assert page.batch.dropped.count == 1
+    assert "children[0].data.permalink: not a path on reddit.com" in page.batch.dropped.reasons[0]
 
 
 def test_not_configured_without_client_credentials() -> None:
