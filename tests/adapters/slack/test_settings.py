@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from pydantic import SecretStr
+from slack_sdk.models.blocks import Block
 
 from bot.adapters.slack.access import NOT_ALLOWED
-from bot.adapters.slack.views import read_form, settings_modal
+from bot.adapters.slack.views import read_form, settings_button, settings_modal
 from bot.app import slack_adapter
 from bot.delivery.schedule import next_run
 from bot.limits import MAX_ITEMS, MAX_KEYWORD_CHARS
@@ -290,3 +293,26 @@ async def test_socket_mode_serves_the_modal_its_type_ahead_and_its_errors(
         assert app.subscriptions.get(SLACK) is None
     finally:
         await adapter.close()
+
+
+async def test_a_forged_or_stale_submission_is_refused_before_anything_runs(
+    slack: SlackSim,
+) -> None:
+    await slack.command("/digest", "", user=ADMIN)
+    view = await opened(slack)
+    payload = {"type": "view_submission", "user": {"id": ADMIN}, "team": {"id": "T1"},
+               "api_app_id": "A1", "trigger_id": "tx", "view": filled(view, top="3")}  # fmt: skip
+    body = urlencode({"payload": json.dumps(payload)})
+    form = "application/x-www-form-urlencoded"
+    forged = await slack.post(body, form, signature="v0=" + "0" * 64)
+    stale = await slack.post(body, form, timestamp=int(time.time()) - 3600)
+    assert [forged[0], stale[0]] == [401, 401]
+    assert slack.app.subscriptions.get("slack:C1") is None
+
+
+def test_the_settings_button_under_a_digest_is_valid_block_kit() -> None:
+    block = settings_button()
+    parsed = Block.parse(block)
+    assert parsed is not None
+    parsed.validate_json()
+    assert parsed.to_dict() == block
