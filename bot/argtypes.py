@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, NoReturn
 
@@ -21,6 +21,9 @@ _NEGATIVE_NUMBER = re.compile(
 )
 
 
+_PROG = "_hotpapers_prog"  # where the parsing command's name rides on the namespace
+
+
 class Parser(argparse.ArgumentParser):
     """argparse with mistakes raised as UsageError, so main prints them as its one line."""
 
@@ -32,6 +35,26 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """Raise instead of printing usage and exiting."""
         raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """argparse's, noting the innermost (sub)command that parsed, for the error's help hint."""
+        parsed, extras = super().parse_known_args(args, namespace)
+        if not hasattr(parsed, _PROG):  # the innermost parser returns first
+            setattr(parsed, _PROG, self.prog)
+        return parsed, extras
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        """argparse's; words no command takes point at that command's help, not the top one."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        prog = getattr(parsed, _PROG, self.prog)
+        delattr(parsed, _PROG)
+        if extras:
+            raise UsageError(f"unrecognized arguments: {' '.join(extras)} (see `{prog} --help`)")
+        return parsed
 
 
 def day(text: str) -> date:

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -17,7 +18,8 @@ from bot.errors import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, Hotpaper
 from bot.files import write_atomically
 from bot.limits import MAX_DIGEST_TOP
 from bot.models import Selection
-from bot.validators import check_categories, check_keywords
+from bot.taxonomy import unfollowed_note
+from bot.validators import check_categories, check_category_filters, check_keywords
 
 # A command imports only what it runs (bench/bench_start.py measures it): the store, ranking,
 # renderers, HTTP and the chat platforms are imported by the handlers that use them.
@@ -43,16 +45,39 @@ exit status:
 """
 
 
-def _selection(args: argparse.Namespace, service: HotPapersService, ranking: str) -> Selection:
+@dataclass(frozen=True)
+class _Filters:
+    """The command line's filters, checked before anything is fetched (empty: the default)."""
+
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+def _filters(args: argparse.Namespace, settings: Settings) -> _Filters:
+    """Check --category, --exclude and --keyword, alone and against the configured defaults."""
+    digest = settings.config.digest
+    include = check_categories(args.category, key="--category")
+    exclude = check_categories(args.exclude, key="--exclude")
+    check_category_filters(
+        include or digest.categories,
+        exclude or digest.exclude_categories,
+        key="--category" if include else "[digest] categories",
+        excluded_key="--exclude" if exclude else "[digest] exclude_categories",
+    )
+    return _Filters(include, exclude, check_keywords(args.keyword, key="--keyword"))
+
+
+def _selection(
+    args: argparse.Namespace, filters: _Filters, service: HotPapersService, ranking: str
+) -> Selection:
     """The configured default selection with the command line's overrides."""
     base = service.default_selection("seed" if ranking == "seed" else "hot")
     return Selection(
         top=args.top if args.top is not None else base.top,
-        include_categories=check_categories(args.category, key="--category")
-        or base.include_categories,
-        exclude_categories=check_categories(args.exclude, key="--exclude")
-        or base.exclude_categories,
-        keywords=check_keywords(args.keyword, key="--keyword") or base.keywords,
+        include_categories=filters.include or base.include_categories,
+        exclude_categories=filters.exclude or base.exclude_categories,
+        keywords=filters.keywords or base.keywords,
         min_score=args.min_score if args.min_score is not None else base.min_score,
     )
 
@@ -83,25 +108,15 @@ def _snapshot_service(path: Path, settings: Settings) -> HotPapersService:
 
 def _explain_empty(selection: Selection, settings: Settings) -> None:
     """Say why a filtered digest is empty when a category is outside what the sources follow."""
-    followed = settings.config.sources.categories
-    unfollowed = [
-        c
-        for c in selection.include_categories
-        if not any(f == c or f.startswith(f"{c}.") or c.startswith(f"{f}.") for f in followed)
-    ]
-    if unfollowed:
-        log.warning(
-            "no paper qualifies: %s %s not among the arXiv listings fetched ([sources] categories:"
-            " %s), so only papers linked from posts can match",
-            ", ".join(unfollowed),
-            "is" if len(unfollowed) == 1 else "are",
-            ", ".join(followed),
-        )
+    note = unfollowed_note(selection.include_categories, settings.config.sources.categories)
+    if note:
+        log.warning("no paper qualifies: %s", note)
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     """Print a ranked digest to standard output (fetching first when nothing fresh is stored)."""
     ranking = args.ranking or settings.config.ranking.default
+    filters = _filters(args, settings)  # a mistake is said before anything is fetched
     partial = False
     if args.snapshot:
         service = _snapshot_service(args.snapshot, settings)
@@ -113,7 +128,7 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         store = open_store(settings)
         partial = ensure_fresh(store, settings, utcnow(), args.date)
         service = build_service(settings, store)
-    selection = _selection(args, service, ranking)
+    selection = _selection(args, filters, service, ranking)
     digest = service.digest(day=args.date or service.today(), ranking=ranking, selection=selection)
     sys.stdout.write(render(digest, args.format, settings))
     if not digest.papers:
@@ -149,7 +164,12 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             store.iter_papers(), store.iter_post_observations(), store.iter_signals()
         )
         _write_export(args.file, text)
-        log.info("exported %s to %s", store.counts(), args.file)
+        counts = store.counts()
+        log.info(
+            "exported %d papers, %d post observations, %d signals to %s",
+            counts["papers"], counts["post_observations"], counts["signals"],
+            "standard output" if str(args.file) == "-" else args.file,
+        )  # fmt: skip
     finally:
         store.close()
     return EXIT_OK

@@ -32,6 +32,7 @@ from bot.limits import MAX_DIGEST_TOP, MAX_REPEAT_DAYS
 from bot.models import SIGNAL_METRICS, SOURCE_LABELS, SOURCE_NAMES
 from bot.validators import (
     check_categories,
+    check_category_filters,
     check_keywords,
     check_names,
     check_time,
@@ -139,6 +140,15 @@ class DigestConfig(_Section):
     def _keywords(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         """Bounded keywords."""
         return tuple(_plain(check_keywords, values))
+
+    @model_validator(mode="after")
+    def _no_category_both_in_and_out(self) -> DigestConfig:
+        """A category asked for is not also left out (every digest would lack it)."""
+        try:
+            check_category_filters(self.categories, self.exclude_categories)
+        except UsageError as error:
+            raise ValueError(str(error)) from None
+        return self
 
 
 class MarkdownConfig(_Section):

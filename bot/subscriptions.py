@@ -19,6 +19,7 @@ from bot.store import Store
 from bot.timeutil import parse_time, to_iso
 from bot.validators import (
     check_categories,
+    check_category_filters,
     check_channel,
     check_finite,
     check_keywords,
@@ -243,14 +244,15 @@ def validate(sub: Subscription) -> Subscription:
     if sub.min_score is not None:
         _checked(lambda: check_finite(sub.min_score or 0.0, key="min_score"))
     _check_channel_settings(sub)
+    categories = _checked(lambda: check_categories(sub.categories, key="categories"))
+    excluded = _checked(lambda: check_categories(sub.exclude_categories, key="exclude_categories"))
+    _checked(lambda: check_category_filters(categories, excluded))
     return replace(
         sub,
         time=_checked(lambda: check_time(sub.time)),
         timezone=_checked(lambda: check_timezone(sub.timezone)),
-        categories=_checked(lambda: check_categories(sub.categories, key="categories")),
-        exclude_categories=_checked(
-            lambda: check_categories(sub.exclude_categories, key="exclude_categories")
-        ),
+        categories=categories,
+        exclude_categories=excluded,
         keywords=_checked(lambda: check_keywords(sub.keywords)),
     )
 

@@ -8,7 +8,16 @@ from collections.abc import Iterable
 
 from bot.errors import UsageError
 
-__all__ = ["ARCHIVES", "CATEGORIES", "normalize_category", "parse_categories", "suggest"]
+__all__ = [
+    "ARCHIVES",
+    "CATEGORIES",
+    "covered_by",
+    "normalize_category",
+    "parse_categories",
+    "suggest",
+    "unfollowed",
+    "unfollowed_note",
+]
 
 # From https://arxiv.org/category_taxonomy: each archive with its subject classes. An archive
 # alone (cs, hep-th) is also a valid filter and means every category in it.
@@ -86,3 +95,35 @@ def parse_categories(values: Iterable[str], *, key: str = "categories") -> tuple
                 if name not in found:
                     found.append(name)
     return tuple(found)
+
+
+def covered_by(category: str, others: Iterable[str]) -> str | None:
+    """The first of others that covers category (itself, or its archive: cs covers cs.LG)."""
+    return next((o for o in others if category == o or category.startswith(f"{o}.")), None)
+
+
+def unfollowed(categories: Iterable[str], followed: Iterable[str]) -> list[str]:
+    """The categories no followed listing overlaps: only papers linked from posts can be in them.
+
+    A category is followed when a followed listing covers it (cs covers cs.LG), or when it is an
+    archive holding a followed category (cs holds a followed cs.LG).
+    """
+    followed = tuple(followed)
+    return [
+        c
+        for c in categories
+        if covered_by(c, followed) is None and not any(f.startswith(f"{c}.") for f in followed)
+    ]
+
+
+def unfollowed_note(categories: Iterable[str], followed: Iterable[str]) -> str:
+    """Why such categories rarely match ('' when every one is followed), for a warning."""
+    followed = tuple(followed)
+    outside = unfollowed(categories, followed)
+    if not outside:
+        return ""
+    verb = "is" if len(outside) == 1 else "are"
+    return (
+        f"{', '.join(outside)} {verb} not among the arXiv listings fetched ([sources] categories:"
+        f" {', '.join(followed)}), so only papers linked from posts can match"
+    )

@@ -16,10 +16,11 @@ from pathlib import Path
 
 from bot.errors import UsageError
 from bot.limits import MAX_ITEMS, MAX_KEYWORD_CHARS
-from bot.taxonomy import parse_categories
+from bot.taxonomy import covered_by, parse_categories
 
 __all__ = [
     "check_categories",
+    "check_category_filters",
     "check_channel",
     "check_finite",
     "check_folder",
@@ -98,6 +99,25 @@ def _bounded(items: list[str], key: str) -> list[str]:
 def check_categories(values: Iterable[str], *, key: str = "categories") -> tuple[str, ...]:
     """arXiv categories (comma lists split, case folded, unknown ones refused with suggestions)."""
     return parse_categories(_bounded(split_list(values), key), key=key)
+
+
+def check_category_filters(
+    include: Iterable[str],
+    exclude: Iterable[str],
+    *,
+    key: str = "categories",
+    excluded_key: str = "exclude_categories",
+) -> None:
+    """No category asked for is also left out: a paper in it could never be listed."""
+    exclude = tuple(exclude)
+    for category in include:
+        by = covered_by(category, exclude)
+        if by is not None:
+            which = "" if by == category else f" (as part of {by})"
+            raise UsageError(
+                f"{key}: {category} is also in {excluded_key}{which}, so no paper in it could"
+                " ever be listed; keep it in one of the two"
+            )
 
 
 def check_keywords(values: Iterable[str], *, key: str = "keywords") -> tuple[str, ...]:

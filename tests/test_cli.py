@@ -135,6 +135,27 @@ def test_a_negative_infinity_is_refused_as_a_number_not_taken_for_an_option(valu
         build_parser().parse_args(["subscribe", "discord:10000000000000001", "--min-score", value])
 
 
+@pytest.mark.parametrize(
+    ("argv", "hint"),
+    [
+        (["status", "discord:10000000000000001"], "`hotpapers status --help`"),
+        (["slack", "manifest", "extra"], "`hotpapers slack manifest --help`"),
+        (["channels", "--top", "3"], "`hotpapers channels --help`"),
+    ],
+)
+def test_words_a_command_does_not_take_point_at_that_commands_help(
+    argv: list[str], hint: str
+) -> None:
+    with pytest.raises(UsageError, match="unrecognized arguments") as caught:
+        build_parser(argv).parse_args(argv)
+    assert str(caught.value).endswith(f"(see {hint})")
+
+
+def test_parsed_arguments_carry_nothing_of_the_parsers_own() -> None:
+    args = build_parser(["channels"]).parse_args(["channels"])
+    assert not [name for name in vars(args) if name.startswith("_")]
+
+
 def test_help_shows_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["--help"])

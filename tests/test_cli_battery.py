@@ -88,6 +88,9 @@ CASES = [
     case("format-choice", "digest --format pdf", 2, "invalid choice: 'pdf'"),
     case("min-score-nan", "digest --min-score nan", 2, "'nan' is not a number"),
     case("min-score-inf", "digest --min-score=-inf", 2, "'-inf' is not a number"),
+    case("category-excluded", "digest --category cs.LG --exclude cs", 2, "--category: cs.LG is also in --exclude (as part of cs)"),
+    case("sub-category-excluded", "subscribe markdown:posts --category cs.CV --exclude cs.CV", 2, "categories: cs.CV is also in exclude_categories"),
+    case("extra-word", "status discord:123456789012345678", 2, "unrecognized arguments: discord:123456789012345678 (see `hotpapers status --help`)"),
     case("min-score-inf-apart", "digest --min-score -inf", 2, "'-inf' is not a number"),
     case("top-exponent", "digest --top -1e3", 2, "--top: '-1e3' is not a whole number from 1 to 100"),
     case("category-unknown", [*SNAPSHOT, "--category", "cs.XX"], 2, "'cs.XX' is not an arXiv category (did you mean"),
@@ -454,22 +457,27 @@ def _umask() -> int:
     return mask
 
 
-@pytest.mark.parametrize(
-    ("argv", "says"),
-    [
-        (["fetch", "--source", "hackernews"], "hackernews: failed"),
-        (["digest"], "sources unreachable: ranking what the store already has"),
-    ],
-)
-def test_done_but_some_sources_failed_is_status_3(
-    runner: Runner, work: Path, argv: list[str], says: str
-) -> None:
+def test_done_but_some_sources_failed_is_status_3(runner: Runner, work: Path) -> None:
     env = {**_environment(), "HOTPAPERS_SOURCES__MAX_RETRIES": "0"}
-    code = runner.run(work, argv, env, None)
+    code = runner.run(work, ["digest"], env, None)
     out, err = (work.parent / "out").read_text(), (work.parent / "err").read_text()
     assert code == 3, err
-    assert says in out + err
+    assert "sources unreachable: ranking what the store already has" in out + err
     assert "Traceback" not in err and "hotpapers: error:" not in err
+
+
+def test_a_fetch_where_every_source_failed_is_a_failure_not_a_partial_success(
+    runner: Runner, work: Path
+) -> None:
+    env = {**_environment(), "HOTPAPERS_SOURCES__MAX_RETRIES": "0"}
+    code = runner.run(work, ["fetch", "--source", "hackernews"], env, None)
+    out, err = (work.parent / "out").read_text(), (work.parent / "err").read_text()
+    assert code == 1, err
+    assert "hackernews: failed" in out  # the report still says what happened
+    errors = [line for line in err.splitlines() if line.startswith("hotpapers: error:")]
+    assert len(errors) == 1 and "Traceback" not in err
+    assert errors[0].startswith("hotpapers: error: nothing was fetched: every source failed (hack")
+    assert errors[0].endswith("check the network or proxy (HTTPS_PROXY)")
 
 
 @pytest.mark.parametrize(
@@ -477,6 +485,10 @@ def test_done_but_some_sources_failed_is_status_3(
     [
         (["slack", "manifest"], "placeholder URL https://hotpapers.example.org: pass --url"),
         ([*SNAPSHOT, "--category", "physics"], "physics is not among the arXiv listings fetched"),
+        (
+            ["subscribe", "markdown:posts", "--category", "physics,cs.LG"],
+            "markdown:posts: physics is not among the arXiv listings fetched",
+        ),
     ],
 )
 def test_what_was_assumed_or_why_nothing_came_out_is_said(

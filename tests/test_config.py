@@ -229,6 +229,10 @@ def test_a_secret_is_never_echoed_in_an_error() -> None:
             "discord: shard_ids: 2 is not between 0",
         ),
         ("[rankings]\n", "rankings: no such key (did you mean ranking?)"),
+        (
+            "[digest]\ncategories = ['cs.CV']\nexclude_categories = ['cs.CV']\n",
+            "digest: categories: cs.CV is also in exclude_categories, so no paper in it",
+        ),
         # Every list of names is checked at load, not when a fetch or a ranking first uses it.
         (
             "[sources]\nenabled = ['arxiv', 'hackernew']\n",

@@ -79,6 +79,10 @@ def test_bad_settings_text_says_what_is_wrong(text: str, message: str) -> None:
         (Subscription("slack:c00000001"), "looks like C0123456789"),
         (Subscription("markdown:"), "give the folder"),
         (Subscription("markdown"), "use discord:<channel id>"),
+        (
+            Subscription(DISCORD, categories=("cs.LG",), exclude_categories=("cs",)),
+            r"categories: cs.LG is also in exclude_categories \(as part of cs\)",
+        ),
     ],
 )
 def test_invalid_subscriptions_are_refused_and_nothing_is_stored(

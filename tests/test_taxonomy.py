@@ -7,7 +7,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.errors import UsageError
-from bot.taxonomy import ARCHIVES, CATEGORIES, normalize_category, parse_categories
+from bot.taxonomy import (
+    ARCHIVES,
+    CATEGORIES,
+    covered_by,
+    normalize_category,
+    parse_categories,
+    unfollowed,
+)
 
 
 @pytest.mark.parametrize(
@@ -71,3 +78,17 @@ def test_any_text_is_a_category_or_one_usage_error(text: str) -> None:
         assert "\n" not in message.strip() and len(message) < 300
     else:
         assert name in CATEGORIES | ARCHIVES and normalize_category(name) == name
+
+
+def test_a_category_is_covered_by_itself_or_its_archive_only() -> None:
+    assert covered_by("cs.LG", ["stat.ML", "cs"]) == "cs"
+    assert covered_by("cs.LG", ["cs.LG"]) == "cs.LG"
+    assert covered_by("cs", ["cs.LG"]) is None  # an archive is more than one of its categories
+    assert covered_by("cs.LGX", ["cs.LG"]) is None
+
+
+def test_unfollowed_categories_are_those_no_listing_overlaps() -> None:
+    followed = ("cs.LG", "stat.ML", "math")
+    assert unfollowed(["cs.LG", "cs", "math.CO", "physics", "stat.ME"], followed) == [
+        "physics", "stat.ME",
+    ]  # fmt: skip

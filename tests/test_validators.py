@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from bot.errors import UsageError
 from bot.limits import MAX_ITEMS, MAX_KEYWORD_CHARS
 from bot.validators import (
     check_categories,
+    check_category_filters,
     check_channel,
     check_finite,
     check_folder,
@@ -178,3 +180,25 @@ def test_any_names_are_known_ones_or_one_usage_error(values: list[str]) -> None:
         assert "\n" not in str(error)
         return
     assert set(names) <= set(SOURCES) and len(set(names)) == len(names)
+
+
+@pytest.mark.parametrize(
+    ("include", "exclude", "says"),
+    [
+        (["cs.LG"], ["cs.LG"], "categories: cs.LG is also in exclude_categories, so no paper"),
+        (["stat.ML", "cs.LG"], ["cs"], "cs.LG is also in exclude_categories (as part of cs)"),
+    ],
+)
+def test_a_category_both_asked_for_and_left_out_is_refused(
+    include: list[str], exclude: list[str], says: str
+) -> None:
+    with pytest.raises(UsageError, match=re.escape(says)):
+        check_category_filters(include, exclude)
+
+
+@pytest.mark.parametrize(
+    ("include", "exclude"),
+    [(["cs"], ["cs.LG"]), (["cs.LG"], ["cs.CV"]), ([], ["cs"]), (["cs.LG"], [])],
+)
+def test_filters_that_can_match_are_accepted(include: list[str], exclude: list[str]) -> None:
+    check_category_filters(include, exclude)  # cs minus cs.LG still lists cs.CV papers

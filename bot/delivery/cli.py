@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -28,6 +29,7 @@ from bot.subscriptions import (
     parse_weekdays,
     validate,
 )
+from bot.taxonomy import unfollowed_note
 from bot.timeutil import utcnow
 from bot.validators import check_channel, check_folder
 
@@ -39,6 +41,7 @@ if TYPE_CHECKING:  # post and run import the delivery stack (aiohttp, adapters) 
 
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
+log = logging.getLogger("hotpapers")
 CHANNEL_HELP = "discord:<channel id>, slack:<channel id> or markdown:<folder>"
 
 
@@ -83,10 +86,18 @@ def cmd_subscribe(args: argparse.Namespace, settings: Settings) -> int:
         base = subs.get(channel) or default_subscription(channel, settings.config)
         sub = subs.save(replace(base, paused=False, paused_reason="", **changes), now)
         print(f"Subscribed: {sub.describe()}")
+        _warn_unfollowed(sub, settings)
         print(channel_status(sub, Ledger(store, utcnow), now, waiting_for=_waiting(sub, settings)))
     finally:
         store.close()
     return 0
+
+
+def _warn_unfollowed(sub: Subscription, settings: Settings) -> None:
+    """Say so when a category asked for is outside every listing fetched: it will rarely match."""
+    note = unfollowed_note(sub.categories, settings.config.sources.categories)
+    if note:
+        log.warning("%s: %s (add it there to follow its listing)", sub.channel, note)
 
 
 def cmd_unsubscribe(args: argparse.Namespace, settings: Settings) -> int:
@@ -219,10 +230,19 @@ def _parser(sub: Subparsers, name: str, handler: Callable[..., int], help_: str)
 def _subscribe_options(p: argparse.ArgumentParser) -> None:
     """subscribe's settings."""
     p.add_argument("channel", help=CHANNEL_HELP)
-    p.add_argument("--time", help="local time of the digest, HH:MM (default 09:00)")
-    p.add_argument("--tz", help="IANA timezone such as Europe/Berlin (default UTC)")
-    p.add_argument("--days", help="mon-fri (default), daily, or e.g. mon,wed,fri")
-    p.add_argument("--top", type=whole(1, MAX_COUNT), help=f"how many papers, 1-{MAX_COUNT}")
+    # Settings not given keep their value; a new subscription starts from the defaults named.
+    p.add_argument(
+        "--time", help="local time of the digest, HH:MM (new: 09:00; Markdown: [markdown] time)"
+    )
+    p.add_argument(
+        "--tz", help="IANA timezone such as Europe/Berlin (new: UTC; Markdown: [markdown] timezone)"
+    )
+    p.add_argument("--days", help="mon-fri (new), daily, or e.g. mon,wed,fri")
+    p.add_argument(
+        "--top",
+        type=whole(1, MAX_COUNT),
+        help=f"how many papers, 1-{MAX_COUNT} (new: [digest] top)",
+    )
     add_filters(p)
     p.add_argument("--ranking", choices=("hot", "seed"), help="ranking (default: config, hot)")
     p.add_argument("--empty", choices=("skip", "note"), help="on a day with no papers")

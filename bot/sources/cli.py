@@ -16,7 +16,7 @@ from rich.table import Table
 from bot.app import open_store
 from bot.argtypes import day
 from bot.config import Settings
-from bot.errors import EXIT_OK, EXIT_PARTIAL
+from bot.errors import EXIT_OK, EXIT_PARTIAL, NetworkError
 from bot.sources.base import Sessions
 from bot.sources.health import (
     Refreshes,
@@ -91,7 +91,11 @@ def run_fetch(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> int:
-    """`hotpapers fetch`: 0 when every source succeeded or was skipped, 3 when one failed."""
+    """`hotpapers fetch`: 0 when every source succeeded or was skipped, 3 when some failed.
+
+    When every source that ran failed, nothing was done: a NetworkError (status 1), after the
+    report, so a total outage never passes for a partial one.
+    """
     store = open_store(settings)
     try:
         report = asyncio.run(_fetch(store, settings, args, transport))
@@ -100,7 +104,16 @@ def run_fetch(
     stream = out or sys.stdout
     for line in report.lines():
         print(line, file=stream)
-    return EXIT_OK if report.ok else EXIT_PARTIAL
+    if report.ok:
+        return EXIT_OK
+    if not any(r.status == "ok" for r in report.sources):
+        first, *others = report.failed
+        more = f"; {len(others)} more" if others else ""
+        raise NetworkError(
+            f"nothing was fetched: every source failed ({first.source}: {first.detail}{more});"
+            " check the network or proxy (HTTPS_PROXY)"
+        )
+    return EXIT_PARTIAL
 
 
 def _when(moment: datetime | None) -> str:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from bot.config import Settings
-from bot.errors import EXIT_PARTIAL
+from bot.errors import EXIT_PARTIAL, NetworkError
 from bot.sources.cli import add_commands, run_fetch, run_sources
 from bot.sources.health import (
     record_failure,
@@ -113,6 +113,28 @@ def test_fetch_exits_3_when_a_source_failed(tmp_path: Path, transport: httpx.Moc
     )
     assert code == EXIT_PARTIAL
     assert "hackernews: failed: HTTP 502 from hn.test after 1 attempts" in out.getvalue()
+
+
+def test_a_fetch_where_every_source_that_ran_failed_is_a_network_error_after_the_report(
+    tmp_path: Path,
+) -> None:
+    router = Router(FakeClock())
+    for host, path in (("rss.arxiv.test", "/rss/cs.LG+cs.CL"), ("hf.test", "/api/daily_papers"),
+                       ("hn.test", "/api/v1/search_by_date")):  # fmt: skip
+        router.add(host, path, respond(503))
+    out = io.StringIO()
+    with pytest.raises(NetworkError) as caught:
+        run_fetch(
+            parser().parse_args(["fetch"]),
+            settings_for(tmp_path),
+            out,
+            transport=httpx.MockTransport(router),
+        )
+    assert str(caught.value).startswith(
+        "nothing was fetched: every source failed (arxiv: HTTP 503 from rss.arxiv.test"
+    )
+    assert "; 2 more); check the network or proxy" in str(caught.value)
+    assert "x: skipped" in out.getvalue()  # the report is printed first; skipped is no failure
 
 
 def test_sources_shows_last_success_last_error_and_counts(
