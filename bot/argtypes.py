@@ -8,10 +8,12 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 from bot.errors import UsageError
+from bot.untrusted import is_web_url
 
-__all__ = ["Parser", "add_filters", "day", "finite", "port", "whole"]
+__all__ = ["Parser", "add_filters", "day", "finite", "port", "public_url", "whole"]
 
 
 # What a negative number looks like to the parser: argparse's own pattern knows only -5 and -.5,
@@ -65,6 +67,17 @@ def day(text: str) -> date:
         raise argparse.ArgumentTypeError(
             f"{text[:40]!r} is not a date: use YYYY-MM-DD, e.g. 2021-06-25"
         ) from None
+
+
+def public_url(text: str) -> str:
+    """An https address others reach this bot at, e.g. https://bot.example.org (no trailing /)."""
+    parts = urlsplit(text) if is_web_url(text) else None
+    if parts is None or parts.scheme.lower() != "https" or parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(
+            f"{text[:60]!r} is not an https address like https://bot.example.org"
+            " (Slack sends events to https URLs only)"
+        )
+    return text.rstrip("/")
 
 
 def finite(text: str) -> float:

@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -360,6 +361,14 @@ def _url(value: str | None, scheme: str = "http") -> str | None:
     return value
 
 
+# The token each Slack variable holds: a bot token pasted as the app token (or the signing
+# secret as either) is a common mix-up that Slack only reports as invalid_auth.
+_SLACK_TOKENS = {
+    "slack_bot_token": ("xoxb-", "Bot User OAuth Token"),
+    "slack_app_token": ("xapp-", "app-level token"),
+}
+
+
 class Env(BaseModel):
     """Secrets and endpoints, from the environment only (field name = variable name)."""
 
@@ -396,6 +405,24 @@ class Env(BaseModel):
     x_api_url: str = "https://api.x.com/2"
     reddit_api_url: str = "https://oauth.reddit.com"
     reddit_auth_url: str = "https://www.reddit.com/api/v1/access_token"
+
+    @field_validator("slack_bot_token", "slack_app_token")
+    @classmethod
+    def _slack_token(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """A Slack token of the kind the variable names (never echoed: it is a secret)."""
+        if value is None:
+            return None
+        token = value.get_secret_value()
+        prefix, kind = _SLACK_TOKENS[info.field_name or ""]
+        if not token.startswith(prefix):
+            hint = (
+                "remove the quotes around it (docker --env-file keeps them)"
+                if token[:1] in "\"'" and token[1:].startswith(prefix)
+                else f"copy the {kind}, which starts {prefix}"
+            )
+            article = "an" if kind[0] in "aeiou" else "a"
+            raise ValueError(f"not {article} {kind} (it does not start {prefix}): {hint}")
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -184,6 +184,8 @@ CASES = [
     case("discord-no-token", "discord-sync", 2, "DISCORD_TOKEN is not set"),
     case("discord-unreachable", "discord-invite", 1, f"cannot reach {DEAD} (connection refused)", env={"DISCORD_TOKEN": "t0ken", "DISCORD_API_BASE": DEAD}),
     case("slack-no-token", "slack check", 2, "SLACK_BOT_TOKEN is not set"),
+    case("slack-app-token-as-bot", "slack check", 2, "SLACK_BOT_TOKEN: not a Bot User OAuth Token", env={"SLACK_BOT_TOKEN": "xapp-1-A1-2-abc"}),
+    case("slack-manifest-url", "slack manifest --url http://bot.example.org", 2, "argument --url: 'http://bot.example.org' is not an https address"),
     case("slack-unreachable", "slack check", 1, f"cannot reach {DEAD}/ (connection refused)", env={"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_API_URL": DEAD}),
 ]  # fmt: skip
 

@@ -195,6 +195,27 @@ def test_environment_mistakes_name_the_variable(environ: dict[str, str], message
     assert str(LOAD) not in str(caught.value) and "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("variable", "token", "says"),
+    [
+        (
+            "SLACK_BOT_TOKEN",
+            "xapp-1-A1-s3cret",
+            "not a Bot User OAuth Token (it does not start xoxb-)",
+        ),
+        ("SLACK_BOT_TOKEN", '"xoxb-s3cret"', "remove the quotes around it"),
+        ("SLACK_APP_TOKEN", "xoxb-s3cret", "not an app-level token (it does not start xapp-)"),
+    ],
+)
+def test_a_slack_token_of_the_wrong_kind_is_refused_without_echoing_it(
+    variable: str, token: str, says: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(LOAD, environ={variable: token})
+    assert str(caught.value).startswith(f"{variable}: ") and says in str(caught.value)
+    assert "s3cret" not in str(caught.value)
+
+
 def test_a_secret_is_never_echoed_in_an_error() -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(LOAD, environ={"DISCORD_TOKEN": "s3cret", "PORT": "no"})

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.slack.slash import COMMANDS
+from bot.argtypes import public_url
 from bot.config import Settings
 from bot.errors import ConfigError, NetworkError, PlatformError, network_reason
 
@@ -144,7 +145,11 @@ def add_commands(subparsers: Any) -> None:
         help="print the Slack app manifest (JSON)",
         description="Print the app manifest to paste at api.slack.com/apps (From an app manifest).",
     )
-    manifest.add_argument("--url", help="public base URL of this bot, e.g. https://bot.example.org")
+    manifest.add_argument(
+        "--url",
+        type=public_url,
+        help="public https address of this bot, e.g. https://bot.example.org",
+    )
     manifest.add_argument("--socket", action="store_true", help="Socket Mode (no public URL)")
     manifest.set_defaults(handler=_manifest)
     check = sub.add_parser(

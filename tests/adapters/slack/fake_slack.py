@@ -295,7 +295,7 @@ class FakeSlack:
 
     def api_apps_connections_open(self, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         """apps.connections.open: the WebSocket URL, for app-level tokens only."""
-        if not (token or "").startswith("xapp-"):
+        if not (token or "").startswith("xapp-") or token == "xapp-revoked":
             return {"ok": False, "error": "invalid_auth"}
         return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
 

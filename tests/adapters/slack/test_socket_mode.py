@@ -52,7 +52,7 @@ async def test_socket_mode_acks_a_command_envelope_and_posts_the_answer(
 
 
 async def test_socket_mode_with_a_refused_app_token_fails_at_start(make_app: MakeApp) -> None:
-    app = await make_app(slack_app_token=SecretStr("not-an-app-token"), slack_signing_secret=None)
+    app = await make_app(slack_app_token=SecretStr("xapp-revoked"), slack_signing_secret=None)
     adapter = slack_adapter(app)
     with pytest.raises(ConfigError, match="SLACK_APP_TOKEN"):
         await adapter.start()
