@@ -309,6 +309,8 @@ def _unexpected(error: Exception) -> int:
     if isinstance(error, OSError):
         where = f"{error.filename}: " if error.filename else ""
         return _fail(f"{where}{error.strerror or error}", EXIT_FAILURE)
+    if isinstance(error, MemoryError):  # a huge input, not a bug
+        return _fail("out of memory: the input is too large for this machine", EXIT_FAILURE)
     return _fail(
         f"unexpected {type(error).__name__}: {error} (a bug: please report it with the"
         " output of the same command run with -v)",

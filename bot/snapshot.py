@@ -252,6 +252,8 @@ def _read(path: Path, stdin: BinaryIO | None) -> bytes:
     try:
         if str(path) == "-":
             return (stdin or sys.stdin.buffer).read()
+        if path.is_char_device() or path.is_block_device():  # /dev/zero would never end
+            raise SnapshotError(f"{path}: is a device, not a snapshot file")
         return path.read_bytes()
     except FileNotFoundError:
         raise SnapshotError(f"{path}: no such file") from None

@@ -156,6 +156,18 @@ def test_parsed_arguments_carry_nothing_of_the_parsers_own() -> None:
     assert not [name for name in vars(args) if name.startswith("_")]
 
 
+def test_running_out_of_memory_is_one_line_not_a_bug_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def exhausted(path: Path, *, stdin: object = None) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr("bot.snapshot.load_snapshot", exhausted)
+    assert main(["digest", "--snapshot", "huge.json"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == ["hotpapers: error: out of memory: the input is too large for this machine"]
+
+
 def test_help_shows_the_exit_codes(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["--help"])

@@ -109,6 +109,7 @@ CASES = [
     # -- snapshot files ----------------------------------------------------------------------
     case("snapshot-missing", "digest --snapshot missing.json", 2, "missing.json: no such file"),
     case("snapshot-folder", "digest --snapshot folder", 2, "folder: is a folder, not a snapshot file"),
+    case("snapshot-device", "digest --snapshot /dev/zero", 2, "/dev/zero: is a device, not a snapshot file"),
     case("snapshot-not-json", "digest --snapshot notes.txt", 2, "notes.txt: not valid JSON"),
     case("snapshot-not-utf8", "digest --snapshot latin1.json", 2, "latin1.json: not UTF-8 text"),
     case("snapshot-array", "digest --snapshot array.json", 2, "expected an object with papers, posts and signals"),
