@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,7 +23,7 @@ from sqlite_utils.migrations import Migrations
 
 from bot.rank import Scored, age_factor
 from bot.reactions import SINGLE_PAPER, Reactions, reaction_position
-from bot.store import Store
+from bot.store import Row, Store
 
 __all__ = [
     "CHANNEL",
@@ -121,6 +122,14 @@ def boosted(shared: Iterable[Scored], channel: Mapping[str, Scored]) -> Iterator
     return heapq.merge(others, sorted(channel.values(), key=_order), key=_order)
 
 
+def _has_table(store: Store) -> bool:
+    """Whether the store has counted any channel's reactions (a store from elsewhere may not)."""
+    found = store.query_one(
+        "SELECT 1 AS found FROM sqlite_master WHERE type = 'table' AND name = 'channel_reactions'"
+    )
+    return found is not None
+
+
 class ChannelSignals:
     """The channel_reactions table: reactions added and removed, and what a channel's add up to."""
 
@@ -165,6 +174,26 @@ class ChannelSignals:
             params.append(emoji)
         with self.store.transaction() as tx:
             return tx.execute(sql, params)
+
+    @staticmethod
+    def rows(store: Store, channels: Iterable[str]) -> list[Row]:
+        """The counted reactions of these channels, as stored (to replay them elsewhere)."""
+        wanted = json.dumps(sorted(set(channels)))
+        return store.query(
+            "SELECT * FROM channel_reactions"
+            " WHERE channel IN (SELECT value FROM json_each(?)) ORDER BY reacted_at",
+            [wanted],
+        ) if wanted != "[]" and _has_table(store) else []  # fmt: skip
+
+    def restore(self, rows: Iterable[Mapping[str, object]]) -> None:
+        """Put reactions read by rows() into this store (a replay's)."""
+        with self.store.transaction() as tx:
+            tx.executemany(
+                "INSERT OR IGNORE INTO channel_reactions"
+                " (channel, arxiv_id, person, message, emoji, reacted_at)"
+                " VALUES (:channel, :arxiv_id, :person, :message, :emoji, :reacted_at)",
+                list(rows),
+            )
 
     def interest(
         self, channel: str, since: datetime, now: datetime, half_life_hours: float

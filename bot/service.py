@@ -195,7 +195,9 @@ class HotPapersService:
         hot = self.config.ranking.hot
         if self.trending is None or not hot.trending_again:
             return []
-        ids = self.trending.growing(growth_cutoff(now, hot), hot.signal_metrics)
+        ids = self.trending.growing(
+            growth_cutoff(now, hot), hot.signal_metrics, hot.weights, hot.surge_min_gain
+        )
         births = self.store.births_of(ids)  # papers not in the store yet are not ranked
         scored = self._scored([a for a in ids if a in births], births, now)
         return [s for s in scored.values() if s.surge is not None]

@@ -11,7 +11,7 @@ the store holds (tests/test_trending.py checks the query plans).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 from sqlite_utils import Database
@@ -35,18 +35,27 @@ def m001_recent_growth(db: Database) -> None:
     )
 
 
-# Papers whose posts gained since the cutoff (a fetch saw them rise), whose new posts were
-# written since it, or whose signals rose above their baseline since it: the candidates for a
-# surge. (A signal without a baseline only grows for a paper published in the window, which
-# is new anyway: see _SIGNAL_GROWTH in bot/store/queries.py.)
+# The papers whose growth since the cutoff may reach the surge rule's minimum gain: per paper,
+# the gains of its posts a fetch saw rise since the cutoff, the counts of its new posts
+# written since the cutoff's hour, and the rises of its signals above their baseline, each
+# times its source's weight ({weight}: a CASE over the sources). An upper bound of the growth
+# ranking reads (the cutoff's own hour counts whole), so no paper that passes is missed, and
+# only these few get their full tallies. (A signal without a baseline only grows for a paper
+# published in the window, which is new anyway: see _SIGNAL_GROWTH in bot/store/queries.py.)
 GROWING = """
-SELECT arxiv_id FROM paper_gains WHERE observed >= :cutoff AND gain > 0
-UNION
-SELECT arxiv_id FROM paper_fresh WHERE hour >= :cutoff / 3600 AND score > 0
-UNION
-SELECT arxiv_id FROM signals_latest
-WHERE observed_at >= :cutoff_iso AND metric IN (SELECT value FROM json_each(:metrics))
-  AND value > base_value
+SELECT r.arxiv_id FROM (
+    SELECT arxiv_id, source, gain AS amount FROM paper_gains
+    WHERE observed >= :cutoff AND gain > 0
+    UNION ALL
+    SELECT arxiv_id, source, score FROM paper_fresh
+    WHERE hour >= :cutoff / 3600 AND score > 0
+    UNION ALL
+    SELECT arxiv_id, source, value - base_value FROM signals_latest
+    WHERE observed_at >= :cutoff_iso AND metric IN (SELECT value FROM json_each(:metrics))
+      AND value > base_value
+) AS r
+GROUP BY r.arxiv_id
+HAVING sum(({weight}) * r.amount) >= :min_gain
 """
 
 # When each listed paper's growth was first seen since the cutoff (Unix seconds): the fetch
@@ -84,9 +93,21 @@ class TrendingReads:
             "metrics": json.dumps(list(metrics)),
         }
 
-    def growing(self, cutoff: datetime, metrics: Iterable[str]) -> list[str]:
-        """The papers that grew since the cutoff, by id."""
-        rows = self.store.query(GROWING, self._params(cutoff, metrics))
+    def growing(
+        self,
+        cutoff: datetime,
+        metrics: Iterable[str],
+        weights: Mapping[str, float],
+        min_gain: float,
+    ) -> list[str]:
+        """The papers whose weighted growth since the cutoff may reach min_gain, by id."""
+        params: dict[str, object] = {**self._params(cutoff, metrics), "min_gain": min_gain}
+        cases = []
+        for i, (source, weight) in enumerate(sorted(weights.items())):
+            params[f"s{i}"], params[f"w{i}"] = source, weight
+            cases.append(f"WHEN :s{i} THEN :w{i}")
+        weigh = f"CASE r.source {' '.join(cases)} ELSE 0 END" if cases else "0"
+        rows = self.store.query(GROWING.replace("{weight}", weigh), params)
         return sorted(r["arxiv_id"] for r in rows)
 
     def surge_starts(
