@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from bot.adapters.discord import DiscordAdapter
@@ -97,3 +98,17 @@ async def test_hot_week_shows_the_channels_favourites_with_counts_then_the_weeks
     assert adapter.reactions.papers_on("discord", str(top["id"])) == dict(
         enumerate(ranked_ids[:3], 1)
     )  # keycaps on the week's top work as on any list
+
+
+async def test_a_per_paper_digest_lets_any_reaction_count_for_its_paper(
+    adapter: DiscordAdapter, fake: FakeDiscord, ranked_ids: list[str]
+) -> None:
+    lab = fake.lab_channel_id
+    digest = adapter.commands.service.top(3)
+    header, *papers = adapter.render(digest, "per-paper")
+    sent = [await adapter.send(str(lab), m, key=f"hp-test-{i}") for i, m in enumerate(papers)]
+    await adapter.send(str(lab), header, key="hp-test-h")
+    await fake.react(sent[2], "🧠", channel_id=lab)  # no keycap needed: the message is one paper
+    await settle(adapter)
+    interest = adapter.interest.signals.interest(f"discord:{lab}", NOW - timedelta(days=1), NOW, 36)
+    assert list(interest) == [ranked_ids[2]]
