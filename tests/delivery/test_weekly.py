@@ -16,6 +16,7 @@ from bot.delivery.queue import OutboundQueue
 from bot.delivery.schedule import run_on
 from bot.delivery.scheduler import DeliveryScheduler
 from bot.delivery.schema import migrations
+from bot.delivery.status import channel_status
 from bot.store import Store
 from tests.delivery.fakechannel import MemoryChannel
 from tests.delivery.support import NINE_BERLIN, TODAY, Clock, subscribe
@@ -146,3 +147,24 @@ def test_a_ledger_from_before_weekly_digests_keeps_its_rows_as_daily(tmp_path: P
     assert part_key(DISCORD, TODAY, 0, "weekly") != part_key(DISCORD, TODAY, 0)
     assert len(part_key(DISCORD, TODAY, 99, "weekly")) <= 25
     store.close()
+
+
+async def test_a_weekly_run_missed_while_down_is_caught_up_once_by_the_sweep(
+    app: App, clock: Clock
+) -> None:
+    subscribe(app, DISCORD, weekly=THURSDAY)
+    clock.set(NINE_BERLIN + timedelta(hours=2))  # started two hours after both were due
+    channel = MemoryChannel(per_message=10)
+    scheduler = make(app, channel)
+    scheduler.start(catch_up=False)
+    try:
+        first = await scheduler.sweep()
+        again = await scheduler.sweep()
+    finally:
+        await scheduler.shutdown(1)
+    assert sorted((o.kind, o.status) for o in first) == [("daily", "sent"), ("weekly", "sent")]
+    assert again == []
+    sub = app.subscriptions.get(DISCORD)
+    assert sub is not None
+    text = channel_status(sub, Ledger(app.store, app.clock), clock())
+    assert "\nNext weekly digest: Thu 2026-12-03 09:00 CET (in 166 h)" in text
