@@ -6,6 +6,7 @@ import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
+import feedparser
 import pytest
 
 from bot.models import Digest, Paper, SocialPost, Surge
@@ -214,7 +215,8 @@ def test_a_paper_trending_again_says_so_where_it_is_shown(hot: World) -> None:
     digest = Digest(day, "hot", NOW, (replace(first, surge=surge),))
     publish(hot.store, digest, "markdown:posts", NOW + timedelta(days=1))
     text = hot.site().render(f"days/{day}/").body.decode()
-    assert (
-        "<strong>Trending again</strong> · first announced 2 Mar 2024, +480 in the last 24 h"
-        in (text)
-    )
+    label = "first announced 2 Mar 2024, +480 in the last 24 h"
+    assert f"<strong>Trending again</strong> · {label}" in text
+    feed = feedparser.parse(hot.site().render("feed.atom").body)
+    assert not feed.bozo and feed.entries[0].link.endswith(f"days/{day}/")
+    assert f"Trending again: {label}" in feed.entries[0].content[0].value
