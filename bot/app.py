@@ -276,6 +276,7 @@ def build_deliverer(
     from bot.delivery.deliver import Deliverer
     from bot.delivery.lease import Leases
     from bot.delivery.queue import OutboundQueue
+    from bot.site.publish import Publisher
 
     config = app.settings.config
     return Deliverer(
@@ -291,6 +292,7 @@ def build_deliverer(
         config=config.delivery,
         holidays=config.sources.arxiv_holidays,
         clock=app.clock,
+        publisher=Publisher(app.store, app.service, config.site.channel),
         retry=retry,
         weekly=app.weekly,
     )

@@ -34,6 +34,7 @@ from bot.models import SIGNAL_METRICS, SOURCE_LABELS, SOURCE_NAMES
 from bot.validators import (
     check_categories,
     check_category_filters,
+    check_channel,
     check_keywords,
     check_names,
     check_time,
@@ -318,6 +319,20 @@ class SiteConfig(_Section):
     # The public address of the site (e.g. https://example.org/hot/), for the feed's links;
     # empty: links relative to wherever the feed was fetched from.
     base_url: str = ""
+    # The channel whose posted digests the day pages mirror (e.g. markdown:posts); empty: each
+    # day's public digest, whichever channel posts first (bot/site/publish.py).
+    channel: str = ""
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        """A channel id in its platform's shape, as subscriptions store it (or empty)."""
+        if not value:
+            return ""
+        try:
+            return check_channel(value)
+        except UsageError as error:
+            raise ValueError(str(error).removeprefix("channel: ")) from None
 
     @field_validator("title")
     @classmethod

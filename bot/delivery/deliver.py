@@ -24,6 +24,7 @@ from bot.delivery.queue import OutboundQueue
 from bot.delivery.schedule import Run
 from bot.retry import RetryPolicy
 from bot.service import HotPapersService
+from bot.site.publish import Publisher
 from bot.store import Store
 from bot.subscriptions import Subscription, Subscriptions
 from bot.timeutil import Clock
@@ -78,6 +79,7 @@ class Deliverer:
         config: DeliveryConfig,
         holidays: Collection[date],
         clock: Clock,
+        publisher: Publisher,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         weekly: WeeklyDigests | None = None,
@@ -85,7 +87,8 @@ class Deliverer:
         """Wire the pieces; channels maps a platform name to its adapter (read live).
 
         events hears of every subscription a permanent error pauses; holidays are the evenings
-        arXiv announces nothing ([sources] arxiv_holidays).
+        arXiv announces nothing ([sources] arxiv_holidays); publisher makes the site's page of
+        a day, which the first digest posted that day publishes.
         """
         self.service = service
         self.store = store
@@ -99,6 +102,7 @@ class Deliverer:
         self.config = config
         self.holidays = holidays
         self.clock = clock
+        self.publisher = publisher
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.weekly = weekly  # makes weekly digests (none: a weekly run is put off, and logged)
@@ -178,11 +182,12 @@ class Deliverer:
                 kind=run.kind,
             )  # fmt: skip
             return _outcome(sub, run, "skipped", plan.reason)
+        page = self.publisher.copy(sub.channel, run.day, plan.digest) if plan.digest else None
         try:
             return self.ledger.plan(
                 sub.channel, run.day, plan.messages, arxiv_ids=plan.arxiv_ids, note=plan.note,
                 trigger=trigger, scheduled_for=run.at, replace_skipped=replace_skipped,
-                digest=plan.digest or None, kind=run.kind,
+                digest=page, kind=run.kind,
             )  # fmt: skip
         except LookupError:
             # Another process recorded the day meanwhile (e.g. skipped it): theirs stands.

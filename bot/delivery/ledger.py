@@ -246,7 +246,8 @@ class Ledger:
         """Freeze the messages of a day's digest; raise LookupError if one was planned before.
 
         With replace_skipped, a day recorded as skipped (nothing posted) is planned afresh.
-        digest is the digest as neutral JSON, published for the site when a part is first sent.
+        digest is the site's page of the day as neutral JSON (bot.site.publish), published when a
+        part is first sent unless the day already is.
         """
         with self.store.transaction() as tx:
             if replace_skipped:

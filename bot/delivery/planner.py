@@ -7,12 +7,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from bot.channel_signal import CHANNEL
 from bot.channels import Channel, OutboundMessage
 from bot.delivery.health import LISTING
-from bot.models import SOURCE_LABELS
+from bot.models import SOURCE_LABELS, Digest
 from bot.service import HotPapersService
-from bot.site.frozen import dump_digest
 from bot.sources.calendar import no_listing_reason
 from bot.subscriptions import Subscription
 from bot.weekly import WeeklyDigests
@@ -27,7 +25,7 @@ class Plan:
     messages: tuple[OutboundMessage, ...]
     arxiv_ids: tuple[str, ...]
     note: str = ""  # what the digest had to do without, for the ledger
-    digest: str = ""  # the digest as neutral JSON, for the site's page of the day
+    digest: Digest | None = None  # what the messages show (the site may publish the day)
 
 
 @dataclass(frozen=True)
@@ -84,9 +82,7 @@ def plan_digest(
     if not messages:
         return Skip(f"the {channel.platform} renderer produced no message")
     ids = tuple(p.paper.arxiv_id for p in digest.papers)
-    # The site publishes a day's digest: never one carrying a channel's own reactions.
-    public = not any(CHANNEL in p.breakdown for p in digest.papers)
-    return Plan(messages, ids, missing_note(failing), dump_digest(digest) if public else "")
+    return Plan(messages, ids, missing_note(failing), digest)
 
 
 def plan_weekly(

@@ -70,11 +70,11 @@ def m002_leases(db: Database) -> None:
 
 @migrations()
 def m003_published(db: Database) -> None:
-    """The digest each delivery was planned with, and the one first posted each day.
+    """The site's page of the day each delivery would publish, and the one published each day.
 
-    deliveries.digest holds the neutral JSON of a planned digest (bot/site/frozen.py) until the
-    delivery finishes; the first part posted for a day copies it into published_digests, which
-    the site reads: a day's page shows that digest, never re-ranked.
+    deliveries.digest holds that page (bot/site/publish.py) as neutral JSON until the delivery
+    finishes; the first part posted for a day copies it into published_digests, which the site
+    reads: a day's page shows that digest, never re-ranked.
     """
     db.execute("ALTER TABLE deliveries ADD COLUMN digest TEXT")
     db.execute(

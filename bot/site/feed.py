@@ -30,7 +30,7 @@ class FeedEntry:
     day: date
     title: str
     link: str  # the day's page: absolute, or relative to the feed
-    published: datetime  # when the digest was first posted; it never changes after
+    published: datetime  # when the day was first posted; its digest never changes after
     summary: str
     html: str  # the digest as HTML, carried escaped in <content type="html">
 

@@ -1,7 +1,8 @@
 """The site's SQL, as functions of the store: published days, a paper's time series and posts.
 
 Published days are written by the delivery ledger (table `published_digests`, one row per day:
-the first digest posted that day, frozen as neutral JSON); this module only reads them.
+the day's page, frozen as neutral JSON when the day's first digest was posted; which digest that
+is, bot.site.publish decides); this module only reads them.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class DayRow:
 
 @dataclass(frozen=True)
 class Published:
-    """A day's digest as it was first posted."""
+    """A day's page: its digest as frozen when the day was first posted."""
 
     day: date
     published_at: datetime
@@ -107,7 +108,7 @@ def day_counts_by_year(store: Store) -> list[tuple[int, int]]:
 
 
 def published(store: Store, day: date) -> Published | None:
-    """The digest first posted for a day, or None when nothing was posted that day."""
+    """A day's published digest, or None when nothing was posted that day."""
     row = store.query_one(
         "SELECT published_at, digest FROM published_digests WHERE day = ?", (day.isoformat(),)
     )

@@ -1,13 +1,18 @@
-"""Nothing leaves the channel it came from: a digest carrying its reactions is never published."""
+"""Nothing leaves the channel it came from: a digest carrying its reactions is never published.
+
+The site's page of a day is the public digest, whichever channel posts first (bot.site.publish).
+"""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 from bot.app import App, build_deliverer
+from bot.channel_signal import CHANNEL
 from bot.delivery.lease import Leases
 from bot.delivery.queue import OutboundQueue
 from bot.delivery.schedule import run_on
+from bot.site.queries import published
 from bot.snapshot import dump_snapshot
 from tests.delivery.fakechannel import MemoryChannel
 from tests.delivery.support import NINE_BERLIN, TODAY, subscribe
@@ -28,10 +33,13 @@ async def test_a_digest_with_the_channels_own_term_is_posted_there_but_never_pub
                                 queue=OutboundQueue({}))  # fmt: skip
     mine = await deliverer.deliver(lab, run_on(lab, TODAY), "schedule")
     assert mine.status == "sent" and ids[-1] in channel.posts[snowflake(1)][0][1].arxiv_ids
-    assert app.store.query("SELECT channel FROM published_digests") == []
+    # The day is published, as the public digest: the lab's reactions raised nothing in it.
+    page = published(app.store, TODAY)
+    assert page is not None and [p.paper.arxiv_id for p in page.digest.papers] == ids
+    assert not any(CHANNEL in p.breakdown for p in page.digest.papers)
     shared = await deliverer.deliver(plain, run_on(plain, TODAY), "schedule")
     assert shared.status == "sent" and ids[-1] not in channel.posts[snowflake(2)][0][1].arxiv_ids
-    assert app.store.query("SELECT channel FROM published_digests") == [{"channel": DISCORD_2}]
+    assert published(app.store, TODAY) == page
 
 
 def test_snapshots_leave_the_channels_reactions_out(app: App) -> None:

@@ -102,6 +102,8 @@ def test_the_command_builds_the_site_from_the_configured_store(
         ("HOTPAPERS_SITE__BASE_URL", "javascript:alert(1)", "absolute http:// or https:// URL"),
         ("HOTPAPERS_SITE__BASE_URL", "https://example.org/?x=1", "no query or fragment"),
         ("HOTPAPERS_SITE__TITLE", "Hot\nPapers", "one line of printable text"),
+        ("HOTPAPERS_SITE__CHANNEL", "discord:general", "a Discord channel id is 17 to 20 digits"),
+        ("HOTPAPERS_SITE__CHANNEL", "posts", "use discord:<channel id>, slack:<channel id>"),
         (
             "HOTPAPERS_SITE__ENABLED",
             "maybe",
