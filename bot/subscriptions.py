@@ -504,8 +504,20 @@ class Subscriptions:
             return tx.execute("DELETE FROM subscriptions WHERE channel = ?", [channel]) > 0
 
     def pause(self, channel: str, reason: str, now: datetime) -> None:
-        """Pause a subscription with the reason (a permanent delivery error, or a request)."""
-        self.update(channel, {"paused": True, "paused_reason": reason}, now)
+        """Pause a subscription with the reason (a permanent delivery error, or a request).
+
+        Only the pause is written, nothing re-checked: a row stored by an older, looser
+        version (say a channel id of the wrong shape) must still be pausable, or its delivery
+        would fail again every day.
+        """
+        with self.store.transaction() as tx:
+            changed = tx.execute(
+                "UPDATE subscriptions SET paused = 1, paused_reason = ?, updated_at = ?"
+                " WHERE channel = ?",
+                [reason, to_iso(now), channel],
+            )
+        if not changed:
+            raise LookupError(f"{channel} has no digest subscription; subscribe first")
 
     def resume(self, channel: str, now: datetime) -> Subscription:
         """Resume a paused subscription."""

@@ -100,6 +100,20 @@ def test_a_channel_is_stored_as_its_platform_spells_it() -> None:
     assert [s.channel for s in subs.all()] == [DISCORD]
 
 
+def test_a_row_stored_before_channels_were_checked_can_still_be_paused_and_removed() -> None:
+    store = Store()
+    subs = Subscriptions(store)
+    subs.save(Subscription(DISCORD), NOW)
+    with store.transaction() as tx:  # as an older version stored it
+        tx.execute("UPDATE subscriptions SET channel = 'discord:abc'")
+    subs.pause("discord:abc", "404: unknown channel", NOW)
+    (legacy,) = subs.all()
+    assert legacy.paused and legacy.paused_reason == "404: unknown channel"
+    with pytest.raises(LookupError):
+        subs.pause("discord:10000000000000009", "x", NOW)
+    assert subs.remove("discord:abc")
+
+
 def test_a_markdown_digest_whose_folder_went_away_can_still_be_paused(tmp_path: Path) -> None:
     # Writability is checked where a channel enters (subscribe, post), not on every save.
     subs = Subscriptions(Store())
