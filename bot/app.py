@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from bot.commands import Commands
     from bot.delivery.deliver import Deliverer
     from bot.delivery.events import SubscriptionEvents
-    from bot.delivery.health import Fetch, SourceStatus
+    from bot.delivery.health import Fetch, FetchReport, SourceStatus
     from bot.delivery.lease import Leases
     from bot.delivery.ledger import Ledger
     from bot.delivery.notices import PauseNotices
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from bot.site.web import SiteServer
     from bot.subscriptions import Subscriptions
     from bot.weekly import WeeklyDigests
+    from bot.workers import Worker
 
 __all__ = [
     "App",
@@ -59,11 +60,15 @@ __all__ = [
     "discord_adapter",
     "open_store",
     "pause_notices",
+    "rank_ahead",
     "slack_adapter",
     "sources_fetch",
 ]
 
 log = logging.getLogger(__name__)
+# Threads for store calls, planning and ranking: writes queue on SQLite's one writer anyway,
+# and two cores can plan and render only so much at once.
+WORKER_THREADS = 4
 
 
 def open_store(settings: Settings, path: str | Path | None = None) -> Store:
@@ -118,10 +123,13 @@ class App:
     ledger: Ledger
     sources: SourceStatus
     platforms: PlatformState
+    worker: Worker  # threads for store calls, planning and ranking off the event loop
 
     async def aclose(self) -> None:
-        """Close the HTTP client and the store."""
+        """Close the HTTP client, the worker threads and the store."""
         await self.http.aclose()
+        self.service.close()
+        self.worker.close()
         self.store.close()
 
 
@@ -144,6 +152,7 @@ def build_app(
     from bot.sources.http import make_client
     from bot.subscriptions import Subscriptions
     from bot.weekly import WeeklyDigests
+    from bot.workers import Worker
 
     store = store or open_store(settings)
     sources = SourceStatus(store)
@@ -175,6 +184,7 @@ def build_app(
         ledger=ledger,
         sources=sources,
         platforms=platforms,
+        worker=Worker(WORKER_THREADS, "store"),
     )
 
 
@@ -235,8 +245,13 @@ _ADAPTERS: dict[str, Callable[[App], Adapter]] = {
 }
 
 
-def build_platforms(app: App, *, only: list[str] | None = None) -> Platforms:
-    """Build (not start) the Markdown channel and the configured chat adapters (or only some)."""
+def build_platforms(
+    app: App, *, only: list[str] | None = None, restart: RetryPolicy | None = None
+) -> Platforms:
+    """Build (not start) the Markdown channel and the configured chat adapters (or only some).
+
+    restart paces starting again an adapter that is down (default: platforms.RESTART).
+    """
     from bot.adapters.markdown import MarkdownChannel
     from bot.delivery.platforms import Platforms, chat_platforms
 
@@ -258,7 +273,9 @@ def build_platforms(app: App, *, only: list[str] | None = None) -> Platforms:
             continue
         adapters[platform] = adapter
         channels[platform] = adapter
-    return Platforms(channels, adapters, app.platforms)
+    if restart is None:
+        return Platforms(channels, adapters, app.platforms)
+    return Platforms(channels, adapters, app.platforms, restart=restart)
 
 
 # -- delivery ------------------------------------------------------------------------------
@@ -293,6 +310,7 @@ def build_deliverer(
         holidays=config.sources.arxiv_holidays,
         clock=app.clock,
         publisher=Publisher(app.store, app.service, config.site.channel),
+        worker=app.worker,
         retry=retry,
         weekly=app.weekly,
     )
@@ -318,6 +336,7 @@ def build_scheduler(
         sources=app.sources,
         config=app.settings.config.delivery,
         clock=app.clock,
+        worker=app.worker,
         fetch=fetch,
     )
 
@@ -328,33 +347,46 @@ def build_runner(
     channels: Mapping[str, Channel] | None = None,
     fetch: Fetch | None = None,
     stop: asyncio.Event | None = None,
+    restart: RetryPolicy | None = None,
 ) -> Runner:
     """`hotpapers run`: adapters, deliverer, scheduler and runner over the app's parts.
 
     channels replaces Markdown and the configured adapters (tests post to fakes); fetch is the
-    scheduled fetch (none: digests rank whatever the store holds); stop is an asyncio.Event.
+    scheduled fetch (none: digests rank whatever the store holds), after which the rankings
+    are brought up to date before anything else reads them; stop is an asyncio.Event; restart
+    paces starting again an adapter that is down.
     """
     from bot.delivery.lease import Leases
     from bot.delivery.platforms import Platforms
     from bot.delivery.runner import Runner
+    from bot.delivery.watch import HealthWatch
 
     config = app.settings.config
     if channels is None:
-        platforms = build_platforms(app)
+        platforms = build_platforms(app, restart=restart)
     else:
         platforms = Platforms(dict(channels), {}, app.platforms)
     leases = Leases(app.store, ttl=config.delivery.lease_seconds)
     deliverer = build_deliverer(app, platforms.channels, leases=leases)
+    watch = HealthWatch(
+        store=app.store,
+        leases=leases,
+        platforms=platforms,
+        sources=app.sources,
+        unavailable_after=config.delivery.store_unavailable_seconds,
+    )
     return Runner(
         leases=leases,
         platforms=platforms,
-        scheduler=build_scheduler(app, deliverer, fetch=fetch),
+        scheduler=build_scheduler(app, deliverer, fetch=_then_ranked(app, fetch)),
         subscriptions=app.subscriptions,
-        sources=app.sources,
+        watch=watch,
         config=config,
         env=app.settings.env,
         clock=app.clock,
         site=build_site_server(app) if config.site.enabled else None,
+        worker=app.worker,
+        rank=lambda: rank_ahead(app),
         stop=stop,
     )
 
@@ -366,3 +398,25 @@ def build_site_server(app: App) -> SiteServer:
 
     site = Site(app.store, app.service, app.settings.config)
     return SiteServer(site)
+
+
+def rank_ahead(app: App) -> None:
+    """Bring today's rankings (and /hot's longest list) up to date; blocking, for a worker."""
+    from bot.limits import MAX_COUNT
+    from bot.models import Selection
+
+    app.service.refresh(warm=[("hot", Selection(top=MAX_COUNT))])
+
+
+def _then_ranked(app: App, fetch: Fetch | None) -> Fetch | None:
+    """The fetch, followed by the new rankings (so digests after it find them ready)."""
+    if fetch is None:
+        return None
+    fetched = fetch
+
+    async def fetch_then_rank() -> FetchReport:
+        report = await fetched()
+        await app.worker.run(rank_ahead, app)
+        return report
+
+    return fetch_then_rank

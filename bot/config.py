@@ -274,6 +274,9 @@ class DeliveryConfig(_Section):
     sweep_seconds: float = Field(60.0, gt=0)  # catch-up, retries, changes from other processes
     lease_seconds: float = Field(60.0, gt=0)  # scheduler leader and per-delivery leases
     shutdown_seconds: float = Field(20.0, ge=0)  # how long SIGTERM waits for posts in flight
+    # /healthz answers 503 once the store has refused writes (locked by another process, read
+    # only, disk full) for this long.
+    store_unavailable_seconds: float = Field(15.0, gt=0)
 
 
 class DiscordConfig(_Section):

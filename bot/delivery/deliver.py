@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from bot.channels import Channel, DeliveryError
+from bot.channels import Channel, DeliveryError, OutboundMessage
 from bot.config import DeliveryConfig
 from bot.delivery.events import SubscriptionEvents
 from bot.delivery.health import SourceStatus
@@ -22,6 +22,7 @@ from bot.delivery.ledger import Delivery, Kind, Ledger, Part
 from bot.delivery.planner import Plan, Skip, plan_digest, plan_weekly
 from bot.delivery.queue import OutboundQueue
 from bot.delivery.schedule import Run
+from bot.errors import StoreError
 from bot.retry import RetryPolicy
 from bot.service import HotPapersService
 from bot.site.publish import Publisher
@@ -29,8 +30,9 @@ from bot.store import Store
 from bot.subscriptions import Subscription, Subscriptions
 from bot.timeutil import Clock
 from bot.weekly import WeeklyDigests
+from bot.workers import Worker
 
-__all__ = ["Deliverer", "Outcome", "RetryPolicy"]
+__all__ = ["Deliverer", "Outcome", "Preview", "RetryPolicy"]
 
 log = logging.getLogger(__name__)
 Status = Literal["sent", "skipped", "failed", "retry", "busy", "done"]
@@ -46,6 +48,16 @@ class Outcome:
     status: Status  # done: the ledger already had a finished row; busy: someone else posts it
     detail: str = ""
     kind: Kind = "daily"
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What delivering a channel's digest for a day would post now, without posting it."""
+
+    channel: str
+    day: date
+    messages: tuple[OutboundMessage, ...]
+    note: str  # what it would do: post, resume, nothing (and why)
 
 
 class _LeaseLostError(Exception):
@@ -80,6 +92,7 @@ class Deliverer:
         holidays: Collection[date],
         clock: Clock,
         publisher: Publisher,
+        worker: Worker,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         weekly: WeeklyDigests | None = None,
@@ -103,6 +116,7 @@ class Deliverer:
         self.holidays = holidays
         self.clock = clock
         self.publisher = publisher
+        self.worker = worker  # every store call, planning and rendering run in its threads
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.weekly = weekly  # makes weekly digests (none: a weekly run is put off, and logged)
@@ -123,6 +137,11 @@ class Deliverer:
         async with self.queue.delivery(sub.platform):  # bounded per platform
             try:
                 return await self._claimed(sub, run, trigger, reopen)
+            except StoreError as error:
+                # Locked by another process, or the disk is full: the ledger is as it was
+                # (a part that may be out is looked up first), so the sweep resumes it later.
+                log.warning("%s %s: delivery waits for the store: %s", sub.channel, run.day, error)
+                return _outcome(sub, run, "retry", str(error))
             except Exception as error:
                 # A bug (in ranking, a renderer...) must not stop the other channels' digests.
                 log.exception("%s %s: delivery failed", sub.channel, run.day)
@@ -136,17 +155,27 @@ class Deliverer:
             return _outcome(sub, run, "retry", f"no {sub.platform} adapter is running")
         if key in self._inflight:
             return _outcome(sub, run, "busy", "already being posted by this process")
+        # Claimed in this process before anything is awaited: the lease below is this process's
+        # too, so it would not stop a second task of ours (two sweeps) from posting alongside.
+        self._inflight.add(key)
+        try:
+            return await self._leased(sub, run, trigger, channel, reopen)
+        finally:
+            self._inflight.discard(key)
+
+    async def _leased(
+        self, sub: Subscription, run: Run, trigger: str, channel: Channel, reopen: bool
+    ) -> Outcome:
+        """_claimed() under the delivery's lease, which keeps other processes out."""
         weekly = ":weekly" if run.kind == "weekly" else ""
         lease = f"delivery:{sub.channel}{weekly}:{run.day.isoformat()}"
-        if not self.leases.acquire(lease):
-            holder = self.leases.holder(lease) or "another process"
+        if not await self.worker.run(self.leases.acquire, lease):
+            holder = await self.worker.run(self.leases.holder, lease) or "another process"
             return _outcome(sub, run, "busy", f"being posted by {holder}")
-        self._inflight.add(key)
         try:
             outcome = await self._deliver(sub, run, trigger, channel, lease, reopen)
         finally:
-            self._inflight.discard(key)
-            self.leases.release(lease)
+            await self.worker.run(self.leases.release, lease)
         log.info("%s %s%s: %s%s", sub.channel, run.day, " (weekly)" if weekly else "",
                  outcome.status, f" ({outcome.detail})" if outcome.detail else "")  # fmt: skip
         return outcome
@@ -156,23 +185,56 @@ class Deliverer:
         reopen: bool,
     ) -> Outcome:  # fmt: skip
         """Plan the digest if the ledger has none, then post what is missing."""
+        delivery = await self.worker.run(self._recorded, sub, run, trigger, channel, reopen)
+        if isinstance(delivery, Outcome):
+            return delivery
+        if delivery.state != "planned":
+            return _done(delivery)
+        return await self._post(sub, delivery, channel, lease)
+
+    def preview(self, sub: Subscription, run: Run, *, reopen: bool = True) -> Preview:
+        """What deliver() would post now, planned the same way, recording nothing (blocking).
+
+        reopen as for deliver(): a deliberate post also resumes a failed day and redoes a
+        skipped one.
+        """
+        channel = self.channels.get(sub.platform)
+        if channel is None:
+            return Preview(sub.channel, run.day, (), f"no {sub.platform} adapter is running")
+        delivery = self.ledger.get(sub.channel, run.day, run.kind)
+        resumed = ("planned", "failed") if reopen else ("planned",)
+        if delivery is not None and delivery.state in resumed:
+            pending = tuple(p.message for p in delivery.parts if p.state != "sent")
+            note = f"would post the {len(pending)} message(s) not yet out, as planned before"
+            return Preview(sub.channel, run.day, pending, note)
+        if delivery is not None and not (reopen and delivery.state == "skipped"):
+            return Preview(sub.channel, run.day, (), f"nothing: {_done(delivery).detail}")
+        plan = self._planned(sub, run, channel)
+        if plan is None:
+            return Preview(sub.channel, run.day, (), "nothing: no weekly digests are made here")
+        if isinstance(plan, Skip):
+            return Preview(sub.channel, run.day, (), f"would skip the day: {plan.reason}")
+        note = f"would post {len(plan.messages)} message(s)"
+        if plan.note:
+            note += f", {plan.note}"
+        return Preview(sub.channel, run.day, plan.messages, note)
+
+    def _recorded(
+        self, sub: Subscription, run: Run, trigger: str, channel: Channel, reopen: bool
+    ) -> Delivery | Outcome:
+        """The run's delivery from the ledger, planned now if it has none (blocking)."""
         delivery = self.ledger.get(sub.channel, run.day, run.kind)
         if reopen and delivery is not None and self.ledger.reopen(sub.channel, run.day, run.kind):
             delivery = self.ledger.get(sub.channel, run.day, run.kind)
         if delivery is None or (reopen and delivery.state == "skipped"):
-            planned = self._plan(sub, run, trigger, channel, replace_skipped=reopen)
-            if isinstance(planned, Outcome):
-                return planned
-            delivery = planned
-        if delivery.state != "planned":
-            return _done(delivery)
-        return await self._post(sub, delivery, channel, lease)
+            return self._plan(sub, run, trigger, channel, replace_skipped=reopen)
+        return delivery
 
     def _plan(
         self, sub: Subscription, run: Run, trigger: str, channel: Channel, *,
         replace_skipped: bool,
     ) -> Delivery | Outcome:  # fmt: skip
-        """Freeze today's messages in the ledger, or record why there are none."""
+        """Freeze today's messages in the ledger, or record why there are none (blocking)."""
         plan = self._planned(sub, run, channel)
         if plan is None:
             return _outcome(sub, run, "retry", "no weekly digests are made in this process")
@@ -223,10 +285,11 @@ class Deliverer:
             if part is pending[-1]:
                 last = (part, result)  # recorded together with the finish: one commit fewer
             else:
-                self.ledger.set_part(
-                    sub.channel, delivery.day, part.index, "sent", result, kind=delivery.kind
-                )
-        self._finish(sub, delivery, last, lease)
+                await self.worker.run(
+                    self.ledger.set_part, sub.channel, delivery.day, part.index, "sent", result,
+                    kind=delivery.kind,
+                )  # fmt: skip
+        await self.worker.run(self._finish, sub, delivery, last, lease)
         detail = f"{len(delivery.parts)} message(s)"
         if delivery.reason:
             detail += f", {delivery.reason}"
@@ -257,15 +320,16 @@ class Deliverer:
                 log.warning("%s: unexpected error posting part %d", sub.channel, part.index,
                             exc_info=True)  # fmt: skip
             if error.permanent:
-                return self._fail(sub, delivery, error.reason)
+                return await self.worker.run(self._fail, sub, delivery, error.reason)
             if error.retry_after is not None:
                 limited += 1  # the queue holds the platform for Retry-After: no sleep here
                 if limited >= self.retry.rate_limited:
-                    return self._later(sub, delivery, f"rate limited: {error.reason}")
+                    reason = f"rate limited: {error.reason}"
+                    return await self.worker.run(self._later, sub, delivery, reason)
                 continue
             failures += 1
             if failures >= self.retry.attempts:
-                return self._later(sub, delivery, error.reason)
+                return await self.worker.run(self._later, sub, delivery, error.reason)
             await self.sleep(self.retry.delay(failures))
 
     async def _find(self, sub: Subscription, part: Part, channel: Channel) -> str | None:
@@ -282,16 +346,17 @@ class Deliverer:
             async with self.queue.slot(sub.platform, sub.target):
                 # Marked once the queue lets it go, not while it waits: after a crash only the
                 # messages truly in flight need a lookup.
-                self._mark_sending(sub, delivery, part, lease)
+                await self.worker.run(self._mark_sending, sub, delivery, part, lease)
                 async with asyncio.timeout(self.retry.timeout):
                     return await channel.send(sub.target, part.message, key=part.key)
         except DeliveryError as error:
             if error.retry_after is None:
                 raise
             # Refused with 429: the platform took nothing, so the part is pending again.
-            self.ledger.set_part(
-                sub.channel, delivery.day, part.index, "pending", kind=delivery.kind
-            )
+            await self.worker.run(
+                self.ledger.set_part, sub.channel, delivery.day, part.index, "pending",
+                kind=delivery.kind,
+            )  # fmt: skip
             raise _RefusedError(error) from error
 
     def _mark_sending(self, sub: Subscription, delivery: Delivery, part: Part, lease: str) -> None:

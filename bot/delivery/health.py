@@ -42,8 +42,12 @@ class SourceStatus:
         return {s.source: s.last_error for s in self.all().values() if s.last_status == "failed"}
 
     def last_fetch(self) -> datetime | None:
-        """When any source last ran."""
-        return max((s.last_run for s in self.all().values() if s.last_run), default=None)
+        """When a source last fetched data: runs skipped (not configured) or failed do not count.
+
+        The start-up fetch is decided on this: a restart right after a start whose only
+        "runs" were instant skips of unconfigured sources still fetches.
+        """
+        return max((s.last_success for s in self.all().values() if s.last_success), default=None)
 
     def summary(self) -> dict[str, dict[str, str | None]]:
         """Per source: status, last success and last error, for /healthz."""

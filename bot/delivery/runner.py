@@ -6,29 +6,42 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
 from bot.config import Config, Env
 from bot.delivery.defaults import ensure_markdown_default
-from bot.delivery.health import SourceStatus
 from bot.delivery.lease import SCHEDULER, Leases
 from bot.delivery.platforms import Platforms, chat_platforms
 from bot.delivery.scheduler import DeliveryScheduler
+from bot.delivery.watch import HealthWatch
 from bot.delivery.web import health_app, start_web
+from bot.errors import StoreError
+from bot.retry import RetryPolicy
 from bot.site.web import SiteServer
 from bot.subscriptions import Subscriptions
 from bot.timeutil import Clock
+from bot.workers import Worker
 
 __all__ = ["Runner", "run"]
 
 log = logging.getLogger(__name__)
 SLACK_HTTP_PORT = 8080  # Slack's HTTP mode needs a server even when PORT is unset
+RANK_SECONDS = 60.0  # how often the rankings are brought up to date in the background
+# Waiting out a store another process holds: capped backoff with full jitter between tries
+# (each try itself waits for SQLite's lock up to the store's timeout).
+STORE_RETRY = RetryPolicy(base=1.0, cap=20.0)
 
 
 class Runner:
-    """Leader election, adapters, the scheduler and the web server of one process."""
+    """Leader election, adapters, the scheduler and the web server of one process.
+
+    It never waits on SQLite on the event loop: store calls go to the worker's threads, and
+    /healthz answers from what the health watch observed. A store locked by another process is
+    waited out (the lead is kept, or handed over cleanly if someone else took it meanwhile).
+    """
 
     def __init__(
         self,
@@ -37,23 +50,33 @@ class Runner:
         platforms: Platforms,
         scheduler: DeliveryScheduler,
         subscriptions: Subscriptions,
-        sources: SourceStatus,
+        watch: HealthWatch,
         config: Config,
         env: Env,
         clock: Clock,
+        worker: Worker,
+        rank: Callable[[], None] | None = None,
+        retry: RetryPolicy = STORE_RETRY,
         site: SiteServer | None = None,
         stop: asyncio.Event | None = None,
     ) -> None:
-        """Lead with the scheduler when the lease allows; stop when `stop` is set."""
+        """Lead with the scheduler when the lease allows; stop when `stop` is set.
+
+        rank brings the rankings up to date (run in the worker every RANK_SECONDS while
+        leading, so chat commands and digests find them ready).
+        """
         self.leases = leases
         self.platforms = platforms
         self.scheduler = scheduler
         self.subscriptions = subscriptions
-        self.sources = sources
+        self.watch = watch
         self.settings = config
         self.config = config.delivery
         self.env = env
         self.clock = clock
+        self.worker = worker
+        self.rank = rank
+        self.retry = retry
         self.site = site  # the web site, mounted beside /healthz (None: turned off)
         self.stop = stop or asyncio.Event()
         self.role = "starting"
@@ -63,7 +86,7 @@ class Runner:
     # -- health ----------------------------------------------------------------------------
 
     def health(self) -> tuple[bool, dict[str, Any]]:
-        """The /healthz answer: ok, and what the scheduler, adapters and sources look like."""
+        """The /healthz answer, from memory alone: ok, and what each part looks like."""
         scheduler: dict[str, Any] = {"running": False}
         if self._led:
             jobs = self.scheduler.scheduler.get_jobs()
@@ -76,35 +99,67 @@ class Runner:
                 "posting": self.scheduler.deliverer.busy(),
                 "queue": self.scheduler.deliverer.queue.stats(),
             }
-        ok = self.role in ("starting", "standby") or (
-            self.role == "leader" and scheduler["running"]
+        problems = self.watch.problems(
+            leading=self.role == "leader", scheduler_running=scheduler["running"]
         )
+        seen = self.watch.observed
         body = {
-            "status": "ok" if ok else "unavailable",
+            "status": "unavailable" if problems else "ok",
+            "problems": problems,
             "role": self.role,
-            "leader": self.leases.holder(SCHEDULER),
+            "leader": seen.leader,
             "scheduler": scheduler,
-            "adapters": self.platforms.health(),
-            "sources": self.sources.summary(),
+            "store": self.watch.store_state(),
+            "adapters": seen.adapters,
+            "sources": seen.sources,
         }
-        return ok, body
+        return not problems, body
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def run(self, *, host: str, port: int | None) -> None:
         """Serve /healthz, wait to lead, lead until stopped (or until the lease is lost)."""
         web_runner = await self._start_web(host, port)
+        watched = asyncio.Event()
+        watching = asyncio.create_task(self.watch.watch(watched), name="health-watch")
         try:
             while not self.stop.is_set():
-                if self.leases.acquire(SCHEDULER):
+                took = await self._acquire()
+                if took:
                     await self._lead()
-                else:
+                elif took is False:
                     await self._stand_by()
         finally:
             self.role = "stopped"
-            self.leases.release_all()
+            await self._release_all()
+            watched.set()
+            await watching
             if web_runner is not None:
                 await web_runner.cleanup()
+
+    async def _acquire(self) -> bool | None:
+        """Take the scheduler lease if free: True, False (someone leads), None (store locked)."""
+        failures = 0
+        while not self.stop.is_set():
+            try:
+                return await self.worker.run(self.leases.acquire, SCHEDULER)
+            except StoreError as error:
+                failures += 1
+                log.warning("cannot reach the scheduler lease (try %d): %s", failures, error)
+                await self._pause(self.retry.delay(failures))
+        return None
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait that long, or until stopped."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stop.wait(), seconds)
+
+    async def _release_all(self) -> None:
+        """Give back every lease (they expire by themselves if the store refuses)."""
+        try:
+            await self.worker.run(self.leases.release_all)
+        except StoreError as error:
+            log.warning("leases not released (they expire by themselves): %s", error)
 
     def _port(self, port: int | None) -> int | None:
         """The port to bind: the argument, else $PORT, else 8080 if Slack's HTTP mode needs it."""
@@ -133,11 +188,12 @@ class Runner:
     async def _stand_by(self) -> None:
         """Another runner leads: check again every few seconds, until stopped."""
         if self.role != "standby":
-            holder = self.leases.holder(SCHEDULER) or "another runner"
-            log.warning("standby: %s holds the scheduler lease; not posting", holder)
+            with contextlib.suppress(StoreError):
+                holder = await self.worker.run(self.leases.holder, SCHEDULER)
+                log.warning("standby: %s holds the scheduler lease; not posting",
+                            holder or "another runner")  # fmt: skip
         self.role = "standby"
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.stop.wait(), min(self.config.lease_seconds / 3, 5.0))
+        await self._pause(min(self.config.lease_seconds / 3, 5.0))
 
     async def _lead(self) -> None:
         """Start adapters and the scheduler, renew the lease, stop cleanly."""
@@ -145,31 +201,67 @@ class Runner:
         self.role = "leader"
         self._led = True
         await self.platforms.start()
-        if not chat_platforms(self.env):
-            ensure_markdown_default(self.subscriptions, self.settings, self.clock())
-        self._log_unscheduled()
+        ranking: asyncio.Task[None] | None = None
         try:
-            self.scheduler.start()
+            if not chat_platforms(self.env):
+                await self.worker.run(
+                    ensure_markdown_default, self.subscriptions, self.settings, self.clock()
+                )
+            await self.worker.run(self._log_unscheduled)
+            await self.scheduler.start()
+            if self.rank is not None:
+                ranking = asyncio.create_task(self._keep_ranked(), name="rankings")
             await self._heartbeat()
         finally:
             self.role = "stopping"
+            if ranking is not None:
+                ranking.cancel()
             await self.scheduler.shutdown(self.config.shutdown_seconds)
             await self.platforms.close()
-            self.leases.release_all()
+            await self._release_all()
 
     async def _heartbeat(self) -> None:
-        """Renew the leases until stopped; return early if another process took the lead."""
+        """Renew the leases until stopped; return early if another process took the lead.
+
+        A renewal the store refuses (another process holds it) is tried again with backoff:
+        the lease may expire meanwhile, but nobody can take it while the store is held, so
+        once it frees up either the renewal wins and this process keeps leading, or another
+        runner took the lease first and this one stands down.
+        """
         every = self.config.lease_seconds / 3
+        failures = 0
         while not self.stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.stop.wait(), every)
-            self.leases.renew()
-            if not self.leases.holds(SCHEDULER):
+            await self._pause(min(self.retry.delay(failures), every) if failures else every)
+            if self.stop.is_set():
+                return
+            try:
+                await self.worker.run(self.leases.renew)
+                held = await self.worker.run(self.leases.holds, SCHEDULER)
+            except StoreError as error:
+                failures += 1
+                log.warning("leases not renewed (try %d), still leading: %s", failures, error)
+                continue
+            if failures:
+                log.info("leases renewed again after %d failed tries", failures)
+                failures = 0
+            if not held:
                 log.error("lost the scheduler lease (paused too long?); standing down")
                 return
 
+    async def _keep_ranked(self) -> None:
+        """Bring the rankings up to date now and every RANK_SECONDS (in the worker)."""
+        assert self.rank is not None
+        while True:
+            try:
+                await self.worker.run(self.rank)
+            except StoreError as error:
+                log.warning("rankings not brought up to date: %s", error)
+            except Exception:
+                log.exception("bringing the rankings up to date failed")
+            await asyncio.sleep(RANK_SECONDS)
+
     def _log_unscheduled(self) -> None:
-        """Say which subscriptions cannot be posted by this process, and why."""
+        """Say which subscriptions cannot be posted by this process, and why (blocking)."""
         for sub in self.subscriptions.all():
             waiting = self.platforms.waiting_for(sub.platform)
             if waiting and not sub.paused:

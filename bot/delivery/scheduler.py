@@ -33,8 +33,10 @@ from bot.delivery.schedule import (
     runs_between,
     weekdays_of,
 )
+from bot.errors import StoreError
 from bot.subscriptions import Subscription, Subscriptions
 from bot.timeutil import Clock
+from bot.workers import Worker
 
 __all__ = ["DeliveryScheduler"]
 
@@ -63,10 +65,15 @@ class DeliveryScheduler:
         sources: SourceStatus,
         config: DeliveryConfig,
         clock: Clock,
+        worker: Worker,
         fetch: Fetch | None = None,
     ) -> None:
-        """Schedule subscriptions whose platform has a running channel; hear of their changes."""
+        """Schedule subscriptions whose platform has a running channel; hear of their changes.
+
+        worker runs the store calls, off the event loop.
+        """
         self.subscriptions = subscriptions
+        self.worker = worker
         self.deliverer = deliverer
         self.sources = sources
         self.config = config
@@ -87,7 +94,7 @@ class DeliveryScheduler:
 
     # -- lifecycle -------------------------------------------------------------------------
 
-    def start(self, *, catch_up: bool = True) -> None:
+    async def start(self, *, catch_up: bool = True) -> None:
         """Start APScheduler with every job; catch up missed runs in the background.
 
         A runner that lost the lead and wins it back starts the scheduler again: afresh.
@@ -98,7 +105,7 @@ class DeliveryScheduler:
         self._loop = asyncio.get_running_loop()
         self._thread = threading.get_ident()
         self.scheduler.start()
-        self.reconcile()
+        await self.reconcile()
         self._add_periodic_jobs()
         if catch_up:
             self.spawn(self._startup())
@@ -142,12 +149,15 @@ class DeliveryScheduler:
     def _done(self, task: asyncio.Task[Any]) -> None:
         """Forget a finished task, and log its error: nobody else awaits it."""
         self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.error("background task failed", exc_info=task.exception())
+        error = None if task.cancelled() else task.exception()
+        if isinstance(error, StoreError):  # locked or full: the next sweep tries again
+            log.warning("scheduler job postponed: %s", error)
+        elif error is not None:
+            log.error("background task failed", exc_info=error)
 
     async def _startup(self) -> None:
         """Fetch first if the data is stale, then catch up whatever was missed."""
-        last = self.sources.last_fetch()
+        last = await self.worker.run(self.sources.last_fetch)
         stale = last is None or self.clock() - last > timedelta(minutes=30)
         if self.fetch is not None and stale:
             try:
@@ -165,9 +175,10 @@ class DeliveryScheduler:
         """True when the subscription is active and its platform is running here."""
         return not sub.paused and sub.platform in self.deliverer.channels
 
-    def reconcile(self) -> None:
+    async def reconcile(self) -> None:
         """Make the jobs match the table (changes may come from another process, e.g. the CLI)."""
-        current = {s.channel: s for s in self.subscriptions.all() if self.schedulable(s)}
+        subs = await self.worker.run(self.subscriptions.all)
+        current = {s.channel: s for s in subs if self.schedulable(s)}
         for channel in set(self._subs) - set(current):
             self._unschedule(channel)
         for channel, sub in current.items():
@@ -246,7 +257,7 @@ class DeliveryScheduler:
 
     async def fire(self, channel: str, kind: Kind = "daily") -> Outcome | None:
         """Post the channel's latest due run; the clock and ledger decide, not the wake-up."""
-        sub = self.subscriptions.get(channel)
+        sub = await self.worker.run(self.subscriptions.get, channel)
         if sub is None or not self.schedulable(sub):
             return None
         now = self.clock()
@@ -291,22 +302,28 @@ class DeliveryScheduler:
 
     async def sweep(self) -> list[Outcome]:
         """Catch up missed runs, retry unfinished deliveries, and pick up outside changes."""
-        self.reconcile()
-        now = self.clock()
-        work: dict[tuple[str, Kind, date], tuple[Subscription, Run, str]] = {}
-        for sub in list(self._subs.values()):
-            for kind in KINDS:
-                for run in self._missed(sub, now, kind):
-                    work[(sub.channel, kind, run.day)] = (sub, run, "catch-up")
-        for delivery in self.deliverer.ledger.unfinished():
-            item = self._resumable(delivery, now)
-            if item is not None:
-                work.setdefault((delivery.channel, delivery.kind, delivery.day), item)
+        await self.reconcile()
+        work = await self.worker.run(self._due, dict(self._subs), self.clock())
         if not work:
             return []
         return list(await asyncio.gather(
             *(self.deliverer.deliver(sub, run, why) for sub, run, why in work.values())
         ))  # fmt: skip
+
+    def _due(
+        self, subs: dict[str, Subscription], now: datetime
+    ) -> dict[tuple[str, Kind, date], tuple[Subscription, Run, str]]:
+        """What the sweep posts: missed runs and unfinished deliveries (reads the ledger)."""
+        work: dict[tuple[str, Kind, date], tuple[Subscription, Run, str]] = {}
+        for sub in subs.values():
+            for kind in KINDS:
+                for run in self._missed(sub, now, kind):
+                    work[(sub.channel, kind, run.day)] = (sub, run, "catch-up")
+        for delivery in self.deliverer.ledger.unfinished():
+            item = self._resumable(subs, delivery, now)
+            if item is not None:
+                work.setdefault((delivery.channel, delivery.kind, delivery.day), item)
+        return work
 
     def _missed(self, sub: Subscription, now: datetime, kind: Kind = "daily") -> list[Run]:
         """Runs with no ledger row: the latest within grace is due, older ones are skipped."""
@@ -332,9 +349,11 @@ class DeliveryScheduler:
                         sub.channel, len(missing), kind, days)  # fmt: skip
         return due
 
-    def _resumable(self, delivery: Delivery, now: datetime) -> tuple[Subscription, Run, str] | None:
+    def _resumable(
+        self, subs: dict[str, Subscription], delivery: Delivery, now: datetime
+    ) -> tuple[Subscription, Run, str] | None:
         """An unfinished delivery to resume now, or None (not yet, or never)."""
-        sub = self._subs.get(delivery.channel)
+        sub = subs.get(delivery.channel)
         if sub is None or (delivery.next_attempt_at and delivery.next_attempt_at > now):
             return None
         at = delivery.scheduled_for or now

@@ -11,7 +11,7 @@ import sqlite3
 
 from bot.errors import StoreError
 
-__all__ = ["is_busy", "store_error"]
+__all__ = ["is_busy", "is_read_only", "store_error"]
 
 _BUSY = ("SQLITE_BUSY", "SQLITE_LOCKED")
 _FULL = ("SQLITE_FULL", "SQLITE_IOERR_WRITE", "SQLITE_IOERR_FSYNC", "SQLITE_IOERR_TRUNCATE")
@@ -29,6 +29,13 @@ def is_busy(error: BaseException) -> bool:
     if not isinstance(error, sqlite3.OperationalError):
         return False
     return _name(error).startswith(_BUSY) or "locked" in str(error)
+
+
+def is_read_only(error: BaseException) -> bool:
+    """True when the store's file (or its folder, or the disk) cannot be written."""
+    if isinstance(error, StoreError):
+        error = error.__cause__ or error
+    return isinstance(error, sqlite3.Error) and _name(error).startswith("SQLITE_READONLY")
 
 
 def store_error(error: sqlite3.Error, path: str, *, waited: float | None = None) -> StoreError:

@@ -29,7 +29,7 @@ from bot.store.connection import (
     create_private,
     rows_of,
 )
-from bot.store.faults import store_error
+from bot.store.faults import is_busy, is_read_only, store_error
 
 __all__ = ["Params", "Row", "SqliteStore", "Transaction", "WriteState"]
 
@@ -69,7 +69,7 @@ class SqliteStore:
         self._depth = 0  # open transaction() blocks of the thread holding the lock
         self._owner: int | None = None  # the thread inside transaction(), which reads its writes
         self._waiting_since: float | None = None  # a write waits for another process's lock
-        self._failing: tuple[float, str] | None = None  # writes fail: since when, and why
+        self._failing: tuple[float, str, bool] | None = None  # since when, why, lock only?
         self._db = Database(self._conn)  # for sqlite-utils migrations
         self._readers = None if self.path == MEMORY else Readers(self.path, timeout, cache_kib)
         try:
@@ -157,6 +157,7 @@ class SqliteStore:
                 self._conn.commit()
             self._begin()
             self._depth, self._owner = 1, threading.get_ident()
+            changes = self._conn.total_changes
             try:
                 yield Transaction(self._conn, self._sqlite)
                 self._sqlite(self._conn.commit)
@@ -164,7 +165,11 @@ class SqliteStore:
                 self._rollback()
                 raise
             else:
-                self._failing = None
+                # Getting the lock ends a lock-out; only a write that reached the disk ends a
+                # full disk or a read-only file (an empty probe writes nothing).
+                failing = self._failing
+                if failing and (failing[2] or self._conn.total_changes != changes):
+                    self._failing = None
             finally:
                 self._depth, self._owner = 0, None
 
@@ -199,7 +204,7 @@ class SqliteStore:
         """Remember that writes fail (for /healthz) and say why in one line."""
         failure = store_error(error, self.path, waited=self.timeout)
         since = self._failing[0] if self._failing else time.monotonic()
-        self._failing = (since, str(failure))
+        self._failing = (since, str(failure), is_busy(error))
         return failure
 
     def _savepoint(self) -> Iterator[Transaction]:
@@ -228,6 +233,18 @@ class SqliteStore:
         the whole set makes the second one see the first one's work.
         """
         with self._lock:
-            if self._sqlite(migrations.pending, self._db):
+            pending = self._sqlite(migrations.pending, self._db)
+            if not pending:
+                return
+            try:
                 with self.transaction():
                     self._sqlite(migrations.apply, self._db)
+            except StoreError as error:
+                if not is_read_only(error):
+                    raise
+                names = ", ".join(m.name for m in pending)
+                raise StoreError(
+                    f"the store {self.path} is read-only, and this version of hotpapers must"
+                    f" first add to it ({migrations.name}: {names}): run it once with write"
+                    " access"
+                ) from error

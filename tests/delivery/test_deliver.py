@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import timedelta
 
@@ -41,6 +42,20 @@ async def test_a_digest_is_posted_once_and_a_second_run_posts_nothing(app: App) 
     assert (first.status, second.status) == ("sent", "done")
     assert len(channel.keys(snowflake(1))) == 2 == channel.sends
     assert Ledger(app.store, app.clock).get(DISCORD, TODAY).state == "sent"
+
+
+async def test_the_same_delivery_asked_twice_at_once_in_one_process_posts_once(
+    app: App,
+) -> None:
+    # Two sweeps overlapping: the database lease is this process's for both, so only the
+    # process's own claim, taken before anything is awaited, keeps the second one out.
+    channel = MemoryChannel(per_message=2)
+    sub = subscribe(app, "discord:1", top=4)
+    deliverer = make(app, channel)
+    run = run_on(sub, TODAY)
+    outcomes = await asyncio.gather(*(deliverer.deliver(sub, run, f"sweep {n}") for n in range(3)))
+    assert sorted(o.status for o in outcomes) == ["busy", "busy", "sent"]
+    assert len(channel.keys("1")) == 2 == channel.sends
 
 
 async def test_a_crash_mid_fan_out_resumes_posting_only_what_is_missing(app: App) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
 from pathlib import Path
@@ -11,13 +12,14 @@ from typing import Any
 import httpx
 
 from bot.adapters.markdown import MarkdownChannel
-from bot.app import App, build_runner
+from bot.app import App, build_app, build_runner
 from bot.channels import OutboundMessage
 from bot.delivery.lease import SCHEDULER, Leases
 from bot.delivery.ledger import Ledger
 from bot.delivery.runner import Runner
+from bot.store import Store
 from tests.delivery.fakechannel import MemoryChannel
-from tests.delivery.support import NINE_BERLIN, TODAY, Clock, subscribe
+from tests.delivery.support import NINE_BERLIN, TODAY, Clock, make_settings, seed, subscribe
 from tests.delivery.test_lease import live_stranger
 from tests.factories import DISCORD, snowflake
 
@@ -50,6 +52,12 @@ async def healthz(runner: Runner) -> tuple[int, dict[str, Any]]:
 
 def exists(path: Path) -> bool:
     return path.exists()
+
+
+def posted(app: App, channel: str) -> bool:
+    """Today's digest of the channel is out."""
+    delivery = Ledger(app.store, app.clock).get(channel, TODAY)
+    return delivery is not None and delivery.state == "sent"
 
 
 async def test_without_chat_tokens_the_runner_writes_the_daily_blog_post(
@@ -98,7 +106,7 @@ async def test_leading_runner_sets_the_chat_command_hooks(app: App, clock: Clock
     runner = build_runner(app, channels={"discord": MemoryChannel()})
 
     async def body() -> str:
-        await until(lambda: Ledger(app.store, app.clock).latest(DISCORD) is not None)
+        await until(lambda: posted(app, DISCORD))
         reply = app.commands.digest(DISCORD, "settings time=10:00", can_manage=True)
         assert "10:00" in reply.text
         assert runner.scheduler is not None
@@ -131,3 +139,88 @@ async def test_shutdown_lets_posts_in_flight_finish(app: App) -> None:
     await running(runner, body)  # stop is set while the first of four messages is out
     assert len(channel.keys(snowflake(1))) == 4
     assert Ledger(app.store, app.clock).get(DISCORD, TODAY).state == "sent"
+
+
+HOLDER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("holding", flush=True)
+sys.stdin.readline()
+conn.execute("ROLLBACK")
+"""
+
+
+class LockHolder:
+    """Another process holding the database's write lock until told to let go."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def hold(cls, db: Path) -> LockHolder:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", HOLDER, str(db),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert process.stdout is not None
+        assert await process.stdout.readline() == b"holding\n"
+        return cls(process)
+
+    async def release(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(b"go\n")
+        await self.process.stdin.drain()
+        assert await self.process.wait() == 0
+
+
+async def test_a_store_held_by_another_process_is_waited_out_reported_and_survived(
+    tmp_path: Path, clock: Clock
+) -> None:
+    # Short leases, sweeps and thresholds, and writes that give up after 0.2 s, so a hold of
+    # a second or two goes through every stage: refused renewals, refused deliveries, 503.
+    settings = make_settings(
+        tmp_path, lease_seconds=1.5, sweep_seconds=0.3, store_unavailable_seconds=0.5
+    )
+    app = build_app(settings, clock=clock, store=Store(settings.env.hotpapers_db, timeout=0.2))
+    try:
+        seed(app.store)
+        clock.set(NINE_BERLIN - timedelta(hours=1))  # nothing due yet
+        subscribe(app, DISCORD, top=2)
+        channel = MemoryChannel()
+        runner = build_runner(app, channels={"discord": channel})
+
+        async def body() -> list[tuple[int, dict[str, Any]]]:
+            await until(lambda: runner.role == "leader")
+            holder = await LockHolder.hold(settings.env.hotpapers_db)
+            try:
+                clock.set(NINE_BERLIN + timedelta(minutes=1))  # the digest is due, but held up
+                seen = [await healthz(runner)]
+                while seen[-1][0] != 503 and len(seen) < 2000:  # each answered at once
+                    seen.append(await healthz(runner))
+                for _ in range(5):
+                    seen.append(await healthz(runner))
+                assert not channel.posts and runner.role == "leader"
+            finally:
+                await holder.release()
+            await until(lambda: posted(app, DISCORD))
+            seen.append(await healthz(runner))
+            for _ in range(2000):  # the leader is observed once a second
+                if seen[-1][0] == 200 and seen[-1][1]["leader"] is not None:
+                    break
+                seen.append(await healthz(runner))
+            return seen
+
+        seen = await running(runner, body)
+    finally:
+        await app.aclose()
+    held = [report for status, report in seen if status == 503]
+    assert len(held) >= 6
+    for report in held:
+        assert report["role"] == "leader" and report["store"]["writable"] is False
+        (problem,) = report["problems"]
+        assert problem.startswith("store: writes blocked for") and "locked" in problem
+    status, report = seen[-1]
+    assert status == 200 and report["problems"] == [] and report["role"] == "leader"
+    assert report["leader"] == runner.leases.me
+    assert len(channel.keys(snowflake(1))) == 1  # posted once, after the hold

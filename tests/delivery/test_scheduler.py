@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+
+import pytest
 
 from bot.app import App, build_deliverer, build_scheduler
 from bot.delivery.deliver import RetryPolicy
@@ -13,6 +16,8 @@ from bot.delivery.lease import Leases
 from bot.delivery.ledger import Ledger
 from bot.delivery.queue import OutboundQueue
 from bot.delivery.scheduler import DeliveryScheduler
+from bot.sources.health import record_failure, record_skip, record_success
+from bot.store import Store
 from bot.subscriptions import WEEKDAYS
 from tests.delivery.fakechannel import MemoryChannel
 from tests.delivery.support import NINE_BERLIN, TODAY, Clock, subscribe
@@ -30,7 +35,7 @@ async def test_jobs_are_built_from_the_table_and_follow_changes(app: App) -> Non
     subscribe(app, DISCORD_2, paused=True)
     subscribe(app, SLACK)  # no Slack adapter in this process
     scheduler = make(app, MemoryChannel())
-    scheduler.start(catch_up=False)
+    await scheduler.start(catch_up=False)
     try:
         assert {j.id for j in scheduler.scheduler.get_jobs()} == {
             "digest:discord:10000000000000001",
@@ -46,7 +51,7 @@ async def test_jobs_are_built_from_the_table_and_follow_changes(app: App) -> Non
 
         app.subscriptions.resume(DISCORD_2, NINE_BERLIN)  # as `hotpapers subscribe` would
         app.subscriptions.remove(DISCORD)
-        scheduler.reconcile()  # the sweep does this for changes made by other processes
+        await scheduler.reconcile()  # the sweep does this for changes made by other processes
         assert {j.id for j in scheduler.scheduler.get_jobs()} == {
             "digest:discord:10000000000000002",
             "sweep",
@@ -57,7 +62,7 @@ async def test_jobs_are_built_from_the_table_and_follow_changes(app: App) -> Non
 
 async def test_on_change_from_another_thread_is_applied_on_the_event_loop(app: App) -> None:
     scheduler = make(app, MemoryChannel())
-    scheduler.start(catch_up=False)
+    await scheduler.start(catch_up=False)
     try:
         sub = subscribe(app, "discord:10000000000000007")
         thread = threading.Thread(target=scheduler.on_change, args=(sub, sub.channel))
@@ -132,7 +137,7 @@ async def test_the_scheduler_runs_the_job_and_the_ledger_stops_a_repeat(
     channel = MemoryChannel()
     clock.set(NINE_BERLIN + timedelta(seconds=1))
     scheduler = make(app, channel)
-    scheduler.start(catch_up=False)
+    await scheduler.start(catch_up=False)
     try:
         for _ in range(2):  # a wake-up at the wrong moment must not post twice
             scheduler.scheduler.modify_job(
@@ -204,7 +209,7 @@ async def test_fetch_runs_at_start_when_data_is_stale_then_missed_runs_are_caugh
     channel = MemoryChannel(fault=lambda t, n: order.append("post"))
     clock.set(NINE_BERLIN + timedelta(hours=1))
     scheduler = make(app, channel, fetch=fetch)
-    scheduler.start()
+    await scheduler.start()
     try:
         for _ in range(200):
             await asyncio.sleep(0.01)
@@ -220,3 +225,37 @@ async def test_fetch_runs_at_start_when_data_is_stale_then_missed_runs_are_caugh
         } <= ids
     finally:
         await scheduler.shutdown(1)
+
+
+@pytest.mark.parametrize(
+    ("record", "fetches"),
+    [
+        (lambda store, at: record_skip(store, "x", at, "no X_BEARER_TOKEN"), True),
+        (lambda store, at: record_failure(store, "arxiv", at, "offline", requests=1), True),
+        (
+            lambda store, at: record_success(
+                store, "arxiv", at, (10, 0, 0), requests=1, note="", cursor={}
+            ),
+            False,
+        ),
+    ],
+    ids=["skipped", "failed", "fetched"],
+)
+async def test_only_a_fetch_that_got_data_spares_the_start_up_fetch(
+    app: App, clock: Clock, record: Callable[[Store, datetime], None], fetches: bool
+) -> None:
+    record(app.store, clock() - timedelta(minutes=5))  # a start a moment ago did this
+    fetched = asyncio.Event()
+
+    class Report:
+        def headline(self) -> str:
+            return "fetch: contributed: arxiv"
+
+    async def fetch() -> Report:
+        fetched.set()
+        return Report()
+
+    scheduler = make(app, MemoryChannel(), fetch=fetch)
+    await scheduler.start()
+    await scheduler.shutdown(10)  # waits for the start-up work in flight
+    assert fetched.is_set() is fetches

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
 import discord
+from discord.utils import MISSING
 
 from bot.adapters.discord.abstracts import AbstractReplies
 from bot.adapters.discord.channel import DiscordChannel
@@ -145,7 +146,13 @@ class DiscordAdapter:
         return await self.command_sync.sync(self.tree, self.clock(), force=force)
 
     async def start(self) -> None:
-        """Log in, sync commands if they changed, and return once the gateway session is up."""
+        """Log in, sync commands if they changed, and return once the gateway session is up.
+
+        After close() (or a failed start) it starts afresh: the supervisor restarts an adapter
+        whose gateway gave up.
+        """
+        if self.client.is_closed():
+            _reopen(self.client)
         try:
             await self.login()
         except BaseException:
@@ -195,6 +202,14 @@ class DiscordAdapter:
                 log.debug("Discord gateway task ended with %r", error)
         self._connected.clear()
 
+    def gone(self) -> str | None:
+        """Why the gateway gave up for good (discord.py reconnects by itself otherwise)."""
+        task = self._task
+        if task is None or not task.done():
+            return None
+        error = None if task.cancelled() else task.exception()
+        return f"the gateway closed: {error!r}" if error else "the gateway closed"
+
     def health(self) -> dict[str, Any]:
         """What /healthz shows about Discord."""
         latency = self.client.latency
@@ -226,6 +241,21 @@ class DiscordAdapter:
         """Our message with this key in the channel's recent history, if any."""
         await self.login()
         return await self.channel.find_sent(target, key)
+
+
+def _reopen(client: discord.Client) -> None:
+    """Make a closed client startable again: discord.py's clear() and two of its internals.
+
+    close() leaves `loop` MISSING where login() looks for its own sentinel before setting the
+    loop up again, and closes the connector it made with the session, which the next session
+    would be handed ("Session is closed"); MISSING makes login build a new one. Both are pinned
+    by tests/delivery/test_health.py against the installed discord.py.
+    """
+    client.clear()
+    client.loop = discord.client._loop  # login() sets the event loop up again
+    connector = client.http.connector
+    if connector is not MISSING and connector.closed:
+        client.http.connector = MISSING
 
 
 def build_discord(

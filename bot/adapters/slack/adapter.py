@@ -147,6 +147,10 @@ class SlackAdapter(SlackChannel):
             self._socket = None
         self._started = False
 
+    def gone(self) -> str | None:
+        """Never for good: Socket Mode reconnects by itself and HTTP mode has no connection."""
+        return None
+
     def health(self) -> dict[str, Any]:
         """What /healthz reports about Slack."""
         connected = self._started

@@ -1,8 +1,10 @@
 """A fake Discord on 127.0.0.1: REST API and gateway websocket, enough for the real discord.py.
 
 It records every REST request and gateway payload, can answer 429 with Retry-After, can drop
-the websocket to force a reconnect (RESUME), and injects INTERACTION_CREATE and
-MESSAGE_REACTION_ADD. Interactions answered later than Discord's 3 s get 10062 as on Discord.
+the websocket to force a reconnect (RESUME), can be down (`outage`: every REST call and
+gateway connection answered 503, as Discord's edge does during an incident), and injects
+INTERACTION_CREATE and MESSAGE_REACTION_ADD. Interactions answered later than Discord's 3 s
+get 10062 as on Discord.
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ class FakeDiscord:
         self.direct: dict[int, list[dict[str, Any]]] = {}  # user -> messages the bot DMed them
         self.no_dms: set[int] = set()  # users who take no DMs from the server's members
         self.gone: set[int] = set()  # users who no longer exist
+        self.outage = False  # while True, REST and the gateway answer 503
+        self.refused = 0  # requests and connections answered 503 during outages
         self._nonces: dict[tuple[int, str], dict[str, Any]] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -175,8 +179,11 @@ class FakeDiscord:
 
     # -- gateway ---------------------------------------------------------------------------
 
-    async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
         """One gateway connection: HELLO, then IDENTIFY or RESUME, heartbeats, dispatches."""
+        if self.outage:
+            self.refused += 1
+            return _error(503, 0, "503: Service Unavailable")
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         await ws.send_json({"op": 10, "d": {"heartbeat_interval": self.heartbeat_ms}, "s": None,
@@ -394,6 +401,9 @@ class FakeDiscord:
         """Record each REST request; answer 429 when a rate limit rule says so."""
         if request.path == "/gateway":
             return await handler(request)
+        if self.outage:
+            self.refused += 1
+            return _error(503, 0, "503: Service Unavailable")
         raw = await request.read()
         body = json.loads(raw) if raw and request.content_type == "application/json" else None
         record = Recorded(request.method, request.path, dict(request.query), body, time.monotonic())
