@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -19,7 +21,7 @@ from bot.delivery.lease import SCHEDULER, Leases
 from bot.delivery.ledger import Ledger
 from bot.delivery.platforms import PlatformState, chat_platforms
 from bot.delivery.status import channel_status, source_lines
-from bot.errors import ConfigError, HotpapersError, PlatformError, UsageError
+from bot.errors import EXIT_PARTIAL, ConfigError, HotpapersError, PlatformError, UsageError
 from bot.limits import MAX_CHANNEL_WEIGHT, MAX_COUNT, MAX_REPEAT_DAYS
 from bot.subscriptions import (
     LAYOUTS,
@@ -37,7 +39,8 @@ __all__ = ["add_commands", "cmd_channels", "cmd_post", "cmd_run", "cmd_status", 
            "cmd_unsubscribe"]  # fmt: skip
 
 if TYPE_CHECKING:  # post and run import the delivery stack (aiohttp, adapters) themselves
-    from bot.delivery.deliver import Outcome
+    from bot.delivery.deliver import Outcome, Preview
+    from bot.store import Store
 
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
@@ -156,30 +159,42 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def _post(settings: Settings, channel: str, day: date | None, wait: float) -> Outcome:
-    """Build the app and the one adapter needed, post, close everything."""
-    from bot.app import build_app, build_deliverer, build_platforms
-    from bot.delivery.manual import post_once
+def _postable(settings: Settings, store: Store, channel: str) -> Subscription:
+    """The subscription to post (the defaults for a one-off), if it can be posted at all."""
+    check_channel(channel)
+    platform = channel.partition(":")[0]
+    why = PlatformState(chat_platforms(settings.env)).waiting_for(platform)
+    if why:
+        raise ConfigError(f"cannot post to {channel}: no {platform} adapter: {why}")
+    sub = Subscriptions(store).get(channel)
+    if sub is None:  # a one-off post to a channel with no subscription uses the defaults
+        sub = validate(default_subscription(_entering(channel), settings.config))
+    if sub.paused:
+        raise UsageError(
+            f"{channel} is paused ({sub.paused_reason or 'by request'});"
+            f" `hotpapers subscribe {channel}` resumes it"
+        )
+    return sub
 
-    check_channel(channel)  # before building anything
-    app = build_app(settings)
+
+async def _post(
+    settings: Settings, store: Store, sub: Subscription, day: date | None, wait: float, *,
+    dry_run: bool,
+) -> Outcome | Preview:  # fmt: skip
+    """Build the app and the one adapter needed, post (or preview), close everything."""
+    from bot.app import build_app, build_deliverer, build_platforms
+    from bot.delivery.manual import post_once, preview_once
+
+    app = build_app(settings, store=store)
     try:
-        sub = app.subscriptions.get(channel)
-        if sub is None:  # a one-off post to a channel with no subscription uses the defaults
-            sub = validate(default_subscription(_entering(channel), settings.config))
-        if sub.paused:
-            raise UsageError(
-                f"{channel} is paused ({sub.paused_reason or 'by request'});"
-                f" `hotpapers subscribe {channel}` resumes it"
-            )
         platforms = build_platforms(app, only=[sub.platform])
         try:
             why = platforms.waiting_for(sub.platform)
-            if why and sub.platform not in chat_platforms(settings.env):
-                raise ConfigError(f"cannot post to {channel}: {why}")
             if why:
-                raise PlatformError(f"cannot post to {channel}: {why}")
+                raise PlatformError(f"cannot post to {sub.channel}: {why}")
             deliverer = build_deliverer(app, platforms.channels)
+            if dry_run:
+                return await preview_once(deliverer, sub, day, app.clock)
             return await post_once(deliverer, sub, day, app.clock, wait_seconds=wait)
         finally:
             await platforms.close()
@@ -188,18 +203,47 @@ async def _post(settings: Settings, channel: str, day: date | None, wait: float)
 
 
 def cmd_post(args: argparse.Namespace, settings: Settings) -> int:
-    """Post a channel's digest now, through the ledger: never twice, even beside `run`."""
-    outcome = asyncio.run(_post(settings, args.channel, args.date, args.wait))
+    """Post a channel's digest now, through the ledger: never twice, even beside `run`.
+
+    Like `digest`, it fetches first when the store holds nothing fresh. --dry-run prints the
+    messages it would post (Markdown as the file's text, Discord and Slack as the JSON of
+    each message) and records nothing.
+    """
+    from bot.delivery.deliver import Preview
+    from bot.freshness import ensure_fresh
+
+    check_channel(args.channel)  # before opening, building or fetching anything
+    store = open_store(settings)
+    try:
+        sub = _postable(settings, store, args.channel)
+        partial = ensure_fresh(store, settings, utcnow(), args.date)
+    except BaseException:
+        store.close()
+        raise
+    outcome = asyncio.run(_post(settings, store, sub, args.date, args.wait, dry_run=args.dry_run))
+    if isinstance(outcome, Preview):
+        _print_preview(outcome)
+        return EXIT_PARTIAL if partial else 0
     text = f"{outcome.channel} {outcome.day}: {outcome.detail or outcome.status}"
     if outcome.status in ("sent", "done", "skipped"):
         verb = {"sent": "Posted", "done": "Already done", "skipped": "Skipped"}[outcome.status]
         print(f"{verb}: {text}")
-        return 0
+        return EXIT_PARTIAL if partial else 0
     if outcome.status == "failed":
         raise PlatformError(f"{text}; the subscription is paused")
     if outcome.status == "busy":
         raise HotpapersError(f"{text}; try again when it is done")
     raise PlatformError(f"{text}; `hotpapers run` will retry it")
+
+
+def _print_preview(preview: Preview) -> None:
+    """The messages on stdout, exactly as they would be posted; what it would do on stderr."""
+    print(f"{preview.channel} {preview.day}: {preview.note}", file=sys.stderr)
+    for message in preview.messages:
+        if "markdown" in message.payload:
+            sys.stdout.write(str(message.payload["markdown"]))
+        else:
+            print(json.dumps(message.payload, indent=2, ensure_ascii=False))
 
 
 async def _run(settings: Settings, port: int | None) -> None:
@@ -279,6 +323,10 @@ def add_commands(sub: Subparsers) -> None:
     p.add_argument(
         "--wait", type=finite, default=60.0,
         help="seconds to wait while another process posts it (default: 60)",
+    )  # fmt: skip
+    p.add_argument(
+        "--dry-run", action="store_true",
+        help="print what would be posted (the channel's settings applied); record nothing",
     )  # fmt: skip
     p = _parser(sub, "status", cmd_status, "last and next digest per channel, source health")
     p.add_argument("--channel", help="only this channel")

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 
-from bot.delivery.deliver import Deliverer, Outcome
+from bot.delivery.deliver import Deliverer, Outcome, Preview
 from bot.delivery.schedule import local_day, run_on
 from bot.subscriptions import Subscription
 from bot.timeutil import Clock
 
-__all__ = ["post_once"]
+__all__ = ["post_once", "preview_once"]
 
 
 async def post_once(
@@ -34,3 +34,11 @@ async def post_once(
         if outcome.status != "busy" or loop.time() >= deadline:
             return outcome
         await asyncio.sleep(0.5)
+
+
+async def preview_once(
+    deliverer: Deliverer, sub: Subscription, day: date | None, clock: Clock
+) -> Preview:
+    """What post_once would post now (`hotpapers post --dry-run`); records nothing."""
+    day = day or local_day(sub, clock())
+    return await deliverer.worker.run(deliverer.preview, sub, run_on(sub, day))

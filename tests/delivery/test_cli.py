@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
 
 from bot.config import Settings
 from bot.delivery.cli import add_commands
-from bot.errors import HotpapersError
+from bot.delivery.ledger import Ledger
+from bot.errors import EXIT_PARTIAL, HotpapersError
 from bot.store import Store
 from bot.subscriptions import Subscriptions
+from bot.timeutil import utcnow
 from tests.delivery.support import LONG_AGO, make_settings, seed
 
 DISCORD = "discord:424242424242424242"  # channel ids as the platforms shape them
@@ -141,3 +144,46 @@ def test_post_writes_the_markdown_digest_once(
     assert capsys.readouterr().out.startswith("Already done: ")
     assert [p.name for p in folder.iterdir()] == ["hot-papers-2026-11-26.md"]
     assert subscriptions(settings).all() == []  # a one-off post subscribes nothing
+
+
+def test_post_dry_run_prints_what_post_then_posts_and_records_nothing(
+    settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = settings.config.markdown.folder
+    channel = f"markdown:{folder}"
+    assert cli(settings, "subscribe", channel, "--top", "2") == 0
+    capsys.readouterr()
+    assert cli(settings, "post", "--channel", channel, "--date", "2026-11-26", "--dry-run") == 0
+    printed = capsys.readouterr()
+    assert "would post 1 message(s)" in printed.err
+    assert printed.out.startswith("---\n") and "2026-11-26" in printed.out
+    assert not folder.exists() or not any(folder.iterdir())  # nothing posted
+    store = Store(settings.env.hotpapers_db)
+    assert Ledger(store, utcnow).get(channel, date(2026, 11, 26)) is None  # nothing recorded
+    assert (
+        store.query("SELECT * FROM shown") == []
+        and store.query("SELECT * FROM delivery_leases") == []
+    )
+    assert cli(settings, "post", "--channel", channel, "--date", "2026-11-26") == 0
+    (post,) = folder.iterdir()
+    assert post.read_text().startswith(printed.out.rstrip("\n"))  # the very same text
+    assert Ledger(store, utcnow).get(channel, date(2026, 11, 26)).state == "sent"
+    capsys.readouterr()
+    assert cli(settings, "post", "--channel", channel, "--date", "2026-11-26", "--dry-run") == 0
+    again = capsys.readouterr()
+    assert again.out == "" and "nothing: sent before" in again.err
+
+
+def test_post_fetches_first_when_the_store_holds_nothing_fresh(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fetched: list[date | None] = []
+
+    def fetch(store: Store, settings: Settings, now: datetime, day: date | None) -> bool:
+        fetched.append(day)
+        return True  # fetched, and some source failed
+
+    monkeypatch.setattr("bot.freshness.ensure_fresh", fetch)
+    folder = settings.config.markdown.folder
+    assert cli(settings, "post", "--channel", f"markdown:{folder}", "--dry-run") == EXIT_PARTIAL
+    assert fetched == [None]
