@@ -52,7 +52,7 @@ async def test_a_weekly_and_a_daily_digest_on_the_same_day_each_post_exactly_onc
     react(app, DISCORD, ids[5]["arxiv_id"], "u1", "u2", at=NINE_BERLIN - timedelta(days=2))
     react(app, DISCORD_2, ids[4]["arxiv_id"], "u1", "u2", "u3", at=NINE_BERLIN)  # elsewhere
     scheduler = make(app, channel)
-    scheduler.start(catch_up=False)
+    await scheduler.start(catch_up=False)
     try:
         assert {j.id for j in scheduler.scheduler.get_jobs()} == {
             "digest:discord:10000000000000001", "weekly:discord:10000000000000001", "sweep",
