@@ -82,6 +82,7 @@ class Runner:
         self.role = "starting"
         self.port: int | None = None
         self._led = False
+        self._up = False  # leading with adapters and scheduler started: health judges them
 
     # -- health ----------------------------------------------------------------------------
 
@@ -99,9 +100,7 @@ class Runner:
                 "posting": self.scheduler.deliverer.busy(),
                 "queue": self.scheduler.deliverer.queue.stats(),
             }
-        problems = self.watch.problems(
-            leading=self.role == "leader", scheduler_running=scheduler["running"]
-        )
+        problems = self.watch.problems(leading=self._up, scheduler_running=scheduler["running"])
         seen = self.watch.observed
         body = {
             "status": "unavailable" if problems else "ok",
@@ -209,11 +208,13 @@ class Runner:
                 )
             await self.worker.run(self._log_unscheduled)
             await self.scheduler.start()
+            self._up = True
             if self.rank is not None:
                 ranking = asyncio.create_task(self._keep_ranked(), name="rankings")
             await self._heartbeat()
         finally:
             self.role = "stopping"
+            self._up = False
             if ranking is not None:
                 ranking.cancel()
             await self.scheduler.shutdown(self.config.shutdown_seconds)
