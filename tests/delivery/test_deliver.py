@@ -50,12 +50,12 @@ async def test_the_same_delivery_asked_twice_at_once_in_one_process_posts_once(
     # Two sweeps overlapping: the database lease is this process's for both, so only the
     # process's own claim, taken before anything is awaited, keeps the second one out.
     channel = MemoryChannel(per_message=2)
-    sub = subscribe(app, "discord:1", top=4)
+    sub = subscribe(app, DISCORD, top=4)
     deliverer = make(app, channel)
     run = run_on(sub, TODAY)
     outcomes = await asyncio.gather(*(deliverer.deliver(sub, run, f"sweep {n}") for n in range(3)))
     assert sorted(o.status for o in outcomes) == ["busy", "busy", "sent"]
-    assert len(channel.keys("1")) == 2 == channel.sends
+    assert len(channel.keys(snowflake(1))) == 2 == channel.sends
 
 
 async def test_a_crash_mid_fan_out_resumes_posting_only_what_is_missing(app: App) -> None:
