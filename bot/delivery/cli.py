@@ -18,7 +18,7 @@ from bot.config import Settings
 from bot.delivery.defaults import default_subscription
 from bot.delivery.health import SourceStatus
 from bot.delivery.lease import SCHEDULER, Leases
-from bot.delivery.ledger import Ledger
+from bot.delivery.ledger import Kind, Ledger, ledger_day
 from bot.delivery.platforms import PlatformState, chat_platforms
 from bot.delivery.status import channel_status, source_lines
 from bot.errors import EXIT_PARTIAL, ConfigError, HotpapersError, PlatformError, UsageError
@@ -159,10 +159,12 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _postable(settings: Settings, store: Store, channel: str) -> Subscription:
+def _postable(settings: Settings, store: Store, channel: str, kind: Kind = "daily") -> Subscription:
     """The subscription to post (the defaults for a one-off), if it can be posted at all."""
     check_channel(channel)
     platform = channel.partition(":")[0]
+    if kind == "weekly" and platform == "markdown":
+        raise UsageError("--weekly: a weekly digest is for Discord and Slack channels")
     why = PlatformState(chat_platforms(settings.env)).waiting_for(platform)
     if why:
         raise ConfigError(f"cannot post to {channel}: no {platform} adapter: {why}")
@@ -179,7 +181,7 @@ def _postable(settings: Settings, store: Store, channel: str) -> Subscription:
 
 async def _post(
     settings: Settings, store: Store, sub: Subscription, day: date | None, wait: float, *,
-    dry_run: bool,
+    dry_run: bool, kind: Kind,
 ) -> Outcome | Preview:  # fmt: skip
     """Build the app and the one adapter needed, post (or preview), close everything."""
     from bot.app import build_app, build_deliverer, build_platforms
@@ -194,8 +196,8 @@ async def _post(
                 raise PlatformError(f"cannot post to {sub.channel}: {why}")
             deliverer = build_deliverer(app, platforms.channels)
             if dry_run:
-                return await preview_once(deliverer, sub, day, app.clock)
-            return await post_once(deliverer, sub, day, app.clock, wait_seconds=wait)
+                return await preview_once(deliverer, sub, day, app.clock, kind)
+            return await post_once(deliverer, sub, day, app.clock, wait_seconds=wait, kind=kind)
         finally:
             await platforms.close()
     finally:
@@ -205,26 +207,31 @@ async def _post(
 def cmd_post(args: argparse.Namespace, settings: Settings) -> int:
     """Post a channel's digest now, through the ledger: never twice, even beside `run`.
 
-    Like `digest`, it fetches first when the store holds nothing fresh. --dry-run prints the
-    messages it would post (Markdown as the file's text, Discord and Slack as the JSON of
-    each message) and records nothing.
+    --weekly posts the channel's weekly digest instead: the week up to the digest time, once
+    per ISO week (a week already posted, on any weekday, is not posted again). Like `digest`,
+    it fetches first when the store holds nothing fresh. --dry-run prints the messages it
+    would post (Markdown as the file's text, Discord and Slack as the JSON of each message)
+    and records nothing.
     """
     from bot.delivery.deliver import Preview
     from bot.freshness import ensure_fresh
 
     check_channel(args.channel)  # before opening, building or fetching anything
+    kind: Kind = "weekly" if args.weekly else "daily"
     store = open_store(settings)
     try:
-        sub = _postable(settings, store, args.channel)
+        sub = _postable(settings, store, args.channel, kind)
         partial = ensure_fresh(store, settings, utcnow(), args.date)
     except BaseException:
         store.close()
         raise
-    outcome = asyncio.run(_post(settings, store, sub, args.date, args.wait, dry_run=args.dry_run))
+    outcome = asyncio.run(
+        _post(settings, store, sub, args.date, args.wait, dry_run=args.dry_run, kind=kind)
+    )
     if isinstance(outcome, Preview):
-        _print_preview(outcome)
+        _print_preview(outcome, kind)
         return EXIT_PARTIAL if partial else 0
-    text = f"{outcome.channel} {outcome.day}: {outcome.detail or outcome.status}"
+    text = f"{outcome.channel} {_when(outcome.day, kind)}: {outcome.detail or outcome.status}"
     if outcome.status in ("sent", "done", "skipped"):
         verb = {"sent": "Posted", "done": "Already done", "skipped": "Skipped"}[outcome.status]
         print(f"{verb}: {text}")
@@ -236,9 +243,14 @@ def cmd_post(args: argparse.Namespace, settings: Settings) -> int:
     raise PlatformError(f"{text}; `hotpapers run` will retry it")
 
 
-def _print_preview(preview: Preview) -> None:
+def _when(day: date, kind: Kind) -> str:
+    """A digest's day, or a weekly one's week: '2026-11-26', 'weekly, week of 2026-11-23'."""
+    return f"weekly, week of {ledger_day(day, kind)}" if kind == "weekly" else f"{day}"
+
+
+def _print_preview(preview: Preview, kind: Kind = "daily") -> None:
     """The messages on stdout, exactly as they would be posted; what it would do on stderr."""
-    print(f"{preview.channel} {preview.day}: {preview.note}", file=sys.stderr)
+    print(f"{preview.channel} {_when(preview.day, kind)}: {preview.note}", file=sys.stderr)
     for message in preview.messages:
         if "markdown" in message.payload:
             sys.stdout.write(str(message.payload["markdown"]))
@@ -320,6 +332,10 @@ def add_commands(sub: Subparsers) -> None:
     p = _parser(sub, "post", cmd_post, "post a channel's digest now (exactly once)")
     p.add_argument("--channel", required=True, help=CHANNEL_HELP)
     p.add_argument("--date", type=day, help="digest day, YYYY-MM-DD (default: today there)")
+    p.add_argument(
+        "--weekly", action="store_true",
+        help="post the weekly digest (the week up to that day) unless its week's is out",
+    )  # fmt: skip
     p.add_argument(
         "--wait", type=finite, default=60.0,
         help="seconds to wait while another process posts it (default: 60)",

@@ -18,7 +18,7 @@ from bot.config import DeliveryConfig
 from bot.delivery.events import SubscriptionEvents
 from bot.delivery.health import SourceStatus
 from bot.delivery.lease import Leases
-from bot.delivery.ledger import Delivery, Kind, Ledger, Part
+from bot.delivery.ledger import Delivery, Kind, Ledger, Part, ledger_day
 from bot.delivery.planner import Plan, Skip, plan_digest, plan_weekly
 from bot.delivery.queue import OutboundQueue
 from bot.delivery.schedule import Run
@@ -149,7 +149,7 @@ class Deliverer:
 
     async def _claimed(self, sub: Subscription, run: Run, trigger: str, reopen: bool) -> Outcome:
         """deliver() under the delivery's lease."""
-        key = (sub.channel, run.day, run.kind)
+        key = (sub.channel, ledger_day(run.day, run.kind), run.kind)
         channel = self.channels.get(sub.platform)
         if channel is None:
             return _outcome(sub, run, "retry", f"no {sub.platform} adapter is running")
@@ -168,7 +168,7 @@ class Deliverer:
     ) -> Outcome:
         """_claimed() under the delivery's lease, which keeps other processes out."""
         weekly = ":weekly" if run.kind == "weekly" else ""
-        lease = f"delivery:{sub.channel}{weekly}:{run.day.isoformat()}"
+        lease = f"delivery:{sub.channel}{weekly}:{ledger_day(run.day, run.kind).isoformat()}"
         if not await self.worker.run(self.leases.acquire, lease):
             holder = await self.worker.run(self.leases.holder, lease) or "another process"
             return _outcome(sub, run, "busy", f"being posted by {holder}")
@@ -408,8 +408,8 @@ def _done(delivery: Delivery) -> Outcome:
 
 
 def _outcome(sub: Subscription, run: Run, status: Status, detail: str) -> Outcome:
-    """The outcome of a run."""
-    return Outcome(sub.channel, run.day, status, detail, run.kind)
+    """The outcome of a run (a weekly one's day: its week's Monday, as the ledger files it)."""
+    return Outcome(sub.channel, ledger_day(run.day, run.kind), status, detail, run.kind)
 
 
 def _result(delivery: Delivery, status: Status, detail: str) -> Outcome:

@@ -1,7 +1,9 @@
 """The delivery ledger: per (channel, kind, digest day), the frozen messages and what was posted.
 
-A channel has a daily digest and may have a weekly one; each kind has its own row per day, so
-a weekly digest due on a day that also has a daily one is posted exactly once, as is the daily.
+A channel has a daily digest and may have a weekly one; each kind has its own rows, so a weekly
+digest due on a day that also has a daily one is posted exactly once, as is the daily. A daily
+digest is filed under its day, a weekly one under its ISO week (the week's Monday, see
+ledger_day): moving the weekly day mid-week finds this week's digest already there.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from bot.channels import OutboundMessage
@@ -18,22 +20,36 @@ from bot.delivery.schema import migrations
 from bot.store import Store
 from bot.timeutil import Clock, parse_time, to_iso
 
-__all__ = ["Delivery", "Kind", "Ledger", "Part", "part_key"]
+__all__ = ["Delivery", "Kind", "Ledger", "Part", "ledger_day", "part_key"]
 
 Kind = Literal["daily", "weekly"]
 State = Literal["planned", "sent", "skipped", "failed"]
 PartState = Literal["pending", "sending", "sent"]
 
 
+def ledger_day(day: date, kind: Kind = "daily") -> date:
+    """The day a digest is filed under: its own, or for a weekly one its ISO week's Monday.
+
+    A weekly digest is posted once a week whatever its weekday: after weekly=fri was posted,
+    weekly=mon (or the reverse mid-week) finds this week's row and waits for next week.
+    """
+    return day - timedelta(days=day.weekday()) if kind == "weekly" else day
+
+
+def _filed(day: date, kind: Kind) -> str:
+    """The ledger's day column for a digest of a day (a weekly one: its week's Monday)."""
+    return ledger_day(day, kind).isoformat()
+
+
 def part_key(channel: str, day: date, part: int, kind: Kind = "daily") -> str:
     """The idempotency key of one message: unique per (channel, kind, day, part), <= 25 chars.
 
     Discord nonces are capped at 25 characters, so the channel is folded into a short hash; a
-    weekly digest's keys start hw- where a daily one's start hp-.
+    weekly digest's keys start hw- where a daily one's start hp-, and name its week's Monday.
     """
     digest = hashlib.sha256(channel.encode()).hexdigest()[:8]
     prefix = "hw" if kind == "weekly" else "hp"
-    return f"{prefix}-{day:%Y%m%d}-{part}-{digest}"
+    return f"{prefix}-{ledger_day(day, kind):%Y%m%d}-{part}-{digest}"
 
 
 def _dump(message: OutboundMessage) -> str:
@@ -73,10 +89,10 @@ class Part:
 
 @dataclass(frozen=True)
 class Delivery:
-    """A channel's digest for one day and where posting it got to."""
+    """A channel's digest for one day (a weekly one: its week) and where posting it got to."""
 
     channel: str
-    day: date
+    day: date  # a weekly digest's: its week's Monday (ledger_day)
     state: State
     reason: str
     trigger: str
@@ -163,11 +179,11 @@ class Ledger:
         return _delivery(row, parts)
 
     def get(self, channel: str, day: date, kind: Kind = "daily") -> Delivery | None:
-        """The delivery of a channel's digest (of a kind) for a day, with its parts."""
+        """The delivery of a channel's digest of a kind for a day (weekly: its week), with parts."""
         return self._with_parts(
             self.store.query_one(
                 f"SELECT {_COLUMNS} FROM deliveries WHERE channel = ? AND kind = ? AND day = ?",
-                [channel, kind, day.isoformat()],
+                [channel, kind, _filed(day, kind)],
             )
         )
 
@@ -198,10 +214,13 @@ class Ledger:
         return [d for d in map(self._with_parts, rows) if d is not None]
 
     def days(self, channel: str, since: date, kind: Kind = "daily") -> set[date]:
-        """The days since a date that already have a ledger row for the channel (and kind)."""
+        """The days since a date that already have a ledger row for the channel (and kind).
+
+        Weekly digests are filed by week: their days are Mondays (compare with ledger_day).
+        """
         rows = self.store.query(
             "SELECT day FROM deliveries WHERE channel = ? AND kind = ? AND day >= ?",
-            [channel, kind, since.isoformat()],
+            [channel, kind, _filed(since, kind)],
         )
         return {date.fromisoformat(r["day"]) for r in rows}
 
@@ -220,7 +239,7 @@ class Ledger:
                 " scheduled_for, arxiv_ids, created_at, updated_at, finished_at, digest)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
-                    channel, kind, day.isoformat(), state, reason, trigger,
+                    channel, kind, _filed(day, kind), state, reason, trigger,
                     to_iso(scheduled_for) if scheduled_for else None,
                     json.dumps(list(arxiv_ids)), now, now, None if state == "planned" else now,
                     digest,
@@ -254,7 +273,7 @@ class Ledger:
                 tx.execute(
                     "DELETE FROM deliveries WHERE channel = ? AND kind = ? AND day = ?"
                     " AND state = 'skipped'",
-                    [channel, kind, day.isoformat()],
+                    [channel, kind, _filed(day, kind)],
                 )
             inserted = self._insert(
                 channel, day, "planned", reason=note, trigger=trigger,
@@ -266,7 +285,7 @@ class Ledger:
                 "INSERT INTO delivery_parts (channel, kind, day, part, key, message, state)"
                 " VALUES (?, ?, ?, ?, ?, ?, 'pending')",
                 [
-                    (channel, kind, day.isoformat(), i, part_key(channel, day, i, kind), _dump(m))
+                    (channel, kind, _filed(day, kind), i, part_key(channel, day, i, kind), _dump(m))
                     for i, m in enumerate(messages)
                 ],
             )
@@ -280,7 +299,7 @@ class Ledger:
             reopened = tx.execute(
                 "UPDATE deliveries SET state = 'planned', finished_at = NULL, updated_at = ?"
                 " WHERE channel = ? AND kind = ? AND day = ? AND state = 'failed'",
-                [to_iso(self.clock()), channel, kind, day.isoformat()],
+                [to_iso(self.clock()), channel, kind, _filed(day, kind)],
             )
         return reopened == 1
 
@@ -298,7 +317,7 @@ class Ledger:
                 "UPDATE delivery_parts SET state = ?, message_id = coalesce(?, message_id),"
                 " sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END"
                 " WHERE channel = ? AND kind = ? AND day = ? AND part = ?",
-                [state, message_id, state, now, channel, kind, day.isoformat(), part],
+                [state, message_id, state, now, channel, kind, _filed(day, kind), part],
             )
             if state == "sent" and kind == "daily":  # a weekly digest is no day's page
                 tx.execute(
@@ -320,7 +339,7 @@ class Ledger:
                 " next_attempt_at = ?, updated_at = ? WHERE channel = ? AND kind = ? AND day = ?",
                 [
                     error, to_iso(retry_at) if retry_at else None, to_iso(self.clock()),
-                    channel, kind, day.isoformat(),
+                    channel, kind, _filed(day, kind),
                 ],
             )  # fmt: skip
 
@@ -330,7 +349,7 @@ class Ledger:
     ) -> None:  # fmt: skip
         """Close a planned delivery as sent, failed or skipped (reason kept unless given)."""
         now = to_iso(self.clock())
-        where = [channel, kind, day.isoformat()]
+        where = [channel, kind, _filed(day, kind)]
         with self.store.transaction() as tx:
             tx.execute(
                 "UPDATE deliveries SET state = ?, reason = coalesce(?, reason),"

@@ -23,7 +23,7 @@ from bot.config import DeliveryConfig
 from bot.delivery.deliver import Deliverer, Outcome
 from bot.delivery.events import SubscriptionEvents
 from bot.delivery.health import Fetch, SourceStatus
-from bot.delivery.ledger import Delivery, Kind
+from bot.delivery.ledger import Delivery, Kind, ledger_day
 from bot.delivery.schedule import (
     Run,
     digest_trigger,
@@ -318,7 +318,7 @@ class DeliveryScheduler:
         for sub in subs.values():
             for kind in KINDS:
                 for run in self._missed(sub, now, kind):
-                    work[(sub.channel, kind, run.day)] = (sub, run, "catch-up")
+                    work[(sub.channel, kind, ledger_day(run.day, kind))] = (sub, run, "catch-up")
         for delivery in self.deliverer.ledger.unfinished():
             item = self._resumable(subs, delivery, now)
             if item is not None:
@@ -326,13 +326,17 @@ class DeliveryScheduler:
         return work
 
     def _missed(self, sub: Subscription, now: datetime, kind: Kind = "daily") -> list[Run]:
-        """Runs with no ledger row: the latest within grace is due, older ones are skipped."""
+        """Runs with no ledger row: the latest within grace is due, older ones are skipped.
+
+        A weekly run's row is its week's: a week already posted (on another weekday before the
+        day was changed) owes nothing more.
+        """
         start = self._owed_from(sub, now, kind) - timedelta(microseconds=1)
         runs = runs_between(sub, start, now, kind)
         if not runs:
             return []
         have = self.deliverer.ledger.days(sub.channel, runs[0].day, kind)
-        missing = [r for r in runs if r.day not in have]
+        missing = [r for r in runs if ledger_day(r.day, kind) not in have]
         due = [missing.pop()] if missing and now - missing[-1].at <= self.grace else []
         for run in missing:
             local = run.at.astimezone(ZoneInfo(sub.timezone))

@@ -155,3 +155,40 @@ def m004_delivery_kinds(db: Database) -> None:
         db.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM {table}_old")
     db.execute("DROP TABLE delivery_parts_old")
     db.execute("DROP TABLE deliveries_old")
+
+
+# A weekly row's week: the Monday of its day (strftime %w counts from Sunday = 0).
+_MONDAY = "date(day, '-' || ((CAST(strftime('%w', day) AS INTEGER) + 6) % 7) || ' days')"
+
+
+@migrations()
+def m005_weekly_by_week(db: Database) -> None:
+    """Weekly digests are filed by ISO week: each weekly row's day becomes its week's Monday.
+
+    A week that already holds two weekly rows (the weekly day was changed mid-week) keeps one:
+    a posted one before an unfinished, failed or skipped one, then the earlier. Part keys stay
+    as they were, since a part being sent may already be out under its key; they are unique
+    still, as each names a day of its own week. Parts follow their rows, checked at commit.
+    """
+    db.execute("PRAGMA defer_foreign_keys = ON")
+    db.execute(
+        f"""
+        DELETE FROM deliveries WHERE rowid IN (
+            SELECT rowid FROM (
+                SELECT rowid, row_number() OVER (
+                    PARTITION BY channel, {_MONDAY}
+                    ORDER BY CASE state WHEN 'sent' THEN 0 WHEN 'planned' THEN 1
+                                        WHEN 'failed' THEN 2 ELSE 3 END, day
+                ) AS rank
+                FROM deliveries WHERE kind = 'weekly'
+            ) WHERE rank > 1
+        )
+        """
+    )
+    db.execute(  # the parts of rows dropped (should foreign keys be off, nothing cascaded)
+        "DELETE FROM delivery_parts WHERE kind = 'weekly' AND NOT EXISTS (SELECT 1 FROM"
+        " deliveries d WHERE d.channel = delivery_parts.channel AND d.kind = 'weekly'"
+        " AND d.day = delivery_parts.day)"
+    )
+    db.execute(f"UPDATE deliveries SET day = {_MONDAY} WHERE kind = 'weekly'")
+    db.execute(f"UPDATE delivery_parts SET day = {_MONDAY} WHERE kind = 'weekly'")

@@ -7,7 +7,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.delivery.health import SourceStatus
-from bot.delivery.ledger import Delivery, Kind, Ledger
+from bot.delivery.ledger import Delivery, Kind, Ledger, ledger_day
 from bot.delivery.schedule import next_run
 from bot.subscriptions import Subscription, Subscriptions
 from bot.timeutil import Clock
@@ -28,10 +28,15 @@ def _ago(moment: datetime, now: datetime) -> str:
     return f"{text} ago" if seconds >= 0 else f"in {text}"
 
 
+def _day(delivery: Delivery) -> str:
+    """A delivery's day, or a weekly one's week: '2026-11-26', 'weekly, week of 2026-11-23'."""
+    return f"weekly, week of {delivery.day}" if delivery.kind == "weekly" else f"{delivery.day}"
+
+
 def describe(delivery: Delivery, zone: str) -> str:
     """One delivery in a line: day, outcome and why."""
     when = _local(delivery.finished_at or delivery.updated_at, zone)
-    day = f"{delivery.day} (weekly)" if delivery.kind == "weekly" else f"{delivery.day}"
+    day = _day(delivery)
     if delivery.state == "sent":
         text = f"{day}: posted {when} ({len(delivery.message_ids)} message(s))"
     elif delivery.state == "planned":
@@ -57,15 +62,18 @@ def channel_status(
             lines.append(f"Next weekly digest: {_next(sub, ledger, now, 'weekly')}")
     failed = ledger.last_error(sub.channel)
     if failed is not None:
-        lines.append(f"Last error: {failed.day}: {failed.last_error}")
+        lines.append(f"Last error: {_day(failed)}: {failed.last_error}")
     return "\n".join(lines)
 
 
 def _next(sub: Subscription, ledger: Ledger, now: datetime, kind: Kind) -> str:
-    """When the subscription's next digest of a kind is due, not counting days already done."""
+    """When the subscription's next digest of a kind is due, not counting days already done.
+
+    A weekly digest's week is done once it was posted on any weekday.
+    """
     run = next_run(sub, now, kind)
     done = ledger.days(sub.channel, run.day, kind) if run else set()
-    while run is not None and run.day in done:  # e.g. the time moved after today's post
+    while run is not None and ledger_day(run.day, kind) in done:  # e.g. moved after it was posted
         run = next_run(sub, run.at, kind)
     return f"{_local(run.at, sub.timezone)} ({_ago(run.at, now)})" if run else "none"
 

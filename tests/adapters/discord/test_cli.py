@@ -15,9 +15,13 @@ import pytest
 
 from bot.adapters.discord import add_commands
 from bot.adapters.discord.cli import PERMISSIONS, discord_invite, discord_sync
-from bot.errors import ConfigError, NetworkError
+from bot.config import Settings
+from bot.delivery.cli import add_commands as add_delivery_commands
+from bot.errors import ConfigError, NetworkError, UsageError
+from bot.store import Store
+from bot.subscriptions import Subscription, Subscriptions
 from tests.adapters.discord.fake_discord import FakeDiscord
-from tests.adapters.discord.support import settings
+from tests.adapters.discord.support import NOW, seed, settings
 
 
 @pytest.fixture
@@ -91,3 +95,48 @@ def test_an_unreachable_discord_is_a_network_error(tmp_path: Path) -> None:
     args = parse("discord-invite")
     with pytest.raises(NetworkError, match=f"cannot reach http://127.0.0.1:{port}"):
         args.handler(args, replace(config, env=env))
+
+
+def post(config: Settings, *argv: str) -> int:
+    """`hotpapers post …` as the lead's CLI runs it."""
+    parser = argparse.ArgumentParser(prog="hotpapers")
+    add_delivery_commands(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["post", *argv])
+    return int(args.handler(args, config))
+
+
+def test_post_weekly_posts_the_week_once_whatever_day_of_it_is_asked(
+    fake: FakeDiscord, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = settings(fake, db=tmp_path / "hotpapers.db")
+    channel = f"discord:{fake.channel_id}"
+    store = Store(config.env.hotpapers_db)
+    ids = seed(store)
+    Subscriptions(store).save(Subscription(channel, weekly="fri", top=3), NOW)
+    store.close()
+    # Thursday 26 November (a past day: nothing is fetched), then Tuesday of the same week.
+    assert post(config, "--channel", channel, "--weekly", "--date", "2026-11-26") == 0
+    assert post(config, "--channel", channel, "--weekly", "--date", "2026-11-24") == 0
+    first, again = capsys.readouterr().out.splitlines()
+    assert first.startswith(f"Posted: {channel} weekly, week of 2026-11-23: ")
+    assert again.startswith(f"Already done: {channel} weekly, week of 2026-11-23: sent before")
+    posted = fake.messages[fake.channel_id]
+    assert len(posted) == 1  # nobody reacted here: the week's top alone, once
+    assert posted[0]["content"].startswith("**The week's top papers — Thursday 26 November")
+    assert [e["url"] for e in posted[0]["embeds"]] == [
+        f"https://arxiv.org/abs/{i}" for i in ids[:3]
+    ]
+    assert post(config, "--channel", channel, "--date", "2026-11-26") == 0  # the daily: its own
+    assert capsys.readouterr().out.startswith(f"Posted: {channel} 2026-11-26: ")
+    store = Store(config.env.hotpapers_db)
+    rows = store.query("SELECT kind, day, state FROM deliveries ORDER BY kind")
+    store.close()
+    assert [tuple(r.values()) for r in rows] == [
+        ("daily", "2026-11-26", "sent"), ("weekly", "2026-11-23", "sent"),
+    ]  # fmt: skip
+
+
+def test_post_weekly_to_a_markdown_folder_is_refused(tmp_path: Path) -> None:
+    config = settings(FakeDiscord(), db=tmp_path / "hotpapers.db")
+    with pytest.raises(UsageError, match="--weekly: a weekly digest is for Discord and Slack"):
+        post(config, "--channel", f"markdown:{tmp_path}", "--weekly")
