@@ -21,7 +21,7 @@ __all__ = ["FIELDS", "DigestForm", "FormOutcome"]
 # The settings a form holds, in the order forms show them (pausing is a field of its own).
 FIELDS = (
     "time", "timezone", "days", "top", "ranking", "categories", "exclude_categories",
-    "keywords", "min_score", "repeat_days", "empty_day",
+    "keywords", "min_score", "repeat_days", "empty_day", "channel_weight", "layout", "weekly",
 )  # fmt: skip
 
 
@@ -70,19 +70,41 @@ class DigestForm:
     def check(
         self, channel: str, values: Mapping[str, object]
     ) -> tuple[dict[str, Any], dict[str, str]]:
-        """Each given field converted and validated alone: the typed values, and errors by field."""
+        """Each given field converted and validated: the typed values, and errors by field.
+
+        A field is checked alone against the current settings, or failing that, against the
+        form as submitted (ranking=hot with a channel weight given together). Fields each fine
+        alone that clash together (ranking=seed beside a new weight) get the error on the field
+        it names.
+        """
         base, _ = self.current(channel)
         values = _given(values)
-        typed: dict[str, Any] = {}
+        converted: dict[str, Any] = {}
         errors: dict[str, str] = {}
         for key, raw in values.items():
             try:
-                value = convert_settings({key: raw})[key]
-                validate(replace(base, **{key: value}))
+                converted[key] = convert_settings({key: raw})[key]
             except UsageError as error:
                 errors[key] = _field_message(key, error)
-                continue
+        submitted = replace(base, **converted)
+        typed: dict[str, Any] = {}
+        for key, value in converted.items():
+            try:
+                validate(replace(base, **{key: value}))
+            except UsageError as error:
+                try:
+                    validate(submitted)
+                except UsageError:
+                    errors[key] = _field_message(key, error)
+                    continue
             typed[key] = value
+        if typed and not errors:
+            try:
+                validate(submitted)
+            except UsageError as error:
+                named = str(error).partition(":")[0]
+                key = named if named in typed else next(iter(typed))
+                errors[key] = _field_message(key, error)
         return typed, errors
 
     def submit(

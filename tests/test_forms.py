@@ -11,7 +11,7 @@ from bot.config import Config
 from bot.forms import FIELDS, DigestForm
 from bot.service import HotPapersService
 from bot.store import Store
-from bot.subscriptions import Subscription, Subscriptions
+from bot.subscriptions import _SETTABLE, Subscription, Subscriptions
 from tests.factories import NOW
 
 CHANNEL = "slack:C0123456789"
@@ -19,6 +19,7 @@ VALID: dict[str, object] = {
     "time": "7:30", "timezone": "europe/berlin", "days": "mon,wed,fri", "top": "7",
     "ranking": "seed", "categories": ["cs.LG", "cs.cl"], "exclude_categories": [],
     "keywords": "diffusion, agents", "min_score": "", "repeat_days": "14", "empty_day": "skip",
+    "channel_weight": "", "layout": "per-paper", "weekly": "fri",
 }  # fmt: skip
 
 
@@ -45,9 +46,9 @@ def form(subscriptions: Subscriptions, changes: list[Any]) -> DigestForm:
 
 
 def test_the_form_holds_every_setting_a_typed_command_can_change() -> None:
-    assert set(FIELDS) == {
+    assert set(FIELDS) == set(_SETTABLE) == {
         "time", "timezone", "days", "top", "ranking", "categories", "exclude_categories",
-        "keywords", "min_score", "repeat_days", "empty_day",
+        "keywords", "min_score", "repeat_days", "empty_day", "channel_weight", "layout", "weekly",
     }  # fmt: skip
 
 
@@ -73,6 +74,7 @@ def test_a_valid_form_subscribes_the_channel_with_every_field_normalised(
         ("cs.LG", "cs.CL"), ("diffusion", "agents"), None
     )  # fmt: skip
     assert (sub.repeat_days, sub.empty_day) == (14, "skip")
+    assert (sub.channel_weight, sub.layout, sub.weekly) == (0.0, "per-paper", "fri")
     assert (sub.workspace, sub.created_by) == ("T1", "U7")
     assert changes == [(sub, CHANNEL)]
 
@@ -84,6 +86,7 @@ def test_every_wrong_field_gets_its_own_error_and_nothing_is_saved(
         **VALID, "time": "25:00", "timezone": "Mars/Olympus", "days": "", "top": "0",
         "ranking": "loudest", "categories": ["cs.XX"], "keywords": "x" * 101,
         "min_score": "nan", "repeat_days": "-1", "empty_day": "shout",
+        "channel_weight": "1001", "layout": "sideways", "weekly": "someday",
     }  # fmt: skip
     outcome = form.submit(CHANNEL, wrong, can_manage=True)
     assert set(outcome.errors) == set(wrong) - {"exclude_categories"}
@@ -91,6 +94,9 @@ def test_every_wrong_field_gets_its_own_error_and_nothing_is_saved(
     assert outcome.errors["top"] == "0 must be between 1 and 25"
     assert "did you mean" in outcome.errors["categories"]
     assert outcome.errors["ranking"] == "'loudest' must be hot or seed"
+    assert outcome.errors["channel_weight"] == "1001 must be between 0 and 1000"
+    assert outcome.errors["layout"] == "'sideways' must be grouped or per-paper"
+    assert outcome.errors["weekly"] == "'someday' is not a weekday like fri (or off)"
     assert all(not text.startswith(key) for key, text in outcome.errors.items())
     assert outcome.reply is None
     assert subscriptions.get(CHANNEL) is None and changes == []
@@ -154,3 +160,41 @@ def test_empty_optional_fields_clear_their_setting(
     form.submit(CHANNEL, {"min_score": None, "keywords": "", "categories": []}, can_manage=True)
     sub = subscriptions.get(CHANNEL)
     assert sub is not None and (sub.min_score, sub.keywords, sub.categories) == (None, (), ())
+
+
+def test_the_weekly_day_layout_and_channel_weight_change_and_clear_like_any_field(
+    form: DigestForm, subscriptions: Subscriptions
+) -> None:
+    form.submit(CHANNEL, {**VALID, "ranking": "hot"}, can_manage=True)
+    outcome = form.submit(
+        CHANNEL, {"channel_weight": "2.5", "layout": "grouped", "weekly": "Monday"},
+        can_manage=True,
+    )  # fmt: skip
+    assert outcome.reply is not None
+    assert "channel weight 2.5" in outcome.reply.text and "weekly on mon" in outcome.reply.text
+    sub = subscriptions.get(CHANNEL)
+    assert sub is not None and (sub.channel_weight, sub.layout, sub.weekly) == (
+        2.5,
+        "grouped",
+        "mon",
+    )
+    form.submit(CHANNEL, {"channel_weight": "", "weekly": "off"}, can_manage=True)
+    sub = subscriptions.get(CHANNEL)
+    assert sub is not None and (sub.channel_weight, sub.weekly) == (0.0, "")
+
+
+def test_fields_that_only_fit_together_are_judged_as_the_form_submits_them(
+    form: DigestForm, subscriptions: Subscriptions
+) -> None:
+    form.submit(CHANNEL, VALID, can_manage=True)  # the seed ranking, no channel weight
+    both = form.submit(CHANNEL, {"ranking": "hot", "channel_weight": "3"}, can_manage=True)
+    assert both.errors == {}
+    sub = subscriptions.get(CHANNEL)
+    assert sub is not None and (sub.ranking, sub.channel_weight) == ("hot", 3.0)
+    back = form.submit(CHANNEL, {"ranking": "seed"}, can_manage=True)  # the weight stays
+    assert set(back.errors) == {"ranking"}
+    assert back.errors["ranking"].startswith("channel_weight: only the hot ranking counts")
+    clash = form.submit(CHANNEL, {"ranking": "seed", "channel_weight": "5"}, can_manage=True)
+    assert list(clash.errors) == ["ranking"]  # the weight is fine with the ranking kept
+    sub = subscriptions.get(CHANNEL)
+    assert sub is not None and (sub.ranking, sub.channel_weight) == ("hot", 3.0)

@@ -1,9 +1,10 @@
 """Plain drawings of the settings forms for the docs, made from the payloads the bot sends.
 
 Run: .venv/bin/python -m tests.adapters.drawings [docs]
-Writes slack-settings.png (the modal's Block Kit), slack-home.png (App Home) and
-discord-panel.png (the panel's embed and components). Each is drawn here from the real payload
-(settings_modal, home_view, panel_embed and panel_view over a real store), block by block, in
+Writes slack-settings.png (the modal's Block Kit), slack-home.png (App Home),
+discord-panel.png (the panel's embed and components) and discord-panel-more.png (its second
+page). Each is drawn here from the real payload (settings_modal, home_view, panel_embed,
+panel_view and more_view over a real store), block by block, in
 headless Chromium: a faithful picture of what the forms hold, not a screenshot of Slack or
 Discord, whose own look differs.
 """
@@ -22,7 +23,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.adapters.discord.panel import PanelState, panel_embed, panel_view
+from bot.adapters.discord.panel import PanelState, more_view, panel_embed, panel_view
 from bot.adapters.slack.home import Overview, home_view
 from bot.adapters.slack.views import settings_modal
 from bot.channels import OutboundMessage
@@ -110,10 +111,11 @@ def _element(element: Mapping[str, Any]) -> str:
     if kind == "timepicker":
         time = escape(element.get("initial_time", ""))
         return f'<div class="box">{time} <span class="muted">time picker</span></div>'
-    if kind == "external_select":
+    if kind in ("external_select", "static_select"):
         chosen = element.get("initial_option")
         shown = _text(chosen["text"]) if chosen else '<span class="muted">Choose…</span>'
-        return f'<div class="box">{shown} <span class="muted">▾ type to search</span></div>'
+        how = "▾ type to search" if kind == "external_select" else "▾"
+        return f'<div class="box">{shown} <span class="muted">{how}</span></div>'
     if kind == "multi_external_select":
         chips = "".join(f'<span class="chip">{_text(o["text"])} ×</span>'
                         for o in element.get("initial_options", []))  # fmt: skip
@@ -202,7 +204,8 @@ def _example() -> tuple[Subscription, str, Store]:
     sub = subs.save(
         Subscription("slack:C0123456789", time="08:30", timezone="Europe/Berlin", top=5,
                      categories=("cs.LG", "cs.CL"), keywords=("diffusion", "agents"),
-                     workspace="T1", created_by="U1"), NOW - timedelta(days=3),
+                     weekly="fri", channel_weight=2, workspace="T1", created_by="U1"),
+        NOW - timedelta(days=3),
     )  # fmt: skip
     ledger = Ledger(store, lambda: NOW - timedelta(hours=4, minutes=30))  # 08:30 in Berlin
     day = date(2026, 11, 26)
@@ -257,11 +260,15 @@ async def draw_all() -> dict[str, bytes]:
     discord_sub = replace(sub, channel="discord:123456789012345678")
     state = PanelState(discord_sub, True, status)
     rows = panel_view(state, ["cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML"]).to_components()
+    more = more_view(state).to_components()
     return {
         "slack-settings.png": await _shoot(note + slack_html(modal), 600),
         "slack-home.png": await _shoot(note + slack_html(home_view(overview)), 600),
         "discord-panel.png": await _shoot(
             note + discord_html(panel_embed(state).to_dict(), rows), 720
+        ),
+        "discord-panel-more.png": await _shoot(
+            note + discord_html(panel_embed(state).to_dict(), more), 720
         ),
     }
 

@@ -24,9 +24,11 @@ from bot.adapters.discord.panel import (
     confirm_view,
     filters_modal,
     modal_values,
+    more_view,
     panel_embed,
     panel_view,
     schedule_modal,
+    weight_modal,
 )
 from bot.adapters.discord.respond import FAST_REPLY_SECONDS, Inflight, Interaction, send_kwargs
 from bot.channels import OutboundMessage
@@ -41,6 +43,8 @@ NOT_ALLOWED = "Changing this channel's digest needs the Manage Channels permissi
 SORRY = "Sorry, that did not work; it has been logged."
 _SCHEDULE = ("time", "timezone", "top", "keywords", "min_score")
 _FILTERS = ("categories", "exclude_categories", "repeat_days")
+_MODALS = {"schedule": schedule_modal, "filters": filters_modal, "weight": weight_modal}
+_MORE = ("more", "layout", "weekly", "modal:weight")  # shown (again) on the panel's second page
 _KINDS = (discord.InteractionType.component, discord.InteractionType.modal_submit)
 
 
@@ -53,6 +57,7 @@ class Result:
     private: str = ""  # said only to the person (a mistake): nothing changed
     messages: tuple[OutboundMessage, ...] = field(default=())  # shown only to the person
     confirm: bool = False  # ask before unsubscribing
+    more: bool = False  # redraw the panel's second page (layout, weekly, channel weight)
 
 
 def _data(interaction: Interaction) -> Mapping[str, Any]:
@@ -130,10 +135,9 @@ class PanelControls:
             await self._say(interaction, NOT_ALLOWED)
             return
         channel = f"discord:{interaction.channel_id}"
-        if action in ("schedule", "filters"):
+        if action in _MODALS:
             state = await asyncio.to_thread(self.state, channel, str(interaction.guild_id))
-            make = schedule_modal if action == "schedule" else filters_modal
-            await interaction.response.send_modal(make(state.sub))
+            await interaction.response.send_modal(_MODALS[action](state.sub))
             return
         job = self._job(interaction, action, channel)
         if job is None:
@@ -156,6 +160,8 @@ class PanelControls:
             changes = {"days": ",".join(values)}
         elif action == "categories":
             changes = {"categories": values}
+        elif action in ("layout", "weekly") and values:
+            changes = {action: values[0]}
         elif action.startswith("empty:"):
             changes = {"empty_day": action.removeprefix("empty:")}
         elif action in ("pause", "resume"):
@@ -166,11 +172,15 @@ class PanelControls:
             changes = modal_values(data, _SCHEDULE)
         elif action == "modal:filters":
             changes = modal_values(data, _FILTERS)
+        elif action == "modal:weight":
+            changes = modal_values(data, ("channel_weight",))
         guild, user = str(interaction.guild_id), str(interaction.user.id)
+        more = action in _MORE
         if changes is not None:
-            return lambda: self._save(channel, guild, user, changes, paused)
+            return lambda: self._save(channel, guild, user, changes, paused, more=more)
         simple: dict[str, Callable[[], Result]] = {
             "refresh": lambda: Result(self.state(channel, guild)),
+            "more": lambda: Result(self.state(channel, guild), more=True),
             "unsubscribe": lambda: Result(confirm=True),
             "unsubscribe:yes": lambda: self._unsubscribe(channel, guild, user),
             "preview": lambda: self._preview(channel),
@@ -178,16 +188,17 @@ class PanelControls:
         return simple.get(action)
 
     def _save(
-        self, channel: str, guild: str, user: str, changes: dict[str, object], paused: bool | None
-    ) -> Result:
-        """Check and save the changed fields; the panel redrawn and the change announced."""
+        self, channel: str, guild: str, user: str, changes: dict[str, object],
+        paused: bool | None, *, more: bool = False,
+    ) -> Result:  # fmt: skip
+        """Check and save the changed fields; the panel (its page) redrawn, the change announced."""
         outcome: FormOutcome = self.form.submit(
             channel, changes, paused=paused, can_manage=True, workspace=guild, user=user
         )
         if outcome.errors:
             return Result(private=_errors(dict(outcome.errors)))
         announce = outcome.reply.text if outcome.reply is not None else ""
-        return Result(self.state(channel, guild), announce=announce)
+        return Result(self.state(channel, guild), announce=announce, more=more)
 
     def _unsubscribe(self, channel: str, guild: str, user: str) -> Result:
         """Stop the channel's digest."""
@@ -244,7 +255,10 @@ class PanelControls:
                 await interaction.response.edit_message(content=content, embed=None, view=view)
             return
         if result.state is not None:
-            embed, view = panel_embed(result.state), panel_view(result.state, self.watched)
+            embed = panel_embed(result.state)
+            view = (
+                more_view(result.state) if result.more else panel_view(result.state, self.watched)
+            )
             if deferred:
                 await interaction.edit_original_response(content=None, embed=embed, view=view)
             else:

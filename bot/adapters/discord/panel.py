@@ -1,9 +1,13 @@
-"""The /digest settings panel on Discord: its embed, its components and its two modals.
+"""The /digest settings panel on Discord: its embed, its components and its modals.
 
 Every component has a fixed custom_id under PREFIX, and the panel is handled by the
 on_interaction event (bot.adapters.discord.controls), not by an in-memory View: a panel shown
 before a restart keeps working after it. Views are stopped before they are sent, so
 discord.py keeps none of them.
+
+A message holds at most five rows and a select fills one, so the panel has two pages: the main
+one (ranking, days, categories, then buttons) and "more" (layout, weekly day, and the channel
+weight's modal), reached with its own button.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import discord
 
 from bot.adapters.discord.text import clip, escape
 from bot.catalog import CATEGORY_NAMES, COMMON_CATEGORIES
-from bot.limits import MAX_COUNT, MAX_REPEAT_DAYS
+from bot.limits import MAX_CHANNEL_WEIGHT, MAX_COUNT, MAX_REPEAT_DAYS
 from bot.subscriptions import WEEKDAYS, Subscription
 from bot.untrusted import one_line
 
@@ -27,10 +31,12 @@ __all__ = [
     "custom_id",
     "filters_modal",
     "modal_values",
+    "more_view",
     "offered_categories",
     "panel_embed",
     "panel_view",
     "schedule_modal",
+    "weight_modal",
 ]
 
 PREFIX = "hotpapers:digest:"
@@ -42,6 +48,11 @@ _RANKINGS = {
     "hot": ("Ranking: hot", "What people are talking about now"),
     "seed": ("Ranking: papers of the day", "The 2021 blog's ranking of the day's posts"),
 }
+_LAYOUTS = {
+    "grouped": ("Layout: grouped", "Ten papers a message"),
+    "per-paper": ("Layout: one message per paper", "A header, then each paper: reactions count"),
+}
+WEEKLY_OFF = "off"  # the weekly menu's value for no weekly digest
 
 
 def custom_id(name: str) -> str:
@@ -67,6 +78,25 @@ def _days(days: Sequence[str]) -> str:
     return ", ".join(day.capitalize() for day in days)
 
 
+def _layout(sub: Subscription) -> str:
+    """How the digest is posted, in words."""
+    return "one message per paper" if sub.layout == "per-paper" else "grouped, ten papers a message"
+
+
+def _weekly(sub: Subscription) -> str:
+    """The weekly digest's day, in words."""
+    if not sub.weekly:
+        return "off"
+    return f"{_DAY_NAMES[WEEKDAYS.index(sub.weekly)]}s at {sub.time}, once a week"
+
+
+def _weight(sub: Subscription) -> str:
+    """What the channel's own reactions add, in words."""
+    if not sub.channel_weight:
+        return "not counted (weight 0)"
+    return f"each adds {sub.channel_weight:g} to a paper's score here"
+
+
 def _listed(names: Sequence[str], none: str) -> str:
     """Names as escaped text, or what none means."""
     return escape(", ".join(names)) if names else none
@@ -87,6 +117,9 @@ def panel_embed(state: PanelState, *, can_manage: bool = True) -> discord.Embed:
         f"**Minimum score** {'none' if sub.min_score is None else f'{sub.min_score:g}'}",
         f"**Repeats** a paper after {sub.repeat_days} days",
         f"**Empty days** {'a short note' if sub.empty_day == 'note' else 'nothing is posted'}",
+        f"**Layout** {_layout(sub)}",
+        f"**Weekly digest** {_weekly(sub)}",
+        f"**Channel weight** {_weight(sub)}",
     ]
     if sub.paused:
         lines.append(f"**Paused** — {escape(one_line(sub.paused_reason) or 'by request')}")
@@ -199,7 +232,45 @@ def panel_view(state: PanelState, watched: Sequence[str]) -> discord.ui.View:
     other = "skip" if sub.empty_day == "note" else "note"
     label = "Empty days: post nothing" if other == "skip" else "Empty days: post a note"
     view.add_item(_button(f"empty:{other}", label, 4))
+    view.add_item(_button("more", "Layout, weekly, reactions…", 4, discord.ButtonStyle.primary))
     view.add_item(_button("refresh", "Refresh", 4))
+    return _stopped(view)
+
+
+def _layout_menu(sub: Subscription) -> discord.ui.Select[discord.ui.View]:
+    """Grouped or one message per paper."""
+    options = [
+        discord.SelectOption(label=label, value=key, description=about, default=key == sub.layout)
+        for key, (label, about) in _LAYOUTS.items()
+    ]
+    return discord.ui.Select(custom_id=custom_id("layout"), options=options, row=0)
+
+
+def _weekly_menu(sub: Subscription) -> discord.ui.Select[discord.ui.View]:
+    """Off, or the weekday of the weekly digest."""
+    chosen = sub.weekly or WEEKLY_OFF
+    options = [
+        discord.SelectOption(
+            label="Weekly digest: off", value=WEEKLY_OFF, default=chosen == WEEKLY_OFF
+        ),
+        *(
+            discord.SelectOption(
+                label=f"Weekly digest: {name}s", value=day, default=chosen == day,
+                description="The channel's favourites of the week, then the week's top",
+            )
+            for day, name in zip(WEEKDAYS, _DAY_NAMES, strict=True)
+        ),
+    ]  # fmt: skip
+    return discord.ui.Select(custom_id=custom_id("weekly"), options=options, row=1)
+
+
+def more_view(state: PanelState) -> discord.ui.View:
+    """The panel's second page: layout, weekly day, the channel weight; back to the first."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(_layout_menu(state.sub))
+    view.add_item(_weekly_menu(state.sub))
+    view.add_item(_button("weight", "Channel weight…", 2, discord.ButtonStyle.primary))
+    view.add_item(_button("refresh", "Back", 2))
     return _stopped(view)
 
 
@@ -270,6 +341,19 @@ def filters_modal(sub: Subscription) -> discord.ui.Modal:
     modal.add_item(
         _text("repeat_days", f"Repeat a paper after (0-{MAX_REPEAT_DAYS} days)",
               str(sub.repeat_days), max_length=5)
+    )  # fmt: skip
+    return _stopped_modal(modal)
+
+
+def weight_modal(sub: Subscription) -> discord.ui.Modal:
+    """What each person reacting to a paper in this channel adds to its score here."""
+    modal = discord.ui.Modal(
+        title="Daily digest: channel weight", custom_id=custom_id("modal:weight")
+    )
+    modal.add_item(
+        _text("channel_weight", f"Weight of a reaction here (0-{MAX_CHANNEL_WEIGHT:g})",
+              f"{sub.channel_weight:g}", required=False, max_length=30,
+              placeholder="0: reactions here do not count (hot ranking only)")
     )  # fmt: skip
     return _stopped_modal(modal)
 

@@ -85,6 +85,10 @@ def settings_line(sub: Subscription) -> str:
         parts.append("keywords: " + " ".join(sub.keywords))
     if sub.min_score is not None:
         parts.append(f"min score {sub.min_score:g}")
+    parts.append("one message per paper" if sub.layout == "per-paper" else "grouped")
+    parts.append(f"weekly on {sub.weekly.capitalize()}" if sub.weekly else "no weekly digest")
+    if sub.channel_weight:
+        parts.append(f"channel weight {sub.channel_weight:g}")
     return escape_clip(" · ".join(parts), 1500)
 
 

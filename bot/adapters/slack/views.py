@@ -17,7 +17,13 @@ from bot.adapters.slack.mrkdwn import clip, escape_clip
 from bot.catalog import category_label, timezone_label
 from bot.channels import OutboundMessage
 from bot.forms import FIELDS
-from bot.limits import MAX_COUNT, MAX_ITEMS, MAX_REPEAT_DAYS, MAX_SETTINGS_CHARS
+from bot.limits import (
+    MAX_CHANNEL_WEIGHT,
+    MAX_COUNT,
+    MAX_ITEMS,
+    MAX_REPEAT_DAYS,
+    MAX_SETTINGS_CHARS,
+)
 from bot.subscriptions import WEEKDAYS, Subscription
 from bot.untrusted import one_line
 
@@ -51,6 +57,11 @@ _RANKINGS = {
     "seed": ("Papers of the day", "the 2021 blog's ranking of the day's posts"),
 }
 _EMPTY_DAYS = {"note": "Post a short note", "skip": "Post nothing"}
+_LAYOUTS = {
+    "grouped": ("Grouped", "ten papers a message"),
+    "per-paper": ("One message per paper", "a header, then each paper: a reaction counts for it"),
+}
+WEEKLY_OFF = "off"  # the weekly menu's value for no weekly digest
 
 
 def action_id(name: str) -> str:
@@ -127,13 +138,13 @@ def _decimal(value: float) -> str:
 
 
 def _number(
-    value: float | None, low: int, high: int | None, *, decimal: bool = False
+    value: float | None, low: int | None, high: int | None, *, decimal: bool = False
 ) -> dict[str, Any]:
     """A number input (Slack checks the range before sending; the core checks it again)."""
     element: dict[str, Any] = {"type": "number_input", "is_decimal_allowed": decimal}
     if value is not None:
         element["initial_value"] = _decimal(value) if decimal else str(int(value))
-    if not decimal:
+    if low is not None:
         element["min_value"] = str(low)
     if high is not None:
         element["max_value"] = str(high)
@@ -186,6 +197,15 @@ def settings_modal(
         "initial_option": _option(timezone_label(sub.timezone, now), sub.timezone),
     }
     keywords = _keywords_input(sub.keywords)
+    layouts = [_option(title, key, about) for key, (title, about) in _LAYOUTS.items()]
+    weekly_options = [_option("Off: no weekly digest", WEEKLY_OFF), *day_options]
+    weekly = {
+        "type": "static_select",
+        "options": weekly_options,
+        "initial_option": next(
+            o for o in weekly_options if o["value"] == (sub.weekly or WEEKLY_OFF)
+        ),
+    }
     paused = [_option("Paused: post nothing until unticked", "paused")]
     blocks = [
         *_status_block(target, exists, status),
@@ -201,13 +221,23 @@ def settings_modal(
         _categories_input("exclude_categories", "Excluded categories", sub.exclude_categories,
                           "Leave out papers in these"),
         keywords,
-        _input("min_score", "Minimum score", _number(sub.min_score, 0, None, decimal=True),
+        _input("min_score", "Minimum score", _number(sub.min_score, None, None, decimal=True),
                optional=True, hint="Leave out papers scoring less (empty: no minimum)"),
         _input("repeat_days", "Repeat after (days)",
                _number(sub.repeat_days, 0, MAX_REPEAT_DAYS),
                hint="A paper shown here is not shown again for this many days"),
         _input("empty_day", "On a day with nothing to show",
                _choices("radio_buttons", empties, [sub.empty_day])),
+        _input("layout", "Layout", _choices("radio_buttons", layouts, [sub.layout])),
+        _input("weekly", "Weekly digest", weekly,
+               hint="The channel's favourites of the week and the week's top, on this day at"
+                    " the digest's time; once a week"),
+        _input("channel_weight", "Channel weight",
+               _number(sub.channel_weight, 0, int(MAX_CHANNEL_WEIGHT), decimal=True),
+               optional=True,
+               hint=f"0 to {MAX_CHANNEL_WEIGHT:g}: what each person reacting to a paper here adds"
+                    " to its score in this channel's digests (0 or empty: nothing; hot ranking"
+                    " only)"),
         _input(PAUSED, "Pause", _choices("checkboxes", paused, ["paused"] if sub.paused else []),
                optional=True,
                hint=f"Paused: {one_line(sub.paused_reason)}" if sub.paused_reason else ""),
@@ -319,13 +349,13 @@ def read_form(view: Mapping[str, Any]) -> tuple[dict[str, object], bool | None]:
         entry = _state(view, name)
         if name == "time":
             values[name] = str(entry.get("selected_time") or "")
-        elif name in ("timezone", "ranking", "empty_day"):
+        elif name in ("timezone", "ranking", "empty_day", "layout", "weekly"):
             values[name] = _one(entry)
         elif name == "days":
             values[name] = ",".join(_picked(entry))
         elif name in ("categories", "exclude_categories"):
             values[name] = _picked(entry)
-        else:  # keywords and the numbers: text as typed
+        else:  # keywords and the numbers (min_score, repeat_days, channel_weight): as typed
             values[name] = str(entry.get("value") or "")
     paused = "paused" in _picked(_state(view, PAUSED)) if PAUSED in held else None
     return values, paused

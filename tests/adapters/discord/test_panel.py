@@ -170,6 +170,103 @@ async def test_a_valid_modal_changes_the_schedule(
     assert said(fake)[0].startswith(f"Updated: {channel_of(fake)}: 07:30 America/New_York")
 
 
+def assert_within_component_limits(message: dict[str, Any]) -> None:
+    """Discord's limits: 5 rows; a row is one select (25 options at most) or 5 buttons."""
+    rows = message["components"]
+    assert len(rows) <= 5
+    for row in rows:
+        kinds = {c["type"] for c in row["components"]}
+        if 3 in kinds:
+            assert len(row["components"]) == 1 and len(row["components"][0]["options"]) <= 25
+        else:
+            assert kinds == {2} and len(row["components"]) <= 5
+
+
+async def test_the_second_page_sets_the_layout_and_weekly_day_and_the_schedule_follows(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    subscribe(adapter, fake, time="08:00", timezone="Europe/Paris")
+    shown = await panel(fake)
+    description = shown["embeds"][0]["description"]
+    assert "**Layout** grouped, ten papers a message" in description
+    assert "**Weekly digest** off" in description
+    assert "**Channel weight** not counted (weight 0)" in description
+    assert_within_component_limits(shown)
+    sent = await answered(fake, await fake.click(shown, ID + "more", permissions=MANAGE))
+    assert sent.callback is not None and sent.callback.body["type"] == 7  # the same message
+    parts = components(shown)
+    assert set(parts) == {"layout", "weekly", "weight", "refresh"}
+    assert ticked(parts["layout"]) == ["grouped"] and ticked(parts["weekly"]) == ["off"]
+    assert [o["value"] for o in parts["weekly"]["options"]] == [
+        "off", "mon", "tue", "wed", "thu", "fri", "sat", "sun",
+    ]  # fmt: skip
+    assert_within_component_limits(shown)
+    await answered(fake, await fake.click(shown, ID + "weekly", ["fri"], permissions=MANAGE))
+    await answered(fake, await fake.click(shown, ID + "layout", ["per-paper"], permissions=MANAGE))
+    sub = stored(adapter, fake)
+    assert (sub.weekly, sub.layout) == ("fri", "per-paper")
+    run = next_run(sub, NOW, "weekly")  # Friday 27 November, 08:00 in Paris
+    assert run is not None and run.at == datetime(2026, 11, 27, 7, 0, tzinfo=UTC)
+    parts = components(shown)  # still the second page, redrawn with the new choices
+    assert ticked(parts["weekly"]) == ["fri"] and ticked(parts["layout"]) == ["per-paper"]
+    description = shown["embeds"][0]["description"]
+    assert "**Weekly digest** Fridays at 08:00, once a week" in description
+    assert "Next weekly digest: Fri 2026-11-27 08:00 CET" in description
+    await fake.wait_for(lambda: len(said(fake)) == 2)
+    assert said(fake)[0].endswith("weekly on fri") and "per-paper layout" in said(fake)[1]
+    await answered(fake, await fake.click(shown, ID + "weekly", ["off"], permissions=MANAGE))
+    assert (
+        stored(adapter, fake).weekly == ""
+        and next_run(stored(adapter, fake), NOW, "weekly") is None
+    )
+    await answered(fake, await fake.click(shown, ID + "refresh", permissions=MANAGE))
+    assert "ranking" in components(shown)  # back on the first page
+
+
+async def test_the_channel_weight_modal_refuses_wrong_values_on_the_field_and_saves_a_good_one(
+    adapter: DiscordAdapter, fake: FakeDiscord
+) -> None:
+    subscribe(adapter, fake)
+    shown = await panel(fake)
+    await answered(fake, await fake.click(shown, ID + "more", permissions=MANAGE))
+    opened = await answered(fake, await fake.click(shown, ID + "weight", permissions=MANAGE))
+    assert opened.callback is not None and opened.callback.body["type"] == 9
+    assert opened.modal is not None and opened.modal["custom_id"] == ID + "modal:weight"
+    [row] = opened.modal["components"]
+    assert (row["components"][0]["custom_id"], row["components"][0]["value"]) == (
+        "channel_weight", "0"
+    )  # fmt: skip
+    wrongs = {"1001": "1001 must be between 0 and 1000", "lots": "'lots' is not a number",
+              "inf": "inf is not a number (give one like 10 or 2.5)"}  # fmt: skip
+    for wrong, error in wrongs.items():
+        sent = await answered(fake, await fake.submit_modal(
+            shown, ID + "modal:weight", {"channel_weight": wrong}, permissions=MANAGE
+        ))  # fmt: skip
+        assert sent.callback is not None and sent.callback.body["type"] == 4
+        reply = sent.callback.body["data"]
+        assert reply["flags"] & EPHEMERAL
+        assert reply["content"].startswith("Nothing was saved:\n• channel_weight: ")
+        assert error in reply["content"]
+    assert stored(adapter, fake).channel_weight == 0.0 and said(fake) == []
+    await answered(fake, await fake.submit_modal(
+        shown, ID + "modal:weight", {"channel_weight": "2.5"}, permissions=MANAGE
+    ))  # fmt: skip
+    assert stored(adapter, fake).channel_weight == 2.5
+    assert (
+        "**Channel weight** each adds 2.5 to a paper's score here"
+        in (shown["embeds"][0]["description"])
+    )
+    assert "weight" in components(shown)  # the second page again
+    await answered(fake, await fake.click(shown, ID + "refresh", permissions=MANAGE))
+    sent = await answered(
+        fake, await fake.click(shown, ID + "ranking", ["seed"], permissions=MANAGE)
+    )
+    assert sent.callback is not None
+    content = sent.callback.body["data"]["content"]
+    assert content.startswith("Nothing was saved:\n• ranking: channel_weight: only the hot ranking")
+    assert stored(adapter, fake).ranking == "hot"
+
+
 async def test_the_categories_modal_takes_any_category_and_suggests_for_typos(
     adapter: DiscordAdapter, fake: FakeDiscord
 ) -> None:

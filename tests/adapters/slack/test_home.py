@@ -46,7 +46,8 @@ async def test_home_shows_the_hot_list_the_digests_and_the_sources(
 ) -> None:
     subs = slack.app.subscriptions
     subs.save(Subscription(SLACK, workspace="T1", time="08:15", top=3), NOW)
-    subs.save(Subscription(SLACK_2, workspace="T1", categories=("cs.CL",)), NOW)
+    subs.save(Subscription(SLACK_2, workspace="T1", categories=("cs.CL",), layout="per-paper",
+                           weekly="fri", channel_weight=2.5), NOW)  # fmt: skip
     subs.pause(SLACK_2, "slack:C00000002: the channel is archived (is_archived)", NOW)
     subs.save(Subscription("slack:C00000003", workspace="TOTHER"), NOW)  # another workspace's
     subs.save(Subscription("discord:123456789012345678"), NOW)
@@ -60,7 +61,9 @@ async def test_home_shows_the_hot_list_the_digests_and_the_sources(
     assert ranked_ids[5] not in text
     assert "Digests in this workspace" in text
     assert buttons(view) == ["C00000001", "C00000002"]
-    assert "08:15 UTC · Mon–Fri · top 3 · hot" in text
+    assert "08:15 UTC · Mon–Fri · top 3 · hot · grouped · no weekly digest" in text
+    assert "cs.CL · one message per paper · weekly on Fri · channel weight 2.5" in text
+    assert "Next weekly digest: Fri" not in text  # paused: none is due
     assert "*paused*: slack:C00000002: the channel is archived" in text
     assert "Next digest" in text and "C00000003" not in text and "discord" not in text
     assert "hackernews: ok" in text and "reddit: failed" in text and "HTTP 503" in text

@@ -17,7 +17,7 @@ from bot.adapters.slack.views import read_form, settings_button, settings_modal
 from bot.app import slack_adapter
 from bot.delivery.schedule import next_run
 from bot.limits import MAX_ITEMS, MAX_KEYWORD_CHARS
-from bot.subscriptions import Subscription
+from bot.subscriptions import Subscription, convert_settings
 from bot.taxonomy import CATEGORIES as CATS
 from tests.adapters.slack.conftest import MakeApp
 from tests.adapters.slack.fake_slack import FakeSlack, error, view_problem
@@ -54,7 +54,8 @@ def subscribe(slack: SlackSim, **settings: Any) -> Subscription:
 
 async def test_digest_alone_opens_the_modal_with_the_channels_settings(slack: SlackSim) -> None:
     subscribe(slack, time="07:45", timezone="Europe/Berlin", days=("mon", "thu"), top=8,
-              categories=("cs.LG", "cs.CL"), keywords=("diffusion",), min_score=2.5)  # fmt: skip
+              categories=("cs.LG", "cs.CL"), keywords=("diffusion",), min_score=2.5,
+              channel_weight=2.5, layout="per-paper", weekly="fri")  # fmt: skip
     status, body, key = await slack.command("/digest", "", user=ADMIN)
     assert (status, body) == (200, "")
     view = await opened(slack)
@@ -72,6 +73,20 @@ async def test_digest_alone_opens_the_modal_with_the_channels_settings(slack: Sl
     assert fields["keywords"]["initial_value"] == "diffusion"
     assert fields["min_score"]["initial_value"] == "2.5"
     assert "initial_options" not in fields["paused"]
+    assert fields["layout"]["initial_option"]["value"] == "per-paper"
+    assert fields["weekly"]["type"] == "static_select"
+    assert [o["value"] for o in fields["weekly"]["options"]] == [
+        "off", "mon", "tue", "wed", "thu", "fri", "sat", "sun",
+    ]  # fmt: skip
+    assert fields["weekly"]["initial_option"]["value"] == "fri"
+    weight = fields["channel_weight"]
+    assert (weight["type"], weight["initial_value"], weight["min_value"], weight["max_value"]) == (
+        "number_input", "2.5", "0", "1000"
+    )  # fmt: skip
+    hints = {b["block_id"]: b.get("hint", {}).get("text", "") for b in view["blocks"]
+             if b["type"] == "input"}  # fmt: skip
+    assert hints["channel_weight"].startswith("0 to 1000: what each person reacting")
+    assert "Next weekly digest: Fri" in json.dumps(view["blocks"][:2])
     assert json.loads(view["private_metadata"]) == {"channel": "C00000001", "team": "T1"}
     assert "Next digest" in json.dumps(view["blocks"][:2])
     assert responses(slack.fake, key) == []
@@ -112,12 +127,16 @@ async def test_invalid_values_come_back_on_their_fields_and_nothing_is_saved(
     status, answer = await submit(
         slack, view, time="25:61", top="0", days=[], categories=["cs.XX"],
         keywords="x" * (MAX_KEYWORD_CHARS + 1), repeat_days="9999", min_score="nan",
+        channel_weight="1000.5", layout="sideways", weekly="someday",
     )  # fmt: skip
     assert status == 200 and answer["response_action"] == "errors"
     errors = answer["errors"]
     assert set(errors) == {"time", "top", "days", "categories", "keywords", "repeat_days",
-                           "min_score"}  # fmt: skip
+                           "min_score", "channel_weight", "layout", "weekly"}  # fmt: skip
     assert errors["top"] == "0 must be between 1 and 25"
+    assert errors["channel_weight"] == "1000.5 must be between 0 and 1000"
+    assert errors["layout"] == "'sideways' must be grouped or per-paper"
+    assert errors["weekly"] == "'someday' is not a weekday like fri (or off)"
     assert "did you mean" in errors["categories"]
     assert all(len(text) <= 150 for text in errors.values())
     assert slack.app.subscriptions.get(SLACK) is None
@@ -146,10 +165,12 @@ async def test_valid_values_save_through_the_core_and_are_confirmed_in_the_chann
         ("cs.LG", "cs.CL"), ("llm", "agents"), 1.5, 30, "skip"
     )  # fmt: skip
     assert (sub.workspace, sub.created_by) == ("T1", ADMIN)
+    assert (sub.channel_weight, sub.layout, sub.weekly) == (0.0, "grouped", "")
     # The scheduler hears of it: the next run is 07:30 Berlin time on a Monday or Wednesday.
     assert heard == [sub]
     run = next_run(sub, NOW)
     assert run is not None and run.at == datetime(2026, 11, 30, 6, 30, tzinfo=UTC)
+    assert next_run(sub, NOW, "weekly") is None
     await slack.fake.wait_for(lambda: slack.fake.history["C00000001"])
     [confirmation] = slack.fake.history["C00000001"]
     assert confirmation["text"].startswith("Subscribed: slack:C00000001: 07:30 Europe/Berlin")
@@ -166,6 +187,44 @@ async def test_changing_an_existing_digest_says_updated_and_keeps_the_rest(
     assert sub is not None and (sub.top, sub.keywords, sub.created_by) == (6, ("graphs",), "UOLD")
     await slack.fake.wait_for(lambda: slack.fake.history["C00000001"])
     assert slack.fake.history["C00000001"][0]["text"].startswith("Updated: slack:C00000001")
+
+
+async def test_the_weekly_day_layout_and_channel_weight_are_set_and_cleared_in_the_modal(
+    slack: SlackSim,
+) -> None:
+    heard: list[Subscription | None] = []
+    slack.app.events.listen(lambda sub, channel: heard.append(sub))
+    subscribe(slack, timezone="Europe/Berlin", time="07:30")
+    await slack.command("/digest", "", user=ADMIN)
+    answer = await submit(
+        slack, await opened(slack), weekly="sun", layout="per-paper", channel_weight="12.5"
+    )
+    assert answer == (200, {})
+    sub = slack.app.subscriptions.get(SLACK)
+    assert sub is not None
+    assert (sub.channel_weight, sub.layout, sub.weekly) == (12.5, "per-paper", "sun")
+    assert heard == [sub]  # the scheduler is told: a weekly digest on Sundays at 07:30 Berlin
+    weekly = next_run(sub, NOW, "weekly")
+    assert weekly is not None and weekly.at == datetime(2026, 11, 29, 6, 30, tzinfo=UTC)
+    await slack.fake.wait_for(lambda: slack.fake.history["C00000001"])
+    said = slack.fake.history["C00000001"][0]["text"]
+    assert "channel weight 12.5, per-paper layout, weekly on sun" in said
+    slack.fake.views.clear()
+    await slack.command("/digest", "", user=ADMIN)
+    reopened = await opened(slack)
+    assert inputs(reopened)["weekly"]["initial_option"]["value"] == "sun"
+    assert "Next weekly digest: Sun 2026-11-29 07:30 CET" in json.dumps(reopened["blocks"][:2])
+    # The seed ranking counts no reactions: the clash is shown on the field that caused it.
+    status, clash = await submit(slack, reopened, ranking="seed")
+    assert status == 200 and clash["response_action"] == "errors"
+    assert list(clash["errors"]) == ["ranking"]
+    assert clash["errors"]["ranking"].startswith("channel_weight: only the hot ranking")
+    assert await submit(slack, reopened, ranking="seed", weekly="off", channel_weight=None) == (
+        200, {},
+    )  # fmt: skip
+    sub = slack.app.subscriptions.get(SLACK)
+    assert sub is not None and (sub.ranking, sub.channel_weight, sub.weekly) == ("seed", 0.0, "")
+    assert next_run(sub, NOW, "weekly") is None and heard[-1] == sub
 
 
 async def test_saving_an_unchanged_modal_closes_it_and_posts_nothing(slack: SlackSim) -> None:
@@ -245,6 +304,8 @@ async def test_a_modal_for_a_channel_the_bot_cannot_post_in_confirms_by_dm(
                      min_score=123456789.125, paused=True, paused_reason="x" * 3000),
         Subscription(SLACK, categories=tuple(sorted(CATS))[:MAX_ITEMS],
                      exclude_categories=("math",), keywords=("k" * MAX_KEYWORD_CHARS,) * 50),
+        Subscription(SLACK, channel_weight=1000, layout="per-paper", weekly="sun"),
+        Subscription(SLACK, channel_weight=0.125, weekly="mon"),
     ],
 )  # fmt: skip
 def test_the_modal_is_valid_block_kit_for_any_settings(sub: Subscription) -> None:
@@ -252,6 +313,9 @@ def test_the_modal_is_valid_block_kit_for_any_settings(sub: Subscription) -> Non
     assert view_problem(view) is None
     values, paused = read_form(filled(view))
     assert paused == sub.paused
+    as_read = convert_settings({k: values[k] for k in ("channel_weight", "layout", "weekly")})
+    assert as_read == {"channel_weight": sub.channel_weight, "layout": sub.layout,
+                       "weekly": sub.weekly}  # fmt: skip
     if "keywords" not in values:  # too long to edit: kept as they are, and said so
         assert "too long to edit here" in json.dumps(view)
 
