@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -10,7 +11,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from bot.store import Store
+from bot.store import Store, Transaction
 
 __all__ = ["SqliteInstallationStore", "log", "migrations"]
 
@@ -68,33 +69,16 @@ class SqliteInstallationStore(AsyncInstallationStore):
         """The logger Bolt expects every installation store to have."""
         return log
 
+    # Bolt awaits these on the event loop; each SQLite call runs in a thread instead, so a
+    # store held by another process never stalls the acks and the heartbeat beside them.
+
     async def async_save(self, installation: Installation) -> None:
         """Keep the bot part of a new installation; a reinstall replaces the old token."""
-        bot = installation.to_bot()
-        await self.async_save_bot(bot)
-        with self.store.transaction() as tx:
-            tx.execute(
-                "UPDATE slack_installations SET installer_user_id = ?"
-                " WHERE enterprise_id = ? AND team_id = ?",
-                [installation.user_id or "", *_key(bot.enterprise_id, bot.team_id,
-                                                   bot.is_enterprise_install)],
-            )  # fmt: skip
+        await asyncio.to_thread(self._save, installation)
 
     async def async_save_bot(self, bot: Bot) -> None:
         """Insert or replace a workspace's bot (also after token rotation)."""
-        row = [
-            *_key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install),
-            bot.app_id, bot.enterprise_name, bot.team_name, bot.bot_token, bot.bot_id,
-            bot.bot_user_id, ",".join(bot.bot_scopes or ()), bot.bot_refresh_token,
-            bot.bot_token_expires_at, int(bot.is_enterprise_install), "", bot.installed_at,
-        ]  # fmt: skip
-        marks = ", ".join("?" * len(_BOT_COLUMNS))
-        with self.store.transaction() as tx:
-            tx.execute(
-                f"INSERT OR REPLACE INTO slack_installations ({', '.join(_BOT_COLUMNS)})"
-                f" VALUES ({marks})",
-                row,
-            )
+        await asyncio.to_thread(self._save_bot, bot)
 
     async def async_find_bot(
         self,
@@ -104,9 +88,46 @@ class SqliteInstallationStore(AsyncInstallationStore):
         is_enterprise_install: bool | None = False,
     ) -> Bot | None:
         """The bot installed in a workspace or org, or None."""
+        key = _key(enterprise_id, team_id, is_enterprise_install)
+        return await asyncio.to_thread(self._find_bot, key)
+
+    def _save(self, installation: Installation) -> None:
+        """The bot and who installed it, in one transaction."""
+        bot = installation.to_bot()
+        with self.store.transaction() as tx:
+            self._write_bot(tx, bot)
+            tx.execute(
+                "UPDATE slack_installations SET installer_user_id = ?"
+                " WHERE enterprise_id = ? AND team_id = ?",
+                [installation.user_id or "", *_key(bot.enterprise_id, bot.team_id,
+                                                   bot.is_enterprise_install)],
+            )  # fmt: skip
+
+    def _save_bot(self, bot: Bot) -> None:
+        """Insert or replace one bot row."""
+        with self.store.transaction() as tx:
+            self._write_bot(tx, bot)
+
+    @staticmethod
+    def _write_bot(tx: Transaction, bot: Bot) -> None:
+        """The bot's row, replacing the workspace's previous one."""
+        row = [
+            *_key(bot.enterprise_id, bot.team_id, bot.is_enterprise_install),
+            bot.app_id, bot.enterprise_name, bot.team_name, bot.bot_token, bot.bot_id,
+            bot.bot_user_id, ",".join(bot.bot_scopes or ()), bot.bot_refresh_token,
+            bot.bot_token_expires_at, int(bot.is_enterprise_install), "", bot.installed_at,
+        ]  # fmt: skip
+        marks = ", ".join("?" * len(_BOT_COLUMNS))
+        tx.execute(
+            f"INSERT OR REPLACE INTO slack_installations ({', '.join(_BOT_COLUMNS)})"
+            f" VALUES ({marks})",
+            row,
+        )
+
+    def _find_bot(self, key: list[str]) -> Bot | None:
+        """The bot row under a key, as Bolt's Bot."""
         row = self.store.query_one(
-            "SELECT * FROM slack_installations WHERE enterprise_id = ? AND team_id = ?",
-            _key(enterprise_id, team_id, is_enterprise_install),
+            "SELECT * FROM slack_installations WHERE enterprise_id = ? AND team_id = ?", key
         )
         if row is None:
             return None
@@ -138,10 +159,13 @@ class SqliteInstallationStore(AsyncInstallationStore):
 
     async def async_delete_bot(self, *, enterprise_id: str | None, team_id: str | None) -> None:
         """Forget a workspace's bot (tokens_revoked, app_uninstalled)."""
+        await asyncio.to_thread(self._delete_bot, _key(enterprise_id, team_id, False))
+
+    def _delete_bot(self, key: list[str]) -> None:
+        """Delete the bot row under a key."""
         with self.store.transaction() as tx:
             tx.execute(
-                "DELETE FROM slack_installations WHERE enterprise_id = ? AND team_id = ?",
-                _key(enterprise_id, team_id, False),
+                "DELETE FROM slack_installations WHERE enterprise_id = ? AND team_id = ?", key
             )
 
     async def async_delete_installation(

@@ -52,10 +52,7 @@ class WorkspaceTokens:
 
     async def __call__(self, target: str) -> str:
         """The token for a Slack channel id, or a permanent DeliveryError saying what to do."""
-        sub = await asyncio.to_thread(self.subscriptions.get, f"slack:{target}")
-        # Without a subscription naming the workspace, a lone installation is unambiguous.
-        teams = [sub.workspace] if sub is not None and sub.workspace else self.installations.teams()
-        token = self.installations.token_for_team(teams[0]) if len(teams) == 1 else None
+        token = await asyncio.to_thread(self._lookup, target)
         if token is None:
             raise DeliveryError(
                 f"slack:{target}: no Slack installation for this channel's workspace; install the"
@@ -63,6 +60,13 @@ class WorkspaceTokens:
                 permanent=True,
             )
         return token
+
+    def _lookup(self, target: str) -> str | None:
+        """The channel's workspace's token from the store (in a thread: it reads SQLite)."""
+        sub = self.subscriptions.get(f"slack:{target}")
+        # Without a subscription naming the workspace, a lone installation is unambiguous.
+        teams = [sub.workspace] if sub is not None and sub.workspace else self.installations.teams()
+        return self.installations.token_for_team(teams[0]) if len(teams) == 1 else None
 
 
 class SqliteStateStore(AsyncOAuthStateStore):
