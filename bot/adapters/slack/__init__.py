@@ -21,6 +21,7 @@ from bot.adapters.slack.installations import SqliteInstallationStore
 from bot.adapters.slack.interest import ReactionInterest
 from bot.adapters.slack.manifest import add_commands, api_base
 from bot.adapters.slack.oauth import WorkspaceTokens, oauth_settings
+from bot.adapters.slack.once import register_once
 from bot.adapters.slack.routes import SlackEndpoints
 from bot.adapters.slack.settings import SettingsModal
 from bot.adapters.slack.slash import SlashCommands
@@ -111,8 +112,11 @@ def build_slack(
     form = DigestForm(commands, subscriptions)
     modal = SettingsModal(form, access, clock)
     http = mode == "http"
+    deliveries = Deliveries(store)
+    if not http:
+        register_once(bolt, deliveries)  # over HTTP the gate claims each delivery instead
     endpoints = SlackEndpoints(
-        bolt, signing_secret=secret, deliveries=Deliveries(store) if http else None, events=http
+        bolt, signing_secret=secret, deliveries=deliveries if http else None, events=http
     )
     return SlackAdapter(
         bolt,

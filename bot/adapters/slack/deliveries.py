@@ -7,14 +7,15 @@ five-minute window after it, and a standby runner sharing the database serves th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
 from bot.store import Store
 
-__all__ = ["KEEP_SECONDS", "Deliveries", "migrations"]
+__all__ = ["KEEP_SECONDS", "Deliveries", "migrations", "unique_key"]
 
 # Slack retries an event 3 times within about 5 minutes, and a signature is good for 5 minutes
 # either side of its timestamp: an hour covers both with room to spare.
@@ -30,6 +31,15 @@ def m001_deliveries(db: Database) -> None:
         " WITHOUT ROWID"
     )
     db.execute("CREATE INDEX slack_deliveries_expiry ON slack_deliveries (expires_at)")
+
+
+def unique_key(body: Mapping[str, Any]) -> str | None:
+    """What names a delivery across Slack's retries: an event's id or an action's trigger."""
+    for field in ("event_id", "trigger_id"):
+        value = body.get(field)
+        if isinstance(value, str) and value:
+            return f"{field}:{value}"
+    return None  # nothing to recognise a retry by (an options request): it runs each time
 
 
 class Deliveries:

@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qs
 
+from bot.adapters.slack.deliveries import unique_key
+
 __all__ = [
     "MAX_BODY_BYTES",
     "MAX_SKEW_SECONDS",
@@ -146,11 +148,7 @@ def delivery_key(body: Mapping[str, Any], signature: str) -> str:
     Slack re-signs a retry with a new timestamp, so only the body's own id recognises it; an
     exact replay carries the same body, hence the same id.
     """
-    for field in ("event_id", "trigger_id"):
-        value = body.get(field)
-        if isinstance(value, str) and value:
-            return f"{field}:{value}"
-    return f"signature:{signature}"
+    return unique_key(body) or f"signature:{signature}"
 
 
 _TEAM = re.compile(r"[A-Z0-9]{1,32}")  # T0123ABCD; it goes into Slack's authorize URL unescaped
