@@ -20,18 +20,11 @@ NAME = "arxiv-lookup"
 # An id the API keeps dropping (withdrawn, mistyped in a post) is asked for this many runs.
 MAX_ATTEMPTS = 3
 
+# Candidates are kept at ingest (paper_pending), so finding them costs what they number.
 _MISSING = """
-SELECT arxiv_id FROM (
-    SELECT l.arxiv_id AS arxiv_id, max(p.observed_at) AS seen
-    FROM post_links l JOIN posts p ON p.source = l.source AND p.post_id = l.post_id
-    GROUP BY l.arxiv_id
-    UNION ALL
-    SELECT arxiv_id, max(observed_at) FROM signals GROUP BY arxiv_id
-) linked
-WHERE arxiv_id NOT IN (SELECT arxiv_id FROM papers)
-  AND arxiv_id NOT IN (SELECT arxiv_id FROM source_lookup_misses WHERE attempts >= ?)
-GROUP BY arxiv_id
-ORDER BY max(seen) DESC, arxiv_id
+SELECT arxiv_id FROM paper_pending
+WHERE arxiv_id NOT IN (SELECT arxiv_id FROM source_lookup_misses WHERE attempts >= ?)
+ORDER BY seen DESC, arxiv_id
 LIMIT ?
 """
 

@@ -63,15 +63,17 @@ class Store(RankingReads):
         seen_at: datetime,
     ) -> None:
         """Store papers, post observations and signals in one transaction (all or nothing)."""
-        post_list, signal_list = list(posts), list(signals)
+        paper_list, post_list, signal_list = list(papers), list(posts), list(signals)
         with self.transaction() as tx:
-            tx.executemany(q.PAPER_UPSERT, [paper_row(p, seen_at) for p in papers])
+            tx.executemany(q.PAPER_UPSERT, [paper_row(p, seen_at) for p in paper_list])
+            tx.executemany(q.PENDING_DONE, [(p.arxiv_id,) for p in paper_list])
             rows = [post_row(p) for p in post_list]
             tx.executemany(q.POST_UPSERT, rows)
             tx.executemany(q.OBSERVATION_UPSERT, rows)
             tx.executemany(
                 q.LINK_INSERT, [(a, p.source, p.post_id) for p in post_list for a in p.arxiv_ids]
             )
+            tx.executemany(q.PENDING_ADD, _sightings(post_list, signal_list))
             keys = [
                 {"source": s, "post_id": i} for s, i in {(p.source, p.post_id) for p in post_list}
             ]
@@ -193,3 +195,10 @@ class Store(RankingReads):
         """Every signal observation, oldest first."""
         for row in self.query("SELECT * FROM signals ORDER BY observed_at, arxiv_id, source"):
             yield row_signal(row)
+
+
+def _sightings(posts: list[SocialPost], signals: list[Signal]) -> list[dict[str, str]]:
+    """Each linked id with the time it was seen, for the lookup's candidates."""
+    seen = [(a, to_iso(p.observed_at)) for p in posts for a in p.arxiv_ids]
+    seen += [(s.arxiv_id, to_iso(s.observed_at)) for s in signals]
+    return [{"arxiv_id": a, "seen": at} for a, at in seen]

@@ -52,6 +52,14 @@ VALUES (:source, :post_id, :observed_at, :reposts, :likes, :replies, :quotes)
 
 LINK_INSERT = "INSERT OR IGNORE INTO post_links (arxiv_id, source, post_id) VALUES (?, ?, ?)"
 
+# A linked id with no paper waits for the arXiv lookup (newest sighting kept); a paper ends it.
+PENDING_ADD = """
+INSERT INTO paper_pending (arxiv_id, seen) SELECT :arxiv_id, :seen
+WHERE NOT EXISTS (SELECT 1 FROM papers WHERE arxiv_id = :arxiv_id)
+ON CONFLICT (arxiv_id) DO UPDATE SET seen = max(seen, excluded.seen)
+"""
+PENDING_DONE = "DELETE FROM paper_pending WHERE arxiv_id = ?"
+
 # Refresh the counts copied into every link of a post (run after the post's upsert).
 LINK_COUNTS_UPDATE = """
 UPDATE post_links SET reposts = p.reposts, likes = p.likes,

@@ -260,3 +260,29 @@ def m008_store_meta(db: Database) -> None:
     """
     db.execute("CREATE TABLE store_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)")
     db.execute("INSERT INTO store_meta (key, value) VALUES ('ingest_generation', 0)")
+
+
+@core_migrations()
+def m009_paper_pending(db: Database) -> None:
+    """Linked ids the store has no paper for, kept at ingest: the arXiv lookup's candidates.
+
+    Finding them by grouping every post link on each fetch grew with the store (6 s at 100k
+    papers); ingest adds a link's id when no paper has it and a paper's arrival removes it.
+    """
+    db.execute(
+        "CREATE TABLE paper_pending (arxiv_id TEXT PRIMARY KEY, seen TEXT NOT NULL) WITHOUT ROWID"
+    )
+    db.execute("CREATE INDEX paper_pending_seen ON paper_pending (seen DESC, arxiv_id)")
+    db.execute(
+        """
+        INSERT INTO paper_pending (arxiv_id, seen)
+        SELECT arxiv_id, max(seen) FROM (
+            SELECT l.arxiv_id AS arxiv_id, p.observed_at AS seen
+            FROM post_links l JOIN posts p ON p.source = l.source AND p.post_id = l.post_id
+            UNION ALL
+            SELECT arxiv_id, observed_at FROM signals
+        )
+        WHERE arxiv_id NOT IN (SELECT arxiv_id FROM papers)
+        GROUP BY arxiv_id
+        """
+    )

@@ -47,3 +47,15 @@ def test_ids_being_stored_in_this_run_are_excluded_before_the_limit(store: Store
     ids = ("2401.00001", "2401.00002", "2401.00003")
     store.ingest([], [_post("1", ids, T0)], [], seen_at=T0)
     assert missing_ids(store, 2, exclude={"2401.00001"}) == ["2401.00002", "2401.00003"]
+
+
+def test_a_paper_that_arrives_is_no_longer_a_candidate(store: Store) -> None:
+    store.migrate(source_migrations)
+    store.ingest([], [_post("1", ("2401.00001", "2401.00002"), T0)], [], seen_at=T0)
+    store.ingest([Paper("2401.00001", "Arrived")], seen_at=T0 + timedelta(hours=1))
+    assert missing_ids(store, 10) == ["2401.00002"]
+    # Seen again later, a candidate moves up; a known paper linked again never comes back.
+    later = T0 + timedelta(hours=3)
+    store.ingest([], [_post("2", ("2401.00003",), T0 + timedelta(hours=2))], [], seen_at=T0)
+    store.ingest([], [_post("3", ("2401.00002", "2401.00001"), later)], [], seen_at=later)
+    assert missing_ids(store, 10) == ["2401.00002", "2401.00003"]

@@ -15,13 +15,15 @@ from typing import Any
 
 import pytest
 
+from bot.sources import lookup
+from bot.sources.health import source_migrations
 from bot.store import Store
 from bot.store import queries as q
 from tests.factories import NOW, paper, post, signal
 
 # Tables that grow with the store: reading one whole is a full scan of production data.
 BIG = ("papers", "posts", "post_observations", "post_links", "signals", "signals_latest",
-       "paper_sources", "paper_gains", "paper_fresh", "shown")  # fmt: skip
+       "paper_sources", "paper_gains", "paper_fresh", "shown", "paper_pending")  # fmt: skip
 WINDOW = {"since": "2026-11-20", "until": "2026-11-27", "bounded": True}
 CUTOFF = {"cutoff": int(NOW.timestamp()) - 86_400, "cutoff_iso": "2026-11-25T12:00:00Z"}
 IDS = {"ids": json.dumps(["2611.00001", "2611.00002"])}
@@ -41,7 +43,7 @@ def _top_posts(count: int) -> tuple[str, dict[str, Any]]:
     }
 
 
-HOT_PATHS: dict[str, tuple[str, dict[str, Any]]] = {
+HOT_PATHS: dict[str, tuple[str, Any]] = {
     "hot totals of a window (posts)": (
         _hot(q.HOT_POST_TOTALS, "t"), {**WINDOW, **CUTOFF, "growth_weight": 0.5}),
     "hot totals of a window (signals)": (
@@ -70,6 +72,9 @@ HOT_PATHS: dict[str, tuple[str, dict[str, Any]]] = {
     "ingest: link counts": (q.LINK_COUNTS_UPDATE, {"source": "x", "post_id": "1"}),
     "ingest: post baseline": (
         q.POST_BASE_UPDATE, {"source": "x", "post_id": "1", "offset": "-86400 seconds"}),
+    "ingest: a linked id with no paper waits": (
+        q.PENDING_ADD, {"arxiv_id": "2611.00009", "seen": "2026-11-26T12:00:00Z"}),
+    "ingest: a paper ends its wait": (q.PENDING_DONE, ("2611.00009",)),
     "ingest: signal baseline": (
         q.SIGNAL_BASE_UPDATE,
         {"arxiv_id": "2611.00001", "source": "huggingface", "metric": "upvotes",
@@ -82,6 +87,7 @@ def conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connectio
     """A store's database with a little of everything, opened on a connection of our own."""
     path = tmp_path_factory.mktemp("plans") / "plans.db"
     store = Store(path)
+    store.migrate(source_migrations)
     day = date(2026, 11, 26)
     store.ingest(
         [paper(f"2611.0000{i}", announced=day) for i in range(1, 4)],
@@ -95,7 +101,7 @@ def conn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sqlite3.Connectio
     connection.close()
 
 
-def plan(conn: sqlite3.Connection, sql: str, params: dict[str, Any]) -> list[str]:
+def plan(conn: sqlite3.Connection, sql: str, params: Any) -> list[str]:
     """The plan's steps, one line each."""
     return [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}", params)]
 
@@ -135,3 +141,11 @@ def test_hot_totals_read_the_running_totals_not_the_links(conn: sqlite3.Connecti
 def test_births_come_from_the_index_alone(conn: sqlite3.Connection) -> None:
     steps = plan(conn, *HOT_PATHS["births of a window"])
     assert steps == ["SEARCH papers USING COVERING INDEX papers_born (day>? AND day<?)"], steps
+
+
+def test_lookup_candidates_are_read_newest_first_from_their_index_up_to_the_limit(
+    conn: sqlite3.Connection,
+) -> None:
+    steps = plan(conn, lookup._MISSING, (3, 100))
+    assert steps[0] == "SCAN paper_pending USING COVERING INDEX paper_pending_seen", steps
+    assert not [s for s in steps if "TEMP B-TREE" in s], steps
