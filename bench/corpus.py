@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import bisect
+import fcntl
 import itertools
 import math
 import os
@@ -297,11 +298,21 @@ def real_store(papers: int = 100_000, *, rebuild: bool = False, log: bool = True
     if path.exists() and not rebuild:
         return path
     CACHE.mkdir(parents=True, exist_ok=True)
-    for stale in CACHE.glob(f"store-p{papers}-*"):
+    # One builder at a time: benches started side by side wait for the store, not rebuild it
+    # over each other's half-written file.
+    with (CACHE / f"store-p{papers}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists() and not rebuild:
+            return path
+        _build_cached(shape, path, log=log)
+    return path
+
+
+def _build_cached(shape: Shape, path: Path, *, log: bool) -> None:
+    """Build a shape's store beside its cache path, then put it in place."""
+    for stale in CACHE.glob(f"store-p{shape.papers}-*"):
         stale.unlink()
     partial = path.with_suffix(".building")
-    for leftover in CACHE.glob(partial.name + "*"):
-        leftover.unlink()
     if log:
         print(f"building {path.name} ({shape.posts:,} posts)...", file=sys.stderr)
     started = time.perf_counter()
@@ -310,7 +321,6 @@ def real_store(papers: int = 100_000, *, rebuild: bool = False, log: bool = True
     if log:
         size = path.stat().st_size / 2**20
         print(f"built in {time.perf_counter() - started:.0f} s ({size:.0f} MiB)", file=sys.stderr)
-    return path
 
 
 def working_copy(source: Path, folder: Path) -> Path:
