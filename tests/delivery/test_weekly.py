@@ -16,7 +16,7 @@ from bot.delivery.ledger import Ledger, ledger_day, part_key
 from bot.delivery.manual import post_once
 from bot.delivery.queue import OutboundQueue
 from bot.delivery.schedule import run_on
-from bot.delivery.scheduler import DeliveryScheduler
+from bot.delivery.scheduler import KINDS, DeliveryScheduler
 from bot.delivery.schema import migrations
 from bot.delivery.status import channel_status, describe
 from bot.store import Store
@@ -159,17 +159,25 @@ async def test_a_weekly_run_missed_while_down_is_caught_up_once_by_the_sweep(
     clock.set(NINE_BERLIN + timedelta(hours=2))  # started two hours after both were due
     channel = MemoryChannel(per_message=10)
     scheduler = make(app, channel)
-    await scheduler.start(catch_up=False)
+    await scheduler.start(catch_up=False)  # up again: the sweep, not the start-up, catches up
     try:
+        assert {j.id for j in scheduler.scheduler.get_jobs()} == {
+            "digest:discord:10000000000000001", "weekly:discord:10000000000000001", "sweep",
+        }  # fmt: skip
+        assert channel.posts == {}  # starting posted nothing
         first = await scheduler.sweep()
         again = await scheduler.sweep()
     finally:
         await scheduler.shutdown(1)
     assert sorted((o.kind, o.status) for o in first) == [("daily", "sent"), ("weekly", "sent")]
     assert again == []
+    ledger = Ledger(app.store, app.clock)
+    assert [(d.trigger, d.state) for d in (ledger.get(DISCORD, TODAY, k) for k in KINDS) if d] == [
+        ("catch-up", "sent"), ("catch-up", "sent"),
+    ]  # fmt: skip
     sub = app.subscriptions.get(DISCORD)
     assert sub is not None
-    text = channel_status(sub, Ledger(app.store, app.clock), clock())
+    text = channel_status(sub, ledger, clock())
     assert "\nNext weekly digest: Thu 2026-12-03 09:00 CET (in 166 h)" in text
     assert "Last digest: 2026-11-26: posted" in text
     monday = Ledger(app.store, app.clock).get(DISCORD, TODAY, "weekly")
