@@ -7,10 +7,12 @@ disk cannot take, ends in one `hotpapers: error:` line, exit status 1, and chang
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import hashlib
 import os
 import resource
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -79,14 +81,28 @@ def one_error_line(result: subprocess.CompletedProcess[str], says: str) -> None:
     assert "Traceback" not in result.stderr
 
 
-@pytest.fixture
-async def stocked(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def used(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store the bot has used (every feature's tables made), with fresh data and a subscription.
 
-    Fresh data: `digest` needs no fetch. Closed cleanly, as a stopped bot leaves it.
+    Fresh data: `digest` needs no fetch. Closed cleanly, as a stopped bot leaves it. Made once
+    for the module (it takes two runs of the CLI); each test gets its own copy (`stocked`).
     """
+    folder = tmp_path_factory.mktemp("used")
+    asyncio.run(_stock(folder))
+    return folder
+
+
+@pytest.fixture
+def stocked(used: Path, tmp_path: Path) -> Path:
+    """This test's own copy of the used store (and its posts folder), in tmp_path."""
+    shutil.copytree(used, tmp_path, dirs_exist_ok=True)
+    return tmp_path / "hotpapers.db"
+
+
+async def _stock(folder: Path) -> None:
     now = utcnow()
-    db = tmp_path / "hotpapers.db"
+    db = folder / "hotpapers.db"
     app = build_app(load_settings(None, environ={"HOTPAPERS_DB": str(db)}), store=Store(db))
     Leases(app.store)  # the runner's table too
     store = app.store
@@ -106,10 +122,9 @@ async def stocked(tmp_path: Path) -> Path:
         seen_at=now,
     )
     await app.aclose()
-    (tmp_path / "posts").mkdir()
-    assert hotpapers(tmp_path, "subscribe", DISCORD, "--top", "2").returncode == 0
-    assert hotpapers(tmp_path, "subscribe", BLOG).returncode == 0
-    return tmp_path / "hotpapers.db"
+    (folder / "posts").mkdir()
+    assert hotpapers(folder, "subscribe", DISCORD, "--top", "2").returncode == 0
+    assert hotpapers(folder, "subscribe", BLOG).returncode == 0
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ import feedparser
 import httpx
 import png
 import pytest
+import pytest_asyncio
 from aiohttp import web
 
 from bot.adapters.markdown import MarkdownChannel
@@ -38,6 +39,8 @@ pytestmark = pytest.mark.skipif(
     EXECUTABLE is None,
     reason="chromium is not installed (apt-get install chromium; .ci/run installs it)",
 )
+# One browser serves the module (each test has its own tabs and servers), so its loop does too.
+in_the_browsers_loop = pytest.mark.asyncio(loop_scope="module")
 
 ARTICLE_IDS = "[...document.querySelectorAll('article.paper')].map(a => a.dataset.arxivId)"
 
@@ -52,7 +55,7 @@ class Served:
     post: Path
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(loop_scope="module")
 async def served(tmp_path: Path) -> AsyncIterator[Served]:
     """`hotpapers run` with no chat tokens at 08:30 UTC: it writes (and so publishes) the post."""
     settings = make_settings(tmp_path)
@@ -71,8 +74,9 @@ async def served(tmp_path: Path) -> AsyncIterator[Served]:
         await app.aclose()
 
 
-@pytest.fixture
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
 async def browser() -> AsyncIterator[Browser]:
+    """One Chromium for the module: starting one costs more than most tests here."""
     async with chromium() as instance:
         yield instance
 
@@ -100,6 +104,7 @@ def markdown_ids(post: Path) -> list[str]:
     return re.findall(r"\[abs\]\(https://arxiv\.org/abs/([^)]+)\)", post.read_text())
 
 
+@in_the_browsers_loop
 async def test_the_served_site_shows_the_hot_list_the_posted_day_and_a_paper_chart(
     served: Served, browser: Browser
 ) -> None:
@@ -148,6 +153,7 @@ async def test_the_served_site_shows_the_hot_list_the_posted_day_and_a_paper_cha
         tab.problems.clear()
 
 
+@in_the_browsers_loop
 async def test_the_feed_is_linked_from_every_page_and_reads_back_as_atom(
     served: Served, browser: Browser
 ) -> None:
@@ -170,6 +176,7 @@ async def test_the_feed_is_linked_from_every_page_and_reads_back_as_atom(
     await visit(tab, entry.link)
 
 
+@in_the_browsers_loop
 async def test_pages_fit_a_phone_and_follow_the_readers_dark_mode(
     served: Served, browser: Browser
 ) -> None:
@@ -188,6 +195,7 @@ async def test_pages_fit_a_phone_and_follow_the_readers_dark_mode(
     assert variance(await tab.screenshot()) > 100
 
 
+@in_the_browsers_loop
 async def test_charts_and_pages_read_with_javascript_off_and_hostile_data_runs_nothing(
     served: Served, browser: Browser
 ) -> None:
@@ -203,6 +211,7 @@ async def test_charts_and_pages_read_with_javascript_off_and_hostile_data_runs_n
     assert await tab.eval("document.querySelector('h1').textContent") == HOSTILE_TITLE
 
 
+@in_the_browsers_loop
 async def test_the_check_for_console_errors_catches_a_csp_violation(browser: Browser) -> None:
     async def page(request: web.Request) -> web.Response:
         html = "<!doctype html><title>x</title><script>alert(1)</script>"
@@ -219,6 +228,7 @@ async def test_the_check_for_console_errors_catches_a_csp_violation(browser: Bro
         assert tab.dialogs == []
 
 
+@in_the_browsers_loop
 async def test_a_static_build_works_under_a_sub_path_with_its_search(
     served: Served, browser: Browser, tmp_path: Path
 ) -> None:
