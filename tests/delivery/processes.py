@@ -18,7 +18,7 @@ from bot.app import build_app
 from bot.config import Config, Env, Settings
 from bot.store import Store
 from tests.delivery.fakeplatform import FakePlatform
-from tests.delivery.support import NINE_BERLIN, seed, subscribe
+from tests.delivery.support import NINE_BERLIN, TLS, seed, subscribe
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,7 +53,7 @@ class Proc:
         return lambda: text in self.text()
 
     async def health(self) -> dict[str, object]:
-        async with httpx.AsyncClient() as client:
+        async with httpx.AsyncClient(verify=TLS) as client:
             response = await client.get(f"http://127.0.0.1:{self.port()}/healthz", timeout=5)
         return response.json()  # type: ignore[no-any-return]
 

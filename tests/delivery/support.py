@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -17,6 +18,9 @@ from tests.factories import paper, post
 TODAY = date(2026, 11, 26)
 NINE_BERLIN = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 LONG_AGO = datetime(2026, 10, 1, tzinfo=UTC)
+# An HTTP client makes its own TLS context, reading the CA bundle (tens of ms of CPU), unless
+# given one; tests ask local servers (plain HTTP) hundreds of times: AsyncClient(verify=TLS).
+TLS = ssl.create_default_context()
 
 
 @dataclass

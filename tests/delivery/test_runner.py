@@ -19,7 +19,15 @@ from bot.delivery.ledger import Ledger
 from bot.delivery.runner import Runner
 from bot.store import Store
 from tests.delivery.fakechannel import MemoryChannel
-from tests.delivery.support import NINE_BERLIN, TODAY, Clock, make_settings, seed, subscribe
+from tests.delivery.support import (
+    NINE_BERLIN,
+    TLS,
+    TODAY,
+    Clock,
+    make_settings,
+    seed,
+    subscribe,
+)
 from tests.delivery.test_lease import live_stranger
 from tests.factories import DISCORD, snowflake
 
@@ -45,7 +53,7 @@ async def running(runner: Runner, body: Callable[[], Awaitable[Any]]) -> Any:
 
 
 async def healthz(runner: Runner) -> tuple[int, dict[str, Any]]:
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(verify=TLS) as client:
         response = await client.get(f"http://127.0.0.1:{runner.port}/healthz")
     return response.status_code, response.json()
 
