@@ -9,7 +9,6 @@ chat adapters are imported only when configured, so platform-free commands start
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,6 +23,8 @@ from bot.timeutil import Clock, utcnow
 # Each builder imports what it wires: `hotpapers digest` or `status` only opens the store, and
 # must not pay for HTTP, the scheduler or a chat platform (tests/test_startup.py).
 if TYPE_CHECKING:
+    import asyncio
+
     import httpx
 
     from bot.adapters.discord.adapter import DiscordAdapter

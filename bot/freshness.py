@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-import httpx
-
-from bot.config import Settings
 from bot.errors import NetworkError
-from bot.sources import Sessions, fetch_sources
-from bot.sources.http import make_client
-from bot.store import Store
+
+# A fresh store is the common case: HTTP and the sources are imported only when fetching.
+if TYPE_CHECKING:
+    import httpx
+
+    from bot.config import Settings
+    from bot.store import Store
 
 __all__ = ["OfflineError", "ensure_fresh", "is_fresh"]
 
@@ -38,6 +39,10 @@ def is_fresh(store: Store, now: datetime, day: date) -> bool:
 
 async def _reachable(client: httpx.AsyncClient, url: str) -> str | None:
     """None when the host answers at all; otherwise why not, in a few words."""
+    import asyncio
+
+    import httpx
+
     try:
         async with asyncio.timeout(REACH_SECONDS):  # in all: a host may trickle its headers
             await client.head(url, timeout=REACH_SECONDS)
@@ -53,6 +58,9 @@ async def _fetch(
     store: Store, settings: Settings, day: date | None, transport: httpx.AsyncBaseTransport | None
 ) -> bool:
     """Check arXiv answers, then run every enabled source once; True if every source worked."""
+    from bot.sources import Sessions, fetch_sources
+    from bot.sources.http import make_client
+
     url = settings.env.arxiv_rss_url
     host = urlsplit(url).hostname or url
     async with make_client(settings.config.sources, transport) as client:
@@ -85,6 +93,8 @@ def ensure_fresh(
     target = day or now.date()
     if target < now.date() or is_fresh(store, now, target):
         return False
+    import asyncio
+
     try:
         return not asyncio.run(_fetch(store, settings, day, transport))
     except OfflineError:

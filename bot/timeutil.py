@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -60,6 +59,8 @@ class SystemTimer:
 
     async def sleep(self, seconds: float) -> None:
         """asyncio.sleep()."""
+        import asyncio  # here: every command reads the time, few of them sleep
+
         await asyncio.sleep(seconds)
 
 

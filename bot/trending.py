@@ -13,12 +13,14 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING
 
 from bot.store import Store
+from bot.store.migrations import Migrations
 from bot.timeutil import to_iso
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 __all__ = ["GROWING", "SURGE_STARTS", "TrendingReads", "migrations"]
 

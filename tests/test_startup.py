@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "hot-papers-2021-06-25.json"
 # Modules a command that neither fetches nor talks to a chat platform has no use for.
 HEAVY = ("httpx", "aiohttp", "discord", "slack_bolt", "slack_sdk", "apscheduler", "rich")
+# Nor for an event loop, or sqlite-utils once the store is up to date (it applies migrations).
+HEAVY_TOO = ("asyncio", "sqlite_utils")
 PROBE = """
 import json, sys
 from bot.cli import main
@@ -47,8 +49,17 @@ def test_a_digest_of_a_snapshot_imports_no_http_scheduler_or_chat_platform(
 
 
 @pytest.mark.parametrize("command", ["channels", "status"])
-def test_delivery_commands_that_only_read_import_no_http_or_chat_platform(
+def test_delivery_commands_that_only_read_import_no_http_scheduler_or_chat_platform(
     tmp_path: Path, command: str
 ) -> None:
-    # The scheduler's triggers stay: status says when each channel's next digest is due.
-    assert not imported(tmp_path, command) & (set(HEAVY) - {"apscheduler"})
+    # status says when each channel's next digest is due without APScheduler's triggers.
+    assert not imported(tmp_path, command) & set(HEAVY)
+
+
+@pytest.mark.parametrize("argv", [("digest", "--date", "2021-06-25"), ("channels",), ("status",)])
+def test_commands_on_an_up_to_date_store_import_no_event_loop_or_sqlite_utils(
+    tmp_path: Path, argv: tuple[str, ...]
+) -> None:
+    imported(tmp_path, "import", str(EXAMPLE))  # creates the store: sqlite-utils migrates it
+    imported(tmp_path, *argv)  # and the tables of the features the command reads
+    assert imported(tmp_path, *argv) & {*HEAVY, *HEAVY_TOO} == set()

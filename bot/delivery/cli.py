@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import logging
 import sys
@@ -19,7 +18,7 @@ from bot.delivery.defaults import default_subscription
 from bot.delivery.health import SourceStatus
 from bot.delivery.lease import SCHEDULER, Leases
 from bot.delivery.ledger import Kind, Ledger, ledger_day
-from bot.delivery.platforms import PlatformState, chat_platforms
+from bot.delivery.platform_state import PlatformState, chat_platforms
 from bot.delivery.status import channel_status, source_lines
 from bot.errors import EXIT_PARTIAL, ConfigError, HotpapersError, PlatformError, UsageError
 from bot.limits import MAX_CHANNEL_WEIGHT, MAX_COUNT, MAX_REPEAT_DAYS
@@ -225,6 +224,8 @@ def cmd_post(args: argparse.Namespace, settings: Settings) -> int:
     except BaseException:
         store.close()
         raise
+    import asyncio  # here: only post and run need an event loop
+
     outcome = asyncio.run(
         _post(settings, store, sub, args.date, args.wait, dry_run=args.dry_run, kind=kind)
     )
@@ -272,6 +273,8 @@ async def _run(settings: Settings, port: int | None) -> None:
 
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """Run the bot: scheduler, fetches, adapters and /healthz, until SIGTERM or Ctrl-C."""
+    import asyncio
+
     asyncio.run(_run(settings, args.port))
     return 0
 

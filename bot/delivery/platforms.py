@@ -5,17 +5,16 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.channels import Channel
+from bot.delivery.platform_state import PlatformState, chat_platforms
 from bot.errors import ConfigError
 from bot.retry import RetryPolicy
 
 if TYPE_CHECKING:  # `hotpapers status` asks chat_platforms without starting a web server
     from aiohttp import web
-
-    from bot.config import Env
 
 __all__ = ["Adapter", "PlatformState", "Platforms", "chat_platforms"]
 
@@ -51,52 +50,6 @@ Sleep = Callable[[float], Awaitable[None]]
 
 class _Refused(Exception):
     """The platform refused the configuration (a token): retrying will not help."""
-
-
-def chat_platforms(env: Env) -> list[str]:
-    """The chat platforms whose credentials are set: the one place that decides it."""
-    found = []
-    if env.discord_token is not None:
-        found.append("discord")
-    if env.slack_bot_token is not None or (env.slack_client_id and env.slack_client_secret):
-        found.append("slack")
-    return found
-
-
-class PlatformState:
-    """Which platforms this process posts to, and why a configured one does not (live).
-
-    Built before the adapters (the status of /digest needs it, and the adapters need the
-    commands), then told which platforms run, and why an adapter could not be built or started.
-    """
-
-    def __init__(self, configured: Collection[str]) -> None:
-        """Start from the platforms whose credentials are set."""
-        self.configured = frozenset(configured)
-        self.errors: dict[str, str] = {}
-        self.running: set[str] = set()
-
-    def failed(self, platform: str, why: str) -> None:
-        """Record that a configured platform's adapter could not be built or started."""
-        self.errors[platform] = why
-
-    def up(self, platform: str) -> None:
-        """A platform's adapter runs (again)."""
-        self.errors.pop(platform, None)
-        self.running.add(platform)
-
-    def waiting_for(self, platform: str) -> str:
-        """Why a platform's subscriptions are not posted by this process ('' when they are).
-
-        Markdown always is; a configured platform is unless its adapter failed.
-        """
-        if platform == "markdown" or platform in self.running:
-            return ""
-        if platform in self.errors:
-            return self.errors[platform]
-        if platform in self.configured:
-            return ""
-        return f"no {platform} token is set"
 
 
 class Platforms:

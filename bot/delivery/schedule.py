@@ -1,4 +1,8 @@
-"""When digests are due: local times in IANA zones, DST-correct, and arXiv's calendar."""
+"""When digests are due: local times in IANA zones, DST-correct.
+
+Pure functions: `hotpapers status` says when each digest is next due without importing
+APScheduler; the scheduler's triggers (bot/delivery/triggers.py) fire at these same runs.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +10,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
-
 from bot.delivery.ledger import Kind
 from bot.subscriptions import WEEKDAYS, Subscription
 
 __all__ = [
-    "ARXIV_ZONE",
-    "DigestTrigger",
     "Run",
-    "digest_trigger",
-    "listing_trigger",
+    "hm",
     "local_day",
     "next_run",
     "previous_run",
@@ -25,9 +23,6 @@ __all__ = [
     "runs_between",
     "weekdays_of",
 ]
-
-# arXiv's listings switch at midnight US Eastern, Monday to Friday (announced Sun-Thu 20:00).
-ARXIV_ZONE = "America/New_York"
 
 
 @dataclass(frozen=True, order=True)
@@ -46,7 +41,7 @@ def weekdays_of(sub: Subscription, kind: Kind) -> tuple[str, ...]:
     return sub.days
 
 
-def _hm(text: str) -> tuple[int, int]:
+def hm(text: str) -> tuple[int, int]:
     """Hours and minutes of an HH:MM time."""
     hours, minutes = text.split(":")
     return int(hours), int(minutes)
@@ -60,7 +55,7 @@ def run_on(sub: Subscription, day: date, kind: Kind = "daily") -> Run:
     resolves to its first occurrence.
     """
     zone = ZoneInfo(sub.timezone)
-    local = datetime.combine(day, time(*_hm(sub.time)), tzinfo=zone)  # fold=0: first occurrence
+    local = datetime.combine(day, time(*hm(sub.time)), tzinfo=zone)  # fold=0: first occurrence
     return Run(at=local.astimezone(UTC), day=day, kind=kind)
 
 
@@ -104,50 +99,3 @@ def next_run(
     """The first run (of a kind) after now (at or after now, inclusive)."""
     runs = runs_between(sub, now, now + timedelta(days=8), kind, inclusive=inclusive)
     return runs[0] if runs else None
-
-
-class DigestTrigger(BaseTrigger):  # type: ignore[misc]
-    """Fires at a subscription's runs exactly as `run_on` places them: once per local day.
-
-    APScheduler 3.11's CronTrigger gets DST wrong both ways: asked for the time after the second
-    occurrence of a repeated wall time it returns that time again (the job fires twice, then the
-    scheduler spins), and across a spring-forward it can skip a day (a Monday 00:00
-    America/New_York digest fired on 2 March 2020, then not until 16 March). The schedule's own
-    functions decide instead, so the trigger and the catch-up sweep agree by construction.
-    """
-
-    def __init__(self, sub: Subscription, kind: Kind = "daily") -> None:
-        """Fire for this subscription's time, timezone and weekdays (of its digest's kind)."""
-        self.sub = sub
-        self.kind: Kind = kind
-        self.timezone = ZoneInfo(sub.timezone)
-
-    def __str__(self) -> str:
-        """How APScheduler names the trigger in its logs."""
-        days = ",".join(weekdays_of(self.sub, self.kind))
-        return f"{self.kind}[{self.sub.time} {self.sub.timezone} {days}]"
-
-    def get_next_fire_time(
-        self, previous_fire_time: datetime | None, now: datetime
-    ) -> datetime | None:
-        """The first run after the previous fire time (never that one again), else from now.
-
-        On the first call a run due at this very moment counts (inclusive): the job was added
-        as its time came, and it is due.
-        """
-        if previous_fire_time is None:
-            run = next_run(self.sub, now, self.kind, inclusive=True)
-        else:
-            run = next_run(self.sub, min(previous_fire_time, now), self.kind)
-        return run.at.astimezone(self.timezone) if run is not None else None
-
-
-def digest_trigger(sub: Subscription, kind: Kind = "daily") -> DigestTrigger:
-    """The trigger of a subscription's digest (daily or weekly), in its own timezone."""
-    return DigestTrigger(sub, kind)
-
-
-def listing_trigger(at: str) -> CronTrigger:
-    """The fetch after arXiv's listing switches, Monday to Friday in US Eastern time."""
-    hour, minute = _hm(at)
-    return CronTrigger(day_of_week="mon-fri", hour=hour, minute=minute, timezone=ARXIV_ZONE)

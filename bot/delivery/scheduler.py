@@ -26,13 +26,12 @@ from bot.delivery.health import Fetch, SourceStatus
 from bot.delivery.ledger import Delivery, Kind, ledger_day
 from bot.delivery.schedule import (
     Run,
-    digest_trigger,
-    listing_trigger,
     local_day,
     previous_run,
     runs_between,
     weekdays_of,
 )
+from bot.delivery.triggers import digest_trigger, listing_trigger
 from bot.errors import StoreError
 from bot.subscriptions import Subscription, Subscriptions
 from bot.timeutil import Clock

@@ -6,13 +6,14 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
-
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING, Any
 
 from bot.store import Store, Transaction
+from bot.store.migrations import Migrations
 from bot.timeutil import opt_time, to_iso
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 __all__ = [
     "Refreshes",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from bot.store.schema import core_migrations
 from bot.store.sqlite import MEMORY
 from bot.timeutil import opt_time, to_iso
 
-__all__ = ["Store"]
+__all__ = ["Store", "quote_fts"]
 
 _GENERATION = "SELECT value FROM store_meta WHERE key = 'ingest_generation'"
 _BUMP_GENERATION = "UPDATE store_meta SET value = value + 1 WHERE key = 'ingest_generation'"
@@ -25,6 +26,16 @@ _SEARCH = """
 SELECT papers.* FROM papers JOIN papers_fts ON papers.rowid = papers_fts.rowid
 WHERE papers_fts MATCH :query ORDER BY papers_fts.rank LIMIT :limit
 """
+
+_FTS_TOKEN = re.compile(r'\s+|(".*?")')  # a run of spaces, or a quoted phrase kept whole
+
+
+def quote_fts(query: str) -> str:
+    """Any text as an FTS5 query of plain words and phrases (sqlite-utils' quote_fts)."""
+    if query.count('"') % 2:
+        query += '"'
+    bits = [b for b in _FTS_TOKEN.split(query) if b and b != '""']
+    return " ".join(b if b.startswith('"') else f'"{b}"' for b in bits)
 
 
 class Store(RankingReads):
@@ -139,7 +150,7 @@ class Store(RankingReads):
 
         On the reading thread's own connection: a long search holds up no one else.
         """
-        rows = self.query(_SEARCH, {"query": self._db.quote_fts(query), "limit": limit})
+        rows = self.query(_SEARCH, {"query": quote_fts(query), "limit": limit})
         return [row_paper(r) for r in rows]
 
     def births(self, since: date | None, until: date | None) -> dict[str, datetime | None]:

@@ -14,10 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
-
-from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from bot.errors import StoreError
 from bot.store.connection import (
@@ -30,6 +27,10 @@ from bot.store.connection import (
     rows_of,
 )
 from bot.store.faults import is_busy, is_read_only, store_error
+from bot.store.migrations import Migrations, pending_names
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 __all__ = ["Params", "Row", "SqliteStore", "Transaction", "WriteState"]
 
@@ -70,17 +71,33 @@ class SqliteStore:
         self._owner: int | None = None  # the thread inside transaction(), which reads its writes
         self._waiting_since: float | None = None  # a write waits for another process's lock
         self._failing: tuple[float, str, bool] | None = None  # since when, why, lock only?
-        self._db = Database(self._conn)  # for sqlite-utils migrations
+        self._db: Database | None = None  # sqlite-utils, imported only to apply migrations
         self._readers = None if self.path == MEMORY else Readers(self.path, timeout, cache_kib)
         try:
             if cache_kib:
                 self._conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
+            # sqlite-utils sets this on every connection it wraps, and the FTS triggers rely on
+            # it: the rows INSERT OR REPLACE deletes must fire the delete trigger too.
+            self._conn.execute("PRAGMA recursive_triggers = ON")
             if self.path != MEMORY:
-                self._db.enable_wal()  # a read when the store is in WAL mode already
+                self._enable_wal()
             self._conn.execute("PRAGMA foreign_keys = ON")
         except sqlite3.DatabaseError as error:
             self._conn.close()
             raise store_error(error, self.path) from None
+
+    def _enable_wal(self) -> None:
+        """Switch to WAL mode (as sqlite-utils' enable_wal: a read when it is WAL already)."""
+        if self._conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            self._conn.execute("PRAGMA journal_mode = wal")
+
+    def _database(self) -> Database:
+        """The write connection wrapped for sqlite-utils, which applies migrations and FTS."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self._conn)
+        return self._db
 
     def close(self) -> None:
         """Close the connections."""
@@ -233,16 +250,16 @@ class SqliteStore:
         the whole set makes the second one see the first one's work.
         """
         with self._lock:
-            pending = self._sqlite(migrations.pending, self._db)
+            pending = self._sqlite(pending_names, self._conn, migrations)
             if not pending:
                 return
             try:
                 with self.transaction():
-                    self._sqlite(migrations.apply, self._db)
+                    self._sqlite(migrations.apply, self._database())
             except StoreError as error:
                 if not is_read_only(error):
                     raise
-                names = ", ".join(m.name for m in pending)
+                names = ", ".join(pending)
                 raise StoreError(
                     f"the store {self.path} is read-only, and this version of hotpapers must"
                     f" first add to it ({migrations.name}: {names}): run it once with write"

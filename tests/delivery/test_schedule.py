@@ -10,13 +10,12 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.delivery.schedule import (
-    digest_trigger,
-    listing_trigger,
     next_run,
     previous_run,
     run_on,
     runs_between,
 )
+from bot.delivery.triggers import digest_trigger, listing_trigger
 from bot.subscriptions import WEEKDAYS, Subscription
 from tests.factories import DISCORD
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from sqlite_utils import Database
-from sqlite_utils.migrations import Migrations
 
 from bot.errors import StoreError
 from bot.store import SqliteStore, Store
+from bot.store.migrations import Migrations
 
 notes = Migrations("test-notes")
 
@@ -118,6 +118,53 @@ def test_migrations_apply_once_per_database(tmp_path: Path) -> None:
     store = opened(tmp_path / "h.db")  # a second open finds nothing pending
     rows = store.query("SELECT name FROM _sqlite_migrations WHERE migration_set = 'test-notes'")
     assert rows == [{"name": "m001_notes"}]
+
+
+def test_pending_migrations_are_read_as_sqlite_utils_reads_them(tmp_path: Path) -> None:
+    from sqlite_utils.migrations import Migrations as SqliteUtilsMigrations
+
+    theirs = SqliteUtilsMigrations("test-notes")
+    theirs()(m001_notes)
+    database = Database(tmp_path / "h.db")
+    assert [m.name for m in theirs.pending(database)] == ["m001_notes"]
+    theirs.apply(database)  # a store whose records sqlite-utils wrote itself
+    database.conn.close()
+    store = opened(tmp_path / "h.db")  # finds nothing pending: nothing is created twice
+    more = Migrations("test-notes")
+    more()(m001_notes)
+
+    @more()
+    def m002_tags(db: Database) -> None:
+        db.execute("CREATE TABLE tags (name TEXT PRIMARY KEY)")
+
+    store.migrate(more)  # only the new one applies
+    rows = store.query("SELECT name FROM _sqlite_migrations ORDER BY id")
+    assert rows == [{"name": "m001_notes"}, {"name": "m002_tags"}]
+    database = Database(tmp_path / "h.db")
+    theirs()(m002_tags)
+    assert theirs.pending(database) == []  # and sqlite-utils reads our records back
+
+
+def test_a_migration_set_refuses_a_name_twice() -> None:
+    twice = Migrations("twice")
+    twice()(m001_notes)
+    with pytest.raises(ValueError, match="already in the set"):
+        twice()(m001_notes)
+
+
+def test_the_write_connection_fires_delete_triggers_for_replaced_rows(tmp_path: Path) -> None:
+    # FTS5's external-content triggers need this to see the row INSERT OR REPLACE deletes.
+    store = SqliteStore(tmp_path / "h.db")
+    with store.transaction() as tx:
+        tx.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+        tx.execute("CREATE TABLE log (v TEXT)")
+        tx.execute(
+            "CREATE TRIGGER t_del AFTER DELETE ON t BEGIN INSERT INTO log VALUES (old.v); END"
+        )
+        tx.execute("INSERT INTO t VALUES (1, 'old')")
+        tx.execute("INSERT OR REPLACE INTO t VALUES (1, 'new')")
+    assert store.query("SELECT v FROM log") == [{"v": "old"}]
+    assert store.query_one("PRAGMA journal_mode") == {"journal_mode": "wal"}
 
 
 def test_data_version_changes_when_another_connection_commits(tmp_path: Path) -> None:

@@ -5,8 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlite_utils import Database
+
 from bot.entities import Entities, Entity
 from bot.store import Store
+from bot.store.core import quote_fts
 from tests.factories import DISCORD, DISCORD_2, NOW, paper, post, signal
 
 
@@ -132,6 +137,11 @@ def test_full_text_search_finds_words_in_titles_and_abstracts_and_survives_synta
     assert [p.arxiv_id for p in store.search("diffusion")] == ["2611.00001"]
     assert [p.arxiv_id for p in store.search("sparse attention")] == ["2611.00002"]
     assert store.search('"unbalanced AND (OR') == []
+
+
+@given(st.text(alphabet=st.sampled_from('ab "\t\nNOT()*:^'), max_size=30))
+def test_search_quotes_text_exactly_as_sqlite_utils_does(query: str) -> None:
+    assert quote_fts(query) == Database(memory=True).quote_fts(query)
 
 
 def test_signal_tallies_report_the_latest_value_and_its_growth() -> None:
