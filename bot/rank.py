@@ -6,6 +6,7 @@ Scoring works on per-source tallies alone, so ranking a busy week never loads a 
 
 from __future__ import annotations
 
+from bisect import insort
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -32,6 +33,7 @@ __all__ = [
     "with_surges",
 ]
 
+_UNBORN = datetime.min  # born.get's default for a paper the store does not know (no birth is)
 # What one unit of each source's level is called in an explanation.
 _UNITS = {"hackernews": "points", "huggingface": "upvotes"}
 
@@ -217,13 +219,31 @@ def score_hot(
 
 
 def with_surges(ranked: Iterable[Scored], surges: Iterable[Scored]) -> list[Scored]:
-    """A ranking where each surging paper scores the larger of its two heats, in order."""
-    merged = {s.arxiv_id: s for s in ranked}
+    """A ranking where each surging paper scores the larger of its two heats, in order.
+
+    ranked is in order already (score_totals, score_hot): the few surges that win are taken
+    out and put back in their places, rather than the whole window being sorted again.
+    """
+    merged = list(ranked)
+    position = {s.arxiv_id: i for i, s in enumerate(merged)}
+    winners: dict[str, Scored] = {}
     for surge in surges:
-        known = merged.get(surge.arxiv_id)
+        known = winners.get(surge.arxiv_id)
+        if known is None and surge.arxiv_id in position:
+            known = merged[position[surge.arxiv_id]]
         if known is None or surge.score > known.score:
-            merged[surge.arxiv_id] = surge
-    return _sorted(list(merged.values()))
+            winners[surge.arxiv_id] = surge
+    if not winners:
+        return merged
+    kept = [s for s in merged if s.arxiv_id not in winners]
+    for surge in winners.values():
+        insort(kept, surge, key=_order)
+    return kept
+
+
+def _order(scored: Scored) -> tuple[float, str]:
+    """The ranking order: highest score first, then by id."""
+    return (-scored.score, scored.arxiv_id)
 
 
 def score_totals(
@@ -234,16 +254,25 @@ def score_totals(
 ) -> list[Scored]:
     """Hot scores from per-paper weighted totals: the order of a whole window, cheaply.
 
-    The breakdown is left empty; score_hot on the shown papers' tallies fills it in.
+    The breakdown is left empty; score_hot on the shown papers' tallies fills it in. A window's
+    papers share a few birth times (announcement days), so each age factor is computed once;
+    the order is sorted on plain (-score, id) tuples before any Scored is built.
     """
-    scored = []
+    factors: dict[datetime | None, float] = {}
+    half_life, floor = config.half_life_hours, config.min_score
+    order: list[tuple[float, str]] = []
     for arxiv_id, total in totals.items():
-        if arxiv_id not in born:
+        when = born.get(arxiv_id, _UNBORN)
+        if when is _UNBORN:
             continue
-        score = round(total * age_factor(born[arxiv_id], now, config.half_life_hours), 1)
-        if score > config.min_score:
-            scored.append(Scored(arxiv_id, score, {}, {}, {}))
-    return _sorted(scored)
+        factor = factors.get(when)
+        if factor is None:
+            factor = factors[when] = age_factor(when, now, half_life)
+        score = round(total * factor, 1)
+        if score > floor:
+            order.append((-score, arxiv_id))
+    order.sort()
+    return [Scored(arxiv_id, -negative, {}, {}, {}) for negative, arxiv_id in order]
 
 
 def _explanation(score: float, breakdown: Mapping[str, float]) -> str:

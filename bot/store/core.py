@@ -13,7 +13,7 @@ from bot.models import Paper, Signal, SocialPost
 from bot.store import queries as q
 from bot.store.guard import check_store_file
 from bot.store.ranking import RankingReads
-from bot.store.rows import birth, paper_row, post_row, row_paper, row_post, row_signal
+from bot.store.rows import births, paper_row, post_row, row_paper, row_post, row_signal
 from bot.store.schema import core_migrations
 from bot.store.sqlite import MEMORY
 from bot.timeutil import opt_time, to_iso
@@ -157,13 +157,11 @@ class Store(RankingReads):
         """When each paper in the window was born: its announcement day, else its first version."""
         bounded = since is not None or until is not None
         sql = q.BIRTHS if bounded else "SELECT arxiv_id, announced, published FROM papers"
-        rows = self.query(sql, q.window(since, until))
-        return {r["arxiv_id"]: birth(r["announced"], r["published"]) for r in rows}
+        return births(self.query_values(sql, q.window(since, until)))
 
     def births_of(self, arxiv_ids: Iterable[str]) -> dict[str, datetime | None]:
         """When each of these papers was born (see births)."""
-        rows = self.query(q.BIRTHS_OF, {"ids": json.dumps(sorted(set(arxiv_ids)))})
-        return {r["arxiv_id"]: birth(r["announced"], r["published"]) for r in rows}
+        return births(self.query_values(q.BIRTHS_OF, {"ids": json.dumps(sorted(set(arxiv_ids)))}))
 
     def latest_observation(self) -> datetime | None:
         """The newest observation time of any post or signal."""

@@ -139,18 +139,22 @@ WHERE s.arxiv_id IN ({cand}) AND s.metric IN (SELECT value FROM json_each(:metri
 # Growth of one (paper, source) of paper_sources `t` (see _POST_GROWTH), from running totals:
 # the gains of posts with a baseline whose latest observation is recent, summed per fetch in
 # paper_gains; and the full counts of posts without one written since the cutoff, summed per
-# hour in paper_fresh, plus the links written in the cutoff's own hour. All are short index
-# range reads, however many posts the paper has, and none is needed when no post of the
-# paper was observed since the cutoff.
-_TOTAL_GROWTH = """(CASE WHEN t.observed < :cutoff THEN 0 ELSE
+# hour in paper_fresh, where the cutoff's own hour is summed from its links instead. All are
+# short index range reads, however many posts the paper has, and none is needed when no post
+# of the paper was observed since the cutoff. The links are read only when paper_fresh has
+# a row for the cutoff's hour: it has one exactly when such links exist (its rows are the
+# sums of those links, tests/store/test_paper_totals.py), and most papers have none.
+_CUTOFF_HOUR_LINKS = """(SELECT coalesce(sum(f.reposts + f.likes), 0) FROM post_links f
+                     WHERE f.arxiv_id = h.arxiv_id AND f.source = h.source AND f.gain IS NULL
+                       AND f.created >= :cutoff AND f.created < (:cutoff / 3600 + 1) * 3600)"""
+_TOTAL_GROWTH = f"""(CASE WHEN t.observed < :cutoff THEN 0 ELSE
     coalesce((SELECT sum(g.gain) FROM paper_gains g
             WHERE g.arxiv_id = t.arxiv_id AND g.source = t.source AND g.observed >= :cutoff), 0)
-  + coalesce((SELECT sum(h.score) FROM paper_fresh h
+  + coalesce((SELECT sum(CASE WHEN h.hour > :cutoff / 3600 THEN h.score
+                              ELSE {_CUTOFF_HOUR_LINKS} END)
+            FROM paper_fresh h
             WHERE h.arxiv_id = t.arxiv_id AND h.source = t.source
-              AND h.hour > :cutoff / 3600), 0)
-  + coalesce((SELECT sum(f.reposts + f.likes) FROM post_links f
-            WHERE f.arxiv_id = t.arxiv_id AND f.source = t.source AND f.gain IS NULL
-              AND f.created >= :cutoff AND f.created < (:cutoff / 3600 + 1) * 3600), 0)
+              AND h.hour >= :cutoff / 3600), 0)
     END)"""
 
 # One row per (paper, source): what a score's breakdown needs, from the totals kept at ingest.

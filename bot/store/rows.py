@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from bot.entities import Entities, entities_from_json, entities_to_json
 from bot.models import Paper, Signal, SocialPost
 from bot.timeutil import opt_time, parse_time, to_iso
 
-__all__ = ["birth", "paper_row", "post_row", "row_paper", "row_post", "row_signal"]
+__all__ = ["birth", "births", "paper_row", "post_row", "row_paper", "row_post", "row_signal"]
 
 
 def paper_row(paper: Paper, seen_at: datetime) -> dict[str, Any]:
@@ -113,3 +114,18 @@ def birth(announced: str | None, published: str | None) -> datetime | None:
     if announced:
         return parse_time(announced)
     return parse_time(published) if published else None
+
+
+def births(rows: Iterable[tuple[str, str | None, str | None]]) -> dict[str, datetime | None]:
+    """Each (arxiv_id, announced, published) row's birth (see birth), by paper.
+
+    A window's papers share a few announcement days: each distinct text is parsed once.
+    """
+    parsed: dict[str | None, datetime | None] = {}
+    found: dict[str, datetime | None] = {}
+    for arxiv_id, announced, published in rows:
+        text = announced or published  # what birth() reads
+        if text not in parsed:
+            parsed[text] = birth(announced, published)
+        found[arxiv_id] = parsed[text]
+    return found

@@ -38,6 +38,12 @@ log = logging.getLogger(__name__)
 
 MEMORY = ":memory:"
 T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _values_of(cursor: sqlite3.Cursor) -> list[tuple[Any, ...]]:
+    """Every row of a cursor as a tuple."""
+    return cursor.fetchall()
 
 
 class SqliteStore:
@@ -110,15 +116,28 @@ class SqliteStore:
 
     def query(self, sql: str, params: Params = ()) -> list[Row]:
         """Run a read query; its rows as dicts (never waiting for a write, in WAL mode)."""
+        return self._read_with(rows_of, sql, params)
+
+    def query_values(self, sql: str, params: Params = ()) -> list[tuple[Any, ...]]:
+        """Run a read query; its rows as tuples in column order (no dict per row: ranking
+        reads tens of thousands of rows)."""
+        return self._read_with(_values_of, sql, params)
+
+    def _read_with(self, convert: Callable[[sqlite3.Cursor], list[R]], sql: str,
+                   params: Params) -> list[R]:  # fmt: skip
+        """The rows of a read query, converted, from the connection this thread reads with."""
         if self._readers is None or self._owner == threading.get_ident():
             with self._lock:
-                return self._read(self._conn, sql, params)
-        return self._read(self._readers.get(), sql, params)
+                return self._read(self._conn, convert, sql, params)
+        return self._read(self._readers.get(), convert, sql, params)
 
-    def _read(self, conn: sqlite3.Connection, sql: str, params: Params) -> list[Row]:
+    def _read(
+        self, conn: sqlite3.Connection, convert: Callable[[sqlite3.Cursor], list[R]], sql: str,
+        params: Params,
+    ) -> list[R]:  # fmt: skip
         """Rows of a query on a connection; SQLite's errors as StoreError."""
         try:
-            return rows_of(conn.execute(sql, params))
+            return convert(conn.execute(sql, params))
         except (sqlite3.OperationalError, sqlite3.InternalError) as error:
             raise store_error(error, self.path) from error
         except sqlite3.DatabaseError as error:
