@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, cast
 from bot import __version__
 from bot.argtypes import Parser, add_filters, day, whole
 from bot.errors import EXIT_FAILURE, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, HotpapersError, UsageError
-from bot.files import write_atomically
 from bot.limits import MAX_DIGEST_TOP
 from bot.models import Selection
 from bot.taxonomy import unfollowed_note
@@ -147,6 +146,8 @@ def _write_export(path: Path, text: str) -> None:
         raise UsageError(f"{path}: is a folder; name the file to write, e.g. {path}/hotpapers.json")
     if not path.parent.is_dir():
         raise UsageError(f"{path}: the folder {path.parent} does not exist; create it first")
+    from bot.files import write_atomically
+
     try:
         write_atomically(path, text)
     except OSError as error:

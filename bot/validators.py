@@ -69,9 +69,27 @@ def _zones() -> dict[str, str]:
     }
 
 
+def _is_zone(name: str) -> bool:
+    """Whether name is one of _zones() exactly as spelled, without listing every zone.
+
+    available_timezones() walks the whole zone tree (a tenth of a small command's start); it
+    lists the TZif files under the zone paths and in tzdata, which is what ZoneInfo loads.
+    """
+    if name in _NOT_PLACES or name.startswith(_NOT_PLACE_PREFIXES):
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, OSError, zoneinfo.ZoneInfoNotFoundError):
+        return False
+    return True
+
+
 def check_timezone(value: str, *, key: str = "timezone") -> str:
     """An IANA timezone such as Europe/Berlin, in its own spelling (europe/berlin works too)."""
-    name = _zones().get(value.strip().casefold())
+    exact = value.strip()
+    if _is_zone(exact):
+        return exact
+    name = _zones().get(exact.casefold())
     if name is None:
         raise UsageError(f"{key}: {shown(value)} is not an IANA timezone like Europe/Berlin")
     return name

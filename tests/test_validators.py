@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import zoneinfo
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from hypothesis import strategies as st
 from bot.errors import UsageError
 from bot.limits import MAX_ITEMS, MAX_KEYWORD_CHARS
 from bot.validators import (
+    _is_zone,
+    _zones,
     check_categories,
     check_category_filters,
     check_channel,
@@ -46,6 +49,14 @@ def test_bad_times_are_refused(text: str) -> None:
 )  # fmt: skip
 def test_timezones_are_real_zones_in_their_own_spelling(text: str, zone: str) -> None:
     assert check_timezone(text) == zone
+
+
+def test_a_zone_in_its_own_spelling_is_accepted_exactly_when_the_zone_list_has_it() -> None:
+    listed = zoneinfo.available_timezones()
+    tree = {str(p.relative_to(root)) for root in map(Path, zoneinfo.TZPATH) if root.is_dir()
+            for p in root.rglob("*")}  # fmt: skip
+    for name in sorted(listed | tree | {"America", "Etc", "EST5EDT", "Europe/Berlin/"}):
+        assert _is_zone(name) == (name in _zones().values()), name
 
 
 @pytest.mark.parametrize(
