@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
-__all__ = ["MIGRATIONS_TABLE", "Migrations", "pending_names"]
+__all__ = ["APPLIED", "MIGRATIONS_TABLE", "Migrations", "pending_names"]
 
 MIGRATIONS_TABLE = "_sqlite_migrations"  # sqlite-utils' name (Migrations.migrations_table)
 _TABLE_EXISTS = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-_APPLIED = f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?"
+APPLIED = f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = :set"
 
 
 class _Step(Protocol):
@@ -80,5 +80,5 @@ def pending_names(conn: sqlite3.Connection, migrations: Migrations) -> list[str]
     """The set's migrations not yet recorded in the store, read as sqlite-utils reads them."""
     if conn.execute(_TABLE_EXISTS, (MIGRATIONS_TABLE,)).fetchone() is None:
         return list(migrations.names)
-    applied = {row[0] for row in conn.execute(_APPLIED, (migrations.name,))}
+    applied = {row[0] for row in conn.execute(APPLIED, {"set": migrations.name})}
     return [name for name in migrations.names if name not in applied]

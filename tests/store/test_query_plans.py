@@ -19,6 +19,7 @@ from bot.sources import lookup
 from bot.sources.health import source_migrations
 from bot.store import Store
 from bot.store import queries as q
+from bot.store.migrations import APPLIED
 from tests.factories import NOW, paper, post, signal
 
 # Tables that grow with the store: reading one whole is a full scan of production data.
@@ -61,6 +62,7 @@ HOT_PATHS: dict[str, tuple[str, Any]] = {
     "top posts of one paper": _top_posts(1),
     "top posts of ten papers": _top_posts(10),
     "newest observation": (q.LATEST_OBSERVATION, {}),
+    "every command's start: a feature's applied migrations": (APPLIED, {"set": "hotpapers-core"}),
     "ingest: totals follow the batch": (
         q.TOTALS_ADD, {"keys": json.dumps([["x", "1"]]), "sign": 1}),
     "ingest: gains follow the batch": (
