@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 
 import pytest
 from hypothesis import given, settings
@@ -141,7 +142,7 @@ def test_a_long_search_is_refused_with_its_limit(commands: Commands) -> None:
 @given(st.text(max_size=400))
 @settings(max_examples=200)
 def test_any_search_text_is_an_answer_or_a_usage_line(words: str) -> None:
-    commands = _commands_over_a_small_store()
+    commands = _searchable()  # a search only reads: one store serves every example
     with contextlib.suppress(UsageError):
         commands.search(words)
 
@@ -227,6 +228,11 @@ def test_any_digest_text_is_an_answer_or_a_usage_line(text: str) -> None:
         commands.digest(DISCORD, text, can_manage=True)
     except UsageError as error:
         assert str(error)
+
+
+@functools.cache
+def _searchable() -> Commands:
+    return _commands_over_a_small_store()
 
 
 def _commands_over_a_small_store() -> Commands:
