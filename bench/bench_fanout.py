@@ -8,15 +8,23 @@ run on 127.0.0.1 and enforce the platforms' documented limits, answering 429 wit
 - Discord: 50 requests per second per bot (global), 5 messages per 5 s per channel, with the
   X-RateLimit-* headers discord.py paces itself by;
 - Slack: chat.postMessage 1 message per second per channel.
-The runner's heartbeat renews the leases every lease_seconds / 3 meanwhile, as `Runner` does.
+The runner's heartbeat renews the leases every lease_seconds / 3 meanwhile, as `Runner` does
+(through the same urgent worker thread). The rankings are brought up to date before the clock
+starts, as the runner keeps them (--cold: not; the first digest then ranks the day).
 
 Reported: wall time against the floor the rules allow for the messages the digests need
-(required, not what the code happened to send), 429s, duplicates (one delivery key posted
-twice), leases lost, outcomes, and how late the event loop ran (which is how late a gateway
-heartbeat or a slash command's ack would be).
+(required, not what the code happened to send), the process's CPU time meanwhile and the load
+average, when the platform got the first and the last message, 429s, duplicates (one delivery
+key posted twice), leases lost, outcomes, and how late the event loop ran (which is how late a
+gateway heartbeat or a slash command's ack would be).
+
+Slack's floor for one message in each of many channels is 0 s: its documented limits are 1
+message per second per channel and a workspace-wide limit it gives no figure for (see
+bench/measure.py), so that run is bound by its own work and is judged against its CPU time;
+--layout per-paper (11 messages a channel) gives Slack a floor of 10 s to be paced against.
 
 Run: .venv/bin/python -m bench.bench_fanout [--platform discord slack] [--channels 100 1000]
-         [--papers 100000]
+         [--papers 100000] [--layout grouped|per-paper] [--cold]
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import resource
 import tempfile
 import time
@@ -37,12 +46,13 @@ from pydantic import SecretStr
 
 from bench.corpus import NOW, TODAY, real_store, working_copy
 from bench.measure import LoopLag, discord_floor, ms, pct, slack_floor
-from bot.app import App, build_app, build_deliverer, build_platforms
+from bot.app import App, build_app, build_deliverer, build_platforms, rank_ahead
 from bot.config import Config, Env, Settings
 from bot.delivery.deliver import Outcome
 from bot.delivery.lease import SCHEDULER, Leases
 from bot.delivery.queue import OutboundQueue
 from bot.delivery.schedule import run_on
+from bot.models import Layout
 from bot.store import Store
 from bot.subscriptions import WEEKDAYS, Subscription
 from tests.adapters.discord.fake_discord import TOKEN, FakeDiscord, Recorded, _json
@@ -132,12 +142,13 @@ class LimitedDiscord(FakeDiscord):
             })  # fmt: skip
         return response
 
-    def summary(self) -> dict[str, Any]:
-        """Requests, 429s and duplicate posts as Discord saw them."""
+    def summary(self, start: float) -> dict[str, Any]:
+        """Requests, 429s and duplicate posts as Discord saw them (times from start)."""
         posts = [r for r in self.requests if r.method == "POST" and "/channels/" in r.path]
         keys = Counter((r.path, (r.body or {}).get("nonce")) for r in posts if r.status == 200)
         gaps = [b - a for a, b in zip(self.heartbeats, self.heartbeats[1:], strict=False)]
         return {
+            **_arrivals([r.at for r in posts if r.status == 200], start),
             "requests": len(self.requests),
             "rate_limited": sum(1 for r in self.requests if r.status == 429),
             "posted": sum(keys.values()),
@@ -168,14 +179,15 @@ class LimitedSlack(FakeSlack):
         self.statuses[200] += 1
         return await super()._api(request)
 
-    def summary(self) -> dict[str, Any]:
-        """Requests, 429s and duplicate posts as Slack saw them."""
+    def summary(self, start: float) -> dict[str, Any]:
+        """Requests, 429s and duplicate posts as Slack saw them (times from start)."""
         posts = [c for c in self.calls if c.method == "chat.postMessage"]
         keys = Counter(
             (c.args.get("channel"), ((c.args.get("metadata") or {}).get("event_payload") or {})
              .get("key")) for c in posts
         )  # fmt: skip
         return {
+            **_arrivals([c.at for c in posts], start),
             "requests": sum(self.statuses.values()),
             "rate_limited": self.statuses[429],
             "posted": len(posts),
@@ -183,23 +195,34 @@ class LimitedSlack(FakeSlack):
         }
 
 
+def _arrivals(times: list[float], start: float) -> dict[str, float | None]:
+    """When the platform got the first and the last message, in seconds from start."""
+    if not times:
+        return {"first_post_s": None, "last_post_s": None}
+    first, last = min(times) - start, max(times) - start
+    return {"first_post_s": round(first, 2), "last_post_s": round(last, 2)}
+
+
 def _settings(db: Path, env: dict[str, Any]) -> Settings:
     return Settings(config=Config(), env=Env(hotpapers_db=db, **env))
 
 
-async def _heartbeat(leases: Leases, every: float, stop: asyncio.Event, lost: list[str]) -> None:
+async def _heartbeat(
+    app: App, leases: Leases, every: float, stop: asyncio.Event, lost: list[str]
+) -> None:
     """What Runner._heartbeat does while it leads: renew every lease, check the scheduler's."""
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
-        leases.renew()
-        if not leases.holds(SCHEDULER):
+        await app.urgent.run(leases.renew)
+        if not await app.urgent.run(leases.holds, SCHEDULER):
             lost.append("scheduler")
 
 
 async def fan_out(
-    platform: str, channels: int, papers: int, folder: Path, deadline: float
-) -> dict[str, Any]:
+    platform: str, channels: int, papers: int, folder: Path, deadline: float,
+    layout: Layout = "grouped", cold: bool = False,
+) -> dict[str, Any]:  # fmt: skip
     """Post the day's top-10 digest to `channels` channels (stop at deadline); the figures."""
     store = Store(working_copy(real_store(papers), folder))
     if platform == "discord":
@@ -210,7 +233,7 @@ async def fan_out(
                "discord_gateway_url": fake.gateway_url}  # fmt: skip
     else:
         fake = await LimitedSlack().start()
-        targets = [f"slack:C{i:05d}" for i in range(channels)]
+        targets = [f"slack:C{i:09d}" for i in range(channels)]
         env = {"slack_bot_token": SecretStr("xoxb-test"), "slack_api_url": fake.api_url,
                "slack_signing_secret": SecretStr("bench")}  # fmt: skip
     app: App = build_app(_settings(Path(folder) / "bench.db", env), clock=lambda: NOW,
@@ -218,7 +241,7 @@ async def fan_out(
     for target in targets:
         app.subscriptions.save(
             Subscription(target, time="12:00", timezone="UTC", days=WEEKDAYS, top=10,
-                         created_at=LONG_AGO), LONG_AGO,
+                         layout=layout, created_at=LONG_AGO), LONG_AGO,
         )  # fmt: skip
     subs = app.subscriptions.all()
     platforms = build_platforms(app, only=[platform])
@@ -227,17 +250,21 @@ async def fan_out(
     leases = Leases(app.store, ttl=config.lease_seconds)
     assert leases.acquire(SCHEDULER)
     deliverer = build_deliverer(app, platforms.channels, leases=leases, queue=OutboundQueue())
+    if not cold:
+        # `hotpapers run` keeps the rankings up to date (every RANK_SECONDS and after each
+        # fetch), so its 09:00 fan-out finds them ready; a cold ranking is bench_rank's figure.
+        await app.worker.run(rank_ahead, app)
     lag, stop, lost = LoopLag(), asyncio.Event(), []
     lag.start()
-    beat = asyncio.create_task(_heartbeat(leases, config.lease_seconds / 3, stop, lost))
+    beat = asyncio.create_task(_heartbeat(app, leases, config.lease_seconds / 3, stop, lost))
     try:
-        start = time.perf_counter()
+        start, cpu, mono = time.perf_counter(), time.process_time(), time.monotonic()
         # As the scheduler fires one job per subscription at 12:00: all at once.
         tasks = [
             asyncio.create_task(deliverer.deliver(s, run_on(s, TODAY), "schedule")) for s in subs
         ]
         done, pending = await asyncio.wait(tasks, timeout=deadline)
-        wall = time.perf_counter() - start
+        wall, cpu = time.perf_counter() - start, time.process_time() - cpu
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
@@ -250,18 +277,20 @@ async def fan_out(
     # Required messages: each channel's top-10 digest as the renderer splits it (the same
     # digest for every channel here), whatever the run managed to plan or send.
     digest = app.service.digest(day=TODAY, ranking="hot", selection=subs[0].selection())
-    per_digest = len(platforms.channels[platform].render(digest))
+    per_digest = len(platforms.channels[platform].render(digest, layout))
     parts = [per_digest] * len(subs)
     floor = discord_floor(parts) if platform == "discord" else slack_floor(parts)
-    seen = fake.summary()
+    seen = fake.summary(mono)
     await fake.stop()
     await app.aclose()
     statuses = Counter(o.status for o in outcomes)
     lease_lost = sum(1 for o in outcomes if "lost the delivery lease" in o.detail) + len(lost)
     return {
-        "platform": platform, "papers": papers, "channels": channels,
+        "platform": platform, "papers": papers, "channels": channels, "layout": layout,
+        "rankings": "cold" if cold else "ready",
         "messages_required": sum(parts), "wall_s": round(wall, 2), "floor_s": floor,
-        "ratio": round(wall / floor, 2) if floor else None, "outcomes": dict(statuses),
+        "ratio": round(wall / floor, 2) if floor else None, "cpu_s": round(cpu, 2),
+        "load_average": os.getloadavg()[0], "outcomes": dict(statuses),
         "unfinished_at_deadline": len(pending),
         **seen,
         "rate_limited_pct": round(100 * seen["rate_limited"] / max(seen["requests"], 1), 2),
@@ -281,12 +310,31 @@ def main() -> None:
     parser.add_argument("--channels", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--papers", type=int, default=100_000)
     parser.add_argument("--deadline", type=float, default=600.0, help="stop a run after (s)")
+    parser.add_argument(
+        "--layout",
+        choices=["grouped", "per-paper"],
+        default="grouped",
+        help="per-paper: 11 messages per channel (a header, then one per paper)",
+    )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="start with no ranking made (the first digest ranks the day)",
+    )
     args = parser.parse_args()
     for platform in args.platform:
         for channels in args.channels:
             with tempfile.TemporaryDirectory() as folder:
                 figures = asyncio.run(
-                    fan_out(platform, channels, args.papers, Path(folder), args.deadline)
+                    fan_out(
+                        platform,
+                        channels,
+                        args.papers,
+                        Path(folder),
+                        args.deadline,
+                        args.layout,
+                        args.cold,
+                    )
                 )
             print(json.dumps(figures), flush=True)
             print(

@@ -17,6 +17,9 @@ DISCORD_GLOBAL = 50
 DISCORD_CHANNEL = (5, 5.0)
 # Slack chat.postMessage: 1 message per second per channel ("special" tier). The methods a
 # digest may also call are tiered: conversations.history Tier 3 (50+/min), auth.test Tier 4.
+# Slack also keeps "a workspace-wide limit" on chat.postMessage but gives no figure for it
+# (https://docs.slack.dev/apis/web-api/rate-limits, "Web API Special Tier"), so no floor can
+# be derived from it: one message in each of many channels has a floor of 0 s.
 SLACK_CHANNEL_SPACING = 1.0
 
 
@@ -71,7 +74,11 @@ def discord_floor(messages_per_channel: Sequence[int]) -> float:
 
 
 def slack_floor(messages_per_channel: Sequence[int]) -> float:
-    """The least time Slack allows: 1 message per second per channel, channels side by side."""
+    """The least time Slack allows: 1 message per second per channel, channels side by side.
+
+    Delivery makes no other Web API call unless it recovers from a crash (conversations.history
+    then, which this floor does not count).
+    """
     return max(((max(m, 1) - 1) * SLACK_CHANNEL_SPACING for m in messages_per_channel), default=0)
 
 

@@ -125,12 +125,17 @@ class App:
     sources: SourceStatus
     platforms: PlatformState
     worker: Worker  # threads for store calls, planning and ranking off the event loop
+    # One thread for the short writes nothing may queue behind: lease renewals and what the
+    # ledger records around each send. A thousand digests being planned in `worker` would
+    # otherwise hold up every send (and the lease heartbeat) until all were planned.
+    urgent: Worker
 
     async def aclose(self) -> None:
         """Close the HTTP client, the worker threads and the store."""
         await self.http.aclose()
         self.service.close()
         self.worker.close()
+        self.urgent.close()
         self.store.close()
 
 
@@ -186,6 +191,7 @@ def build_app(
         sources=sources,
         platforms=platforms,
         worker=Worker(WORKER_THREADS, "store"),
+        urgent=Worker(1, "urgent"),
     )
 
 
@@ -312,6 +318,7 @@ def build_deliverer(
         clock=app.clock,
         publisher=Publisher(app.store, app.service, config.site.channel),
         worker=app.worker,
+        urgent=app.urgent,
         retry=retry,
         weekly=app.weekly,
     )
@@ -387,6 +394,7 @@ def build_runner(
         clock=app.clock,
         site=build_site_server(app) if config.site.enabled else None,
         worker=app.worker,
+        urgent=app.urgent,
         rank=lambda: rank_ahead(app),
         stop=stop,
     )

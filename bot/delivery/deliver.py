@@ -93,6 +93,7 @@ class Deliverer:
         clock: Clock,
         publisher: Publisher,
         worker: Worker,
+        urgent: Worker,
         retry: RetryPolicy | None = None,
         sleep: Sleep = asyncio.sleep,
         weekly: WeeklyDigests | None = None,
@@ -116,7 +117,10 @@ class Deliverer:
         self.holidays = holidays
         self.clock = clock
         self.publisher = publisher
-        self.worker = worker  # every store call, planning and rendering run in its threads
+        self.worker = worker  # claiming and planning (store calls, ranking, rendering) run here
+        # What the ledger records around each send runs here instead, so a send never waits
+        # for the deliveries still being planned ahead of it (a thread pool serves in order).
+        self.urgent = urgent
         self.retry = retry or RetryPolicy()
         self.sleep = sleep
         self.weekly = weekly  # makes weekly digests (none: a weekly run is put off, and logged)
@@ -169,28 +173,44 @@ class Deliverer:
         """_claimed() under the delivery's lease, which keeps other processes out."""
         weekly = ":weekly" if run.kind == "weekly" else ""
         lease = f"delivery:{sub.channel}{weekly}:{ledger_day(run.day, run.kind).isoformat()}"
-        if not await self.worker.run(self.leases.acquire, lease):
+        claimed = await self.worker.run(self._claim, sub, run, trigger, channel, lease, reopen)
+        if claimed is None:
             holder = await self.worker.run(self.leases.holder, lease) or "another process"
             return _outcome(sub, run, "busy", f"being posted by {holder}")
+        outcome: Outcome | None = None
         try:
-            outcome = await self._deliver(sub, run, trigger, channel, lease, reopen)
+            if isinstance(claimed, Outcome):
+                outcome = claimed
+            elif claimed.state != "planned":
+                outcome = _done(claimed)
+            else:
+                outcome = await self._post(sub, claimed, channel, lease)
         finally:
-            await self.worker.run(self.leases.release, lease)
+            if outcome is None or outcome.status != "sent":  # a sent one let go as it finished
+                await self.urgent.run(self.leases.release, lease)
         log.info("%s %s%s: %s%s", sub.channel, run.day, " (weekly)" if weekly else "",
                  outcome.status, f" ({outcome.detail})" if outcome.detail else "")  # fmt: skip
         return outcome
 
-    async def _deliver(
+    def _claim(
         self, sub: Subscription, run: Run, trigger: str, channel: Channel, lease: str,
         reopen: bool,
-    ) -> Outcome:  # fmt: skip
-        """Plan the digest if the ledger has none, then post what is missing."""
-        delivery = await self.worker.run(self._recorded, sub, run, trigger, channel, reopen)
-        if isinstance(delivery, Outcome):
-            return delivery
-        if delivery.state != "planned":
-            return _done(delivery)
-        return await self._post(sub, delivery, channel, lease)
+    ) -> Delivery | Outcome | None:  # fmt: skip
+        """Take the delivery's lease and its ledger row, planned now if it had none (blocking).
+
+        None: another process holds the lease. The digest is ranked and rendered before the
+        write lock is taken; the lease and the plan are then recorded in one commit (a
+        thousand-channel fan-out waits on the store's one writer, commit by commit).
+        """
+        known = self.ledger.get(sub.channel, run.day, run.kind)
+        plan = self._planned(sub, run, channel) if _unplanned(known, reopen) else None
+        page = None
+        if isinstance(plan, Plan) and plan.digest is not None:
+            page = self.publisher.copy(sub.channel, run.day, plan.digest)
+        with self.store.transaction():  # an error undoes the lease with the rest
+            if not self.leases.acquire(lease):
+                return None
+            return self._recorded(sub, run, trigger, channel, reopen, (plan, page))
 
     def preview(self, sub: Subscription, run: Run, *, reopen: bool = True) -> Preview:
         """What deliver() would post now, planned the same way, recording nothing (blocking).
@@ -220,22 +240,32 @@ class Deliverer:
         return Preview(sub.channel, run.day, plan.messages, note)
 
     def _recorded(
-        self, sub: Subscription, run: Run, trigger: str, channel: Channel, reopen: bool
-    ) -> Delivery | Outcome:
-        """The run's delivery from the ledger, planned now if it has none (blocking)."""
+        self, sub: Subscription, run: Run, trigger: str, channel: Channel, reopen: bool,
+        planned: tuple[Plan | Skip | None, str | None],
+    ) -> Delivery | Outcome:  # fmt: skip
+        """The run's delivery from the ledger, recorded from `planned` if it has none (blocking).
+
+        planned: the plan made before the write lock and the site's page of it; had the ledger
+        no row then, but one now (another process), that row stands.
+        """
         delivery = self.ledger.get(sub.channel, run.day, run.kind)
         if reopen and delivery is not None and self.ledger.reopen(sub.channel, run.day, run.kind):
             delivery = self.ledger.get(sub.channel, run.day, run.kind)
-        if delivery is None or (reopen and delivery.state == "skipped"):
-            return self._plan(sub, run, trigger, channel, replace_skipped=reopen)
-        return delivery
+        if not _unplanned(delivery, reopen):
+            assert delivery is not None
+            return delivery
+        plan, page = planned
+        if plan is None:  # not planned before the lock (the ledger had a row then): now
+            plan = self._planned(sub, run, channel)
+            if isinstance(plan, Plan) and plan.digest is not None:
+                page = self.publisher.copy(sub.channel, run.day, plan.digest)
+        return self._plan(sub, run, trigger, plan, page, replace_skipped=reopen)
 
     def _plan(
-        self, sub: Subscription, run: Run, trigger: str, channel: Channel, *,
-        replace_skipped: bool,
+        self, sub: Subscription, run: Run, trigger: str, plan: Plan | Skip | None,
+        page: str | None, *, replace_skipped: bool,
     ) -> Delivery | Outcome:  # fmt: skip
-        """Freeze today's messages in the ledger, or record why there are none (blocking)."""
-        plan = self._planned(sub, run, channel)
+        """Freeze the plan's messages in the ledger, or record why there are none (blocking)."""
         if plan is None:
             return _outcome(sub, run, "retry", "no weekly digests are made in this process")
         if isinstance(plan, Skip):
@@ -244,7 +274,6 @@ class Deliverer:
                 kind=run.kind,
             )  # fmt: skip
             return _outcome(sub, run, "skipped", plan.reason)
-        page = self.publisher.copy(sub.channel, run.day, plan.digest) if plan.digest else None
         try:
             return self.ledger.plan(
                 sub.channel, run.day, plan.messages, arxiv_ids=plan.arxiv_ids, note=plan.note,
@@ -285,11 +314,11 @@ class Deliverer:
             if part is pending[-1]:
                 last = (part, result)  # recorded together with the finish: one commit fewer
             else:
-                await self.worker.run(
+                await self.urgent.run(
                     self.ledger.set_part, sub.channel, delivery.day, part.index, "sent", result,
                     kind=delivery.kind,
                 )  # fmt: skip
-        await self.worker.run(self._finish, sub, delivery, last, lease)
+        await self.urgent.run(self._finish, sub, delivery, last, lease)
         detail = f"{len(delivery.parts)} message(s)"
         if delivery.reason:
             detail += f", {delivery.reason}"
@@ -320,16 +349,16 @@ class Deliverer:
                 log.warning("%s: unexpected error posting part %d", sub.channel, part.index,
                             exc_info=True)  # fmt: skip
             if error.permanent:
-                return await self.worker.run(self._fail, sub, delivery, error.reason)
+                return await self.urgent.run(self._fail, sub, delivery, error.reason)
             if error.retry_after is not None:
                 limited += 1  # the queue holds the platform for Retry-After: no sleep here
                 if limited >= self.retry.rate_limited:
                     reason = f"rate limited: {error.reason}"
-                    return await self.worker.run(self._later, sub, delivery, reason)
+                    return await self.urgent.run(self._later, sub, delivery, reason)
                 continue
             failures += 1
             if failures >= self.retry.attempts:
-                return await self.worker.run(self._later, sub, delivery, error.reason)
+                return await self.urgent.run(self._later, sub, delivery, error.reason)
             await self.sleep(self.retry.delay(failures))
 
     async def _find(self, sub: Subscription, part: Part, channel: Channel) -> str | None:
@@ -342,18 +371,22 @@ class Deliverer:
         self, sub: Subscription, delivery: Delivery, part: Part, channel: Channel, lease: str
     ) -> str:
         """Post one message within the platform's limits, recorded as sending just before."""
+
+        def mark() -> Awaitable[None]:
+            return self.urgent.run(self._mark_sending, sub, delivery, part, lease)
+
         try:
-            async with self.queue.slot(sub.platform, sub.target):
-                # Marked once the queue lets it go, not while it waits: after a crash only the
-                # messages truly in flight need a lookup.
-                await self.worker.run(self._mark_sending, sub, delivery, part, lease)
+            # Marked once the queue has a place in flight for it (not while it waits for one:
+            # after a crash only the messages truly in flight need a lookup), before the place
+            # in the platform's window is taken, so the mark never counts against the limit.
+            async with self.queue.slot(sub.platform, sub.target, ready=mark):
                 async with asyncio.timeout(self.retry.timeout):
                     return await channel.send(sub.target, part.message, key=part.key)
         except DeliveryError as error:
             if error.retry_after is None:
                 raise
             # Refused with 429: the platform took nothing, so the part is pending again.
-            await self.worker.run(
+            await self.urgent.run(
                 self.ledger.set_part, sub.channel, delivery.day, part.index, "pending",
                 kind=delivery.kind,
             )  # fmt: skip
@@ -399,6 +432,12 @@ class Deliverer:
         retry_at = self.clock() + timedelta(seconds=wait)
         self.ledger.note_error(sub.channel, delivery.day, reason, retry_at, kind=delivery.kind)
         return _result(delivery, "retry", reason)
+
+
+def _unplanned(delivery: Delivery | None, reopen: bool) -> bool:
+    """Whether the ledger's row (if any) leaves the run to be planned: none, or a skipped day
+    that a deliberate post (reopen) redoes."""
+    return delivery is None or (reopen and delivery.state == "skipped")
 
 
 def _done(delivery: Delivery) -> Outcome:

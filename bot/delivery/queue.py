@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -32,14 +32,14 @@ class PlatformLimits:
     concurrency: int  # requests in flight
     global_window: Window | None = None
     channel_window: Window | None = None
-    # Deliveries being planned or posted at once. Planning is CPU and SQLite work on the
-    # event loop: a thousand at once would delay the replies the windows count from.
+    # Deliveries claimed (leased, planned in worker threads) or posting at once: enough to
+    # keep the windows full, few enough that none holds its lease long waiting for its turn.
     deliveries: int = 64
 
 
 LIMITS: dict[str, PlatformLimits] = {
-    # Discord: 50 requests/s per bot, 5 messages per 5 s per channel; 100 deliveries keep
-    # the global window full without flooding the loop.
+    # Discord: 50 requests/s per bot, 5 messages per 5 s per channel; 100 deliveries (two
+    # seconds' worth) keep the global window full.
     "discord": PlatformLimits(32, Window(50, 1.0), Window(5, 5.0), deliveries=100),
     # Slack chat.postMessage: 1 message per second per channel and no global limit, so
     # throughput comes from many channels waiting out their second side by side.
@@ -185,12 +185,16 @@ class OutboundQueue:
 
     @asynccontextmanager
     async def slot(
-        self, platform: str, target: str, *, message: bool = True
-    ) -> AsyncIterator[None]:
+        self, platform: str, target: str, *, message: bool = True,
+        ready: Callable[[], Awaitable[None]] | None = None,
+    ) -> AsyncIterator[None]:  # fmt: skip
         """Wait until a request to target fits every limit, then hold a place while it runs.
 
         `message=False` is for lookups: they count against the global limit only. A 429
         (DeliveryError with retry_after) raised inside pauses the platform before it propagates.
+        `ready` runs once the request has its place in flight and the channel may take it,
+        just before the place in the global window is taken: work that must precede the
+        request (recording it as sending) without holding up the window it counts in.
         """
         lane = self.lane(platform)
         window = lane.channel(target) if message else None
@@ -199,6 +203,8 @@ class OutboundQueue:
             # never holds a request slot other channels could use.
             await lane.wait_channel(target)
         async with lane.semaphore, self._probe(lane):
+            if ready is not None:
+                await ready()
             await lane.take_global()
             try:
                 if window is not None:

@@ -55,6 +55,7 @@ class Runner:
         env: Env,
         clock: Clock,
         worker: Worker,
+        urgent: Worker,
         rank: Callable[[], None] | None = None,
         retry: RetryPolicy = STORE_RETRY,
         site: SiteServer | None = None,
@@ -63,7 +64,8 @@ class Runner:
         """Lead with the scheduler when the lease allows; stop when `stop` is set.
 
         rank brings the rankings up to date (run in the worker every RANK_SECONDS while
-        leading, so chat commands and digests find them ready).
+        leading, so chat commands and digests find them ready); urgent renews the leases, so
+        a fan-out's planning queued in worker never delays a renewal.
         """
         self.leases = leases
         self.platforms = platforms
@@ -75,6 +77,7 @@ class Runner:
         self.env = env
         self.clock = clock
         self.worker = worker
+        self.urgent = urgent
         self.rank = rank
         self.retry = retry
         self.site = site  # the web site, mounted beside /healthz (None: turned off)
@@ -236,8 +239,8 @@ class Runner:
             if self.stop.is_set():
                 return
             try:
-                await self.worker.run(self.leases.renew)
-                held = await self.worker.run(self.leases.holds, SCHEDULER)
+                await self.urgent.run(self.leases.renew)
+                held = await self.urgent.run(self.leases.holds, SCHEDULER)
             except StoreError as error:
                 failures += 1
                 log.warning("leases not renewed (try %d), still leading: %s", failures, error)

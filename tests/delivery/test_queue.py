@@ -6,6 +6,8 @@ import asyncio
 import contextlib
 import time
 
+import pytest
+
 from bot.delivery.queue import OutboundQueue, PlatformLimits, Window
 
 
@@ -136,3 +138,42 @@ async def test_after_a_429_one_request_probes_before_the_rest_are_let_go() -> No
     # The first wave (all 20 in flight) is refused; after that one probe per Retry-After.
     assert refused <= 20 + 4
     assert queue.stats()["p"]["rate_limited"] == refused
+
+
+async def test_ready_runs_with_a_place_in_flight_before_the_window_counts_the_request() -> None:
+    # The deliverer records a message as sending in `ready`: that write must not hold a place
+    # in the platform's window, which only the request itself should fill.
+    queue = OutboundQueue({"p": PlatformLimits(1, Window(5, 1.0), Window(1, 1.0))})
+    lane = queue.lane("p")
+    seen: list[tuple[bool, int, int]] = []
+
+    def look() -> None:
+        window = lane.channel("c1")
+        seen.append((lane.semaphore.locked(), lane.global_window.in_flight, window.in_flight))
+
+    async def ready() -> None:
+        look()
+
+    async with queue.slot("p", "c1", ready=ready):
+        look()
+    assert seen == [(True, 0, 0), (True, 1, 1)]
+
+
+async def test_a_ready_that_fails_takes_no_place_in_any_window() -> None:
+    # The channel may take one message a minute: had the failed attempt counted, the next
+    # would wait that minute (the wait_for is a failsafe, not a bound).
+    queue = OutboundQueue({"p": PlatformLimits(1, Window(1, 60.0), Window(1, 60.0))})
+
+    async def lost() -> None:
+        raise LookupError("lease lost")
+
+    with pytest.raises(LookupError):
+        async with queue.slot("p", "c1", ready=lost):
+            pass
+
+    async def again() -> None:
+        async with queue.slot("p", "c1"):
+            pass
+
+    await asyncio.wait_for(again(), 30)
+    assert queue.stats()["p"] == {"requests": 1, "rate_limited": 0}

@@ -136,7 +136,7 @@ class SlackAdapter(SlackChannel):
             self.bot_user_id = str(info.get("user_id") or "") or None
 
     async def close(self) -> None:
-        """Let answers in flight finish (briefly), then disconnect Socket Mode."""
+        """Let answers in flight finish (briefly), then disconnect Socket Mode and the Web API."""
         if self.notices is not None:
             await self.notices.close()
         pending = {t for t in self._inflight if t is not asyncio.current_task()}
@@ -145,6 +145,7 @@ class SlackAdapter(SlackChannel):
         if self._socket is not None:
             await self._socket.close_async()  # type: ignore[no-untyped-call]
             self._socket = None
+        await self.close_session()
         self._started = False
 
     def gone(self) -> str | None:

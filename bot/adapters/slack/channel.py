@@ -21,6 +21,7 @@ __all__ = ["EVENT_TYPE", "PLATFORM", "SlackChannel", "delivery_error", "message_
 PLATFORM = "slack"
 EVENT_TYPE = "hotpapers_digest"  # the metadata event type that carries a delivery key
 HISTORY_PAGES = 3  # find_sent looks this many pages of 200 messages back
+_CLIENTS_KEPT = 1_000  # Web API clients kept, one per workspace token (beyond: start afresh)
 # Errors no retry can fix: delivery pauses the subscription and /digest status shows the reason.
 PERMANENT = {
     "channel_not_found": "the channel is gone or the bot cannot see it",
@@ -90,6 +91,12 @@ class SlackChannel:
         self.token_for = token_for
         self.base_url = base_url
         self.timeout = int(timeout)
+        # One HTTP session (its connections kept alive) and one client per token: without a
+        # session slack_sdk opens a new session and connection for every call, which in a
+        # fan-out to a thousand channels costs more CPU than the posting itself.
+        self._session: aiohttp.ClientSession | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # the session's
+        self._clients: dict[str, AsyncWebClient] = {}
 
     def render(self, digest: Digest, layout: Layout = "grouped") -> list[OutboundMessage]:
         """Block Kit messages of ten papers (or one) each, the last with a Settings button."""
@@ -98,7 +105,27 @@ class SlackChannel:
     async def web_client(self, target: str) -> AsyncWebClient:
         """A Web API client with the bot token of the workspace target belongs to."""
         token = await self.token_for(target)
-        return AsyncWebClient(token=token, base_url=self.base_url, timeout=self.timeout)
+        session, loop = self._session, asyncio.get_running_loop()
+        if session is None or session.closed or self._loop is not loop:
+            timeout = aiohttp.ClientTimeout(total=self.timeout)
+            session = self._session = aiohttp.ClientSession(timeout=timeout)
+            self._loop = loop
+            self._clients.clear()
+        client = self._clients.get(token)
+        if client is None:
+            if len(self._clients) >= _CLIENTS_KEPT:
+                self._clients.clear()
+            client = self._clients[token] = AsyncWebClient(
+                token=token, base_url=self.base_url, timeout=self.timeout, session=session
+            )
+        return client
+
+    async def close_session(self) -> None:
+        """Close the kept HTTP session (its connections); the next call opens a new one."""
+        session, self._session = self._session, None
+        self._clients.clear()
+        if session is not None and not session.closed:
+            await session.close()
 
     async def send(self, target: str, message: OutboundMessage, *, key: str) -> str:
         """Post one message with the key in its metadata; return 'channel/ts'."""
