@@ -17,15 +17,11 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.rank import Scored, age_factor
 from bot.reactions import SINGLE_PAPER, Reactions, reaction_position
 from bot.store import Row, Store
-from bot.store.migrations import Migrations
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
+from bot.store.migrations import Database, Migrations
 
 __all__ = [
     "CHANNEL",

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from bot.store import Store
-from bot.store.migrations import Migrations
+from bot.store.migrations import Database, Migrations
 from bot.timeutil import to_iso
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
 
 __all__ = ["SINGLE_PAPER", "Reactions", "reaction_position"]
 

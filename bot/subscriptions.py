@@ -7,13 +7,13 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from bot.errors import UsageError
 from bot.limits import MAX_CHANNEL_WEIGHT, MAX_COUNT, MAX_REPEAT_DAYS, MAX_SETTINGS_CHARS
 from bot.models import Layout, Selection
 from bot.store import Store
-from bot.store.migrations import Migrations
+from bot.store.migrations import Database, Migrations
 from bot.timeutil import parse_time, to_iso
 from bot.validators import (
     check_categories,
@@ -25,9 +25,6 @@ from bot.validators import (
     check_timezone,
     shown,
 )
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
 
 __all__ = [
     "LAYOUTS",

@@ -13,14 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from bot.store import Store
-from bot.store.migrations import Migrations
+from bot.store.migrations import Database, Migrations
 from bot.timeutil import to_iso
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
 
 __all__ = ["GROWING", "SURGE_STARTS", "TrendingReads", "migrations"]
 

@@ -23,17 +23,14 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from bot.delivery.events import SubscriptionEvents
 from bot.delivery.ledger import Ledger
 from bot.store import Store, Transaction
-from bot.store.migrations import Migrations
+from bot.store.migrations import Database, Migrations
 from bot.subscriptions import Subscription, Subscriptions
 from bot.timeutil import Clock, parse_time, to_iso
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
 
 __all__ = ["Notice", "PauseNotices", "Tell", "Told", "migrations"]
 

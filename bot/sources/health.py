@@ -6,14 +6,11 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.store import Store, Transaction
-from bot.store.migrations import Migrations
+from bot.store.migrations import Database, Migrations
 from bot.timeutil import opt_time, to_iso
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
 
 __all__ = [
     "Refreshes",

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from bot.store.migrations import Migrations
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
+from bot.store.migrations import Database, Migrations
 
 __all__ = ["core_migrations"]
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from bot.errors import StoreError
 from bot.store.connection import (
@@ -27,10 +27,7 @@ from bot.store.connection import (
     rows_of,
 )
 from bot.store.faults import is_busy, is_read_only, store_error
-from bot.store.migrations import Migrations, pending_names
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
+from bot.store.migrations import Database, Migrations, pending_names
 
 __all__ = ["Params", "Row", "SqliteStore", "Transaction", "WriteState"]
 
@@ -77,7 +74,6 @@ class SqliteStore:
         self._owner: int | None = None  # the thread inside transaction(), which reads its writes
         self._waiting_since: float | None = None  # a write waits for another process's lock
         self._failing: tuple[float, str, bool] | None = None  # since when, why, lock only?
-        self._db: Database | None = None  # sqlite-utils, imported only to apply migrations
         self._readers = None if self.path == MEMORY else Readers(self.path, timeout, cache_kib)
         try:
             if cache_kib:
@@ -96,14 +92,6 @@ class SqliteStore:
         """Switch to WAL mode (as sqlite-utils' enable_wal: a read when it is WAL already)."""
         if self._conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             self._conn.execute("PRAGMA journal_mode = wal")
-
-    def _database(self) -> Database:
-        """The write connection wrapped for sqlite-utils, which applies migrations and FTS."""
-        if self._db is None:
-            from sqlite_utils import Database
-
-            self._db = Database(self._conn)
-        return self._db
 
     def close(self) -> None:
         """Close the connections."""
@@ -274,7 +262,7 @@ class SqliteStore:
                 return
             try:
                 with self.transaction():
-                    self._sqlite(migrations.apply, self._database())
+                    self._sqlite(migrations.apply, Database(self._conn))
             except StoreError as error:
                 if not is_read_only(error):
                     raise

@@ -6,17 +6,13 @@ import hashlib
 import json
 import logging
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
 from bot.store import Store
-from bot.store.migrations import Migrations
+from bot.store.migrations import Database, Migrations
 from bot.timeutil import to_iso
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
 
 __all__ = ["CommandSync", "tree_hash"]
 

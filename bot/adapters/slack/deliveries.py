@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.store import Store
-from bot.store.migrations import Migrations
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
+from bot.store.migrations import Database, Migrations
 
 __all__ = ["KEEP_SECONDS", "Deliveries", "migrations", "unique_key"]
 

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.installation_store.models.bot import Bot
 from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from bot.store import Store, Transaction
-from bot.store.migrations import Migrations
-
-if TYPE_CHECKING:
-    from sqlite_utils import Database
+from bot.store.migrations import Database, Migrations
 
 __all__ = ["SqliteInstallationStore", "log", "migrations"]
 
