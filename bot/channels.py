@@ -57,3 +57,11 @@ class Channel(Protocol):
     async def find_sent(self, target: str, key: str) -> str | None:
         """The id of a message already posted with this key, if any (crash recovery)."""
         ...
+
+    def remember(self, target: str, message_id: str, message: OutboundMessage) -> None:
+        """Record what a posted message shows (which paper each number points at); blocking.
+
+        Delivery calls it in the commit that records the message as sent, not in send(): a
+        store write there would hold the request's place in the platform's rate window.
+        """
+        ...

@@ -96,6 +96,9 @@ class MarkdownChannel:
         """The post carrying this key, if one was written (a crash after the rename)."""
         return await asyncio.to_thread(self._find, Path(target), key)
 
+    def remember(self, target: str, message_id: str, message: OutboundMessage) -> None:
+        """Nothing to record: nobody reacts to a blog post."""
+
     def _find(self, folder: Path, key: str) -> str | None:
         """Look through the folder's posts, newest first, for the key's marker."""
         tag = marker(key)

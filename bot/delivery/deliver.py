@@ -314,11 +314,8 @@ class Deliverer:
             if part is pending[-1]:
                 last = (part, result)  # recorded together with the finish: one commit fewer
             else:
-                await self.urgent.run(
-                    self.ledger.set_part, sub.channel, delivery.day, part.index, "sent", result,
-                    kind=delivery.kind,
-                )  # fmt: skip
-        await self.urgent.run(self._finish, sub, delivery, last, lease)
+                await self.urgent.run(self._sent, sub, delivery, part, result, channel)
+        await self.urgent.run(self._finish, sub, delivery, last, lease, channel)
         detail = f"{len(delivery.parts)} message(s)"
         if delivery.reason:
             detail += f", {delivery.reason}"
@@ -401,16 +398,25 @@ class Deliverer:
                 sub.channel, delivery.day, part.index, "sending", kind=delivery.kind
             )
 
+    def _sent(
+        self, sub: Subscription, delivery: Delivery, part: Part, message_id: str,
+        channel: Channel,
+    ) -> None:  # fmt: skip
+        """Record a message as sent, with what it shows: one commit (blocking)."""
+        with self.store.transaction():
+            self.ledger.set_part(
+                sub.channel, delivery.day, part.index, "sent", message_id, kind=delivery.kind
+            )
+            channel.remember(sub.target, message_id, part.message)
+
     def _finish(
-        self, sub: Subscription, delivery: Delivery, last: tuple[Part, str] | None, lease: str
-    ) -> None:
+        self, sub: Subscription, delivery: Delivery, last: tuple[Part, str] | None, lease: str,
+        channel: Channel,
+    ) -> None:  # fmt: skip
         """Record the last message, mark the papers shown, close the delivery: one commit."""
         with self.store.transaction():
             if last is not None:
-                part, message_id = last
-                self.ledger.set_part(
-                    sub.channel, delivery.day, part.index, "sent", message_id, kind=delivery.kind
-                )
+                self._sent(sub, delivery, *last, channel)
             if delivery.kind == "daily":  # a weekly recap shows papers again on purpose
                 self.store.mark_shown(sub.channel, delivery.arxiv_ids, self.clock())
             self.ledger.finish(sub.channel, delivery.day, "sent", kind=delivery.kind)

@@ -58,6 +58,9 @@ class HttpChannel:
         found = await self._request("GET", f"/channels/{target}/messages", params={"key": key})
         return str(found[0]["id"]) if found else None
 
+    def remember(self, target: str, message_id: str, message: OutboundMessage) -> None:
+        """Reactions are not part of these tests."""
+
     async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         if self.session is None:
             self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
@@ -120,6 +123,9 @@ class MemoryChannel:
             raise error
         found = [k for k, _ in self.posts.get(target, []) if k == key]
         return f"{target}/{key}" if found else None
+
+    def remember(self, target: str, message_id: str, message: OutboundMessage) -> None:
+        """Reactions are not part of these tests."""
 
     def keys(self, target: str) -> list[str]:
         return [k for k, _ in self.posts.get(target, [])]

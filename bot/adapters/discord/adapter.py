@@ -242,6 +242,10 @@ class DiscordAdapter:
         await self.login()
         return await self.channel.find_sent(target, key)
 
+    def remember(self, target: str, message_id: str, message: OutboundMessage) -> None:
+        """Record the papers a posted message numbers (blocking)."""
+        self.channel.remember(target, message_id, message)
+
 
 def _reopen(client: discord.Client) -> None:
     """Make a closed client startable again: discord.py's clear() and two of its internals.

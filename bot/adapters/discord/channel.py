@@ -107,8 +107,12 @@ class DiscordChannel:
             sent = await channel.send(**send_kwargs(tagged), nonce=nonce(key))
         except _FAILURES as error:
             raise _delivery_error(error, target) from error
-        await self._remember(target, str(sent.id), message)
         return str(sent.id)
+
+    def remember(self, target: str, message_id: str, message: OutboundMessage) -> None:
+        """Record the papers a posted message numbers, so keycap reactions work after restarts."""
+        if message.arxiv_ids:
+            self.reactions.remember("discord", target, message_id, message.arxiv_ids)
 
     async def find_sent(self, target: str, key: str) -> str | None:
         """The id of our message with this key among the channel's recent messages, if any."""
@@ -140,11 +144,4 @@ class DiscordChannel:
         if ids:
             await asyncio.to_thread(
                 self.reactions.remember, "discord", target, str(message.id), ids
-            )
-
-    async def _remember(self, target: str, message_id: str, message: OutboundMessage) -> None:
-        """Record the papers a posted message numbers, so keycap reactions work after restarts."""
-        if message.arxiv_ids:
-            await asyncio.to_thread(
-                self.reactions.remember, "discord", target, message_id, message.arxiv_ids
             )

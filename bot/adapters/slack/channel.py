@@ -137,9 +137,12 @@ class SlackChannel:
             )
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as error:
             raise delivery_error(error, target) from error
-        channel = str(result.get("channel") or target)
-        ts = str(result["ts"])
-        return await asyncio.to_thread(remember, self.reactions, channel, ts, message.arxiv_ids)
+        return message_id(str(result.get("channel") or target), str(result["ts"]))
+
+    def remember(self, target: str, message_id: str, message: OutboundMessage) -> None:
+        """Record which paper sits at which number in a posted message (blocking)."""
+        channel, _, ts = message_id.partition("/")
+        remember(self.reactions, channel, ts, message.arxiv_ids)
 
     async def find_sent(self, target: str, key: str) -> str | None:
         """The message posted with this key among the channel's recent history, if any."""

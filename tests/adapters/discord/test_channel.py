@@ -46,6 +46,7 @@ async def test_a_digest_is_posted_with_its_key_as_nonce_and_numbers_that_react(
     assert posted["embeds"][-1]["footer"]["text"].endswith(
         marker("discord:10000000000000001:2026-11-26:1")
     )
+    channel.remember(target, message_id, messages[0])  # delivery does, recording it as sent
     await fake.react(message_id, "🔟")
     reply = await fake.wait_for(lambda: [m for m in fake.messages[fake.channel_id][1:]])
     assert reply[0]["embeds"][0]["url"].endswith(ids[9])

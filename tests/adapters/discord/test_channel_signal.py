@@ -108,6 +108,8 @@ async def test_a_per_paper_digest_lets_any_reaction_count_for_its_paper(
     header, *papers = adapter.render(digest, "per-paper")
     sent = [await adapter.send(str(lab), m, key=f"hp-test-{i}") for i, m in enumerate(papers)]
     await adapter.send(str(lab), header, key="hp-test-h")
+    for message_id, message in zip(sent, papers, strict=True):  # as delivery records them
+        adapter.remember(str(lab), message_id, message)
     await fake.react(sent[2], "🧠", channel_id=lab)  # no keycap needed: the message is one paper
     await settle(adapter)
     interest = adapter.interest.signals.interest(f"discord:{lab}", NOW - timedelta(days=1), NOW, 36)

@@ -31,6 +31,9 @@ async def test_send_posts_the_blocks_with_the_key_in_metadata(
     assert papers_in(call.args["blocks"]) == ranked_ids[:10]
     assert call.args["unfurl_links"] is False
     assert sent == f"C00000005/{slack.fake.history['C00000005'][0]['ts']}"
+    # What it shows is recorded by remember(), which delivery calls in the commit of the send.
+    assert slack.app.reactions.paper_for("slack", sent, "keycap_ten") is None
+    slack.adapter.remember("C00000005", sent, message)
     assert slack.app.reactions.paper_for("slack", sent, "keycap_ten") == ranked_ids[9]
 
 

@@ -120,6 +120,7 @@ async def test_the_reaction_map_survives_a_restart(
     # Before the restart: scheduled delivery posts a digest through the Channel contract.
     [message, *_] = slack.adapter.render(slack.app.service.digest())
     sent = await slack.adapter.send("C00000007", message, key="slack:C00000007/2026-11-26/1")
+    slack.adapter.remember("C00000007", sent, message)  # as delivery does, recording it sent
     await slack.adapter.close()
     channel, ts = sent.split("/")
     # After it: a new process, a new connection to the same database file.
