@@ -146,6 +146,13 @@ def test_post_writes_the_markdown_digest_once(
     assert subscriptions(settings).all() == []  # a one-off post subscribes nothing
 
 
+def _undated(post: str) -> str:
+    """A Markdown post without its front matter's date line (the moment its run started)."""
+    lines = post.splitlines(keepends=True)
+    assert sum(1 for line in lines if line.startswith("date: ")) == 1
+    return "".join(line for line in lines if not line.startswith("date: "))
+
+
 def test_post_dry_run_prints_what_post_then_posts_and_records_nothing(
     settings: Settings, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -166,7 +173,8 @@ def test_post_dry_run_prints_what_post_then_posts_and_records_nothing(
     )
     assert cli(settings, "post", "--channel", channel, "--date", "2026-11-26") == 0
     (post,) = folder.iterdir()
-    assert post.read_text().startswith(printed.out.rstrip("\n"))  # the very same text
+    # The very same text, but for the front matter's date: each run is dated by its own start.
+    assert _undated(post.read_text()).startswith(_undated(printed.out).rstrip("\n"))
     assert Ledger(store, utcnow).get(channel, date(2026, 11, 26)).state == "sent"
     capsys.readouterr()
     assert cli(settings, "post", "--channel", channel, "--date", "2026-11-26", "--dry-run") == 0
