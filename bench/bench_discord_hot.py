@@ -31,7 +31,7 @@ import httpx
 from bench.corpus import NOW, real_store, refresh, working_copy
 from bench.measure import LoopLag
 from bot.adapters.discord import DiscordAdapter
-from bot.app import build_app, discord_adapter
+from bot.app import build_app, discord_adapter, rank_ahead
 from bot.delivery.lease import Leases
 from bot.store import Store
 from tests.adapters.discord.fake_discord import FakeDiscord, Sent
@@ -91,6 +91,7 @@ async def run(args: argparse.Namespace, folder: Path) -> None:
     lag = LoopLag()
     fetches = iter(range(1_000, 10**6))
     try:
+        await asyncio.to_thread(rank_ahead, app)  # as the runner does before adapters start
         await adapter.start()
         lag.start()
         report("first /hot 5 after start", [await one(fake, None)])

@@ -29,7 +29,7 @@ from pydantic import SecretStr
 
 from bench.corpus import NOW, real_store, refresh, working_copy
 from bench.measure import LoopLag, series
-from bot.app import build_app, slack_adapter
+from bot.app import build_app, rank_ahead, slack_adapter
 from bot.config import Config, Env, Settings
 from bot.delivery.lease import Leases
 from bot.store import Store
@@ -142,6 +142,7 @@ async def main(papers: int, commands: int, cold: int, concurrency: int) -> None:
             clock=lambda: NOW,
         )  # fmt: skip
         adapter = slack_adapter(app)
+        await asyncio.to_thread(rank_ahead, app)  # as the runner does before adapters start
         await adapter.start()
         bot_app = web.Application()
         adapter.attach(bot_app)

@@ -202,6 +202,8 @@ class Runner:
         log.info("leading the scheduler as %s", self.leases.me)
         self.role = "leader"
         self._led = True
+        # Rank before the adapters take commands, so the first /hot after a start is warm.
+        await self._rank_once()
         await self.platforms.start()
         ranking: asyncio.Task[None] | None = None
         try:
@@ -253,16 +255,21 @@ class Runner:
                 return
 
     async def _keep_ranked(self) -> None:
-        """Bring the rankings up to date now and every RANK_SECONDS (in the worker)."""
-        assert self.rank is not None
+        """Bring the rankings up to date every RANK_SECONDS (in the worker)."""
         while True:
-            try:
-                await self.worker.run(self.rank)
-            except StoreError as error:
-                log.warning("rankings not brought up to date: %s", error)
-            except Exception:
-                log.exception("bringing the rankings up to date failed")
             await asyncio.sleep(RANK_SECONDS)
+            await self._rank_once()
+
+    async def _rank_once(self) -> None:
+        """Bring the rankings up to date (in the worker); a failure is logged, not raised."""
+        if self.rank is None:
+            return
+        try:
+            await self.worker.run(self.rank)
+        except StoreError as error:
+            log.warning("rankings not brought up to date: %s", error)
+        except Exception:
+            log.exception("bringing the rankings up to date failed")
 
     def _log_unscheduled(self) -> None:
         """Say which subscriptions cannot be posted by this process, and why (blocking)."""

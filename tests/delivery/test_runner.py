@@ -10,12 +10,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
+import bot.app
 from bot.adapters.markdown import MarkdownChannel
 from bot.app import App, build_app, build_runner
 from bot.channels import OutboundMessage
 from bot.delivery.lease import SCHEDULER, Leases
 from bot.delivery.ledger import Ledger
+from bot.delivery.platforms import Platforms
 from bot.delivery.runner import Runner
 from bot.store import Store
 from tests.delivery.fakechannel import MemoryChannel
@@ -107,6 +110,29 @@ async def test_a_second_runner_stands_by_while_the_first_leads(app: App) -> None
     assert status == 200 and report["role"] == "standby"
     assert report["leader"] == other.me
     assert not channel.posts
+
+
+async def test_the_leader_ranks_before_its_adapters_take_commands(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first /hot after a start finds the rankings ready instead of ranking cold.
+    order: list[str] = []
+    ranked = bot.app.rank_ahead
+    started = Platforms.start
+
+    def rank(app: App) -> None:
+        order.append("ranked")
+        ranked(app)
+
+    async def start(self: Platforms) -> None:
+        order.append("adapters started")
+        await started(self)
+
+    monkeypatch.setattr(bot.app, "rank_ahead", rank)
+    monkeypatch.setattr(Platforms, "start", start)
+    runner = build_runner(app, channels={"discord": MemoryChannel()})
+    await running(runner, lambda: until(lambda: runner.role == "leader" and len(order) >= 2))
+    assert order[:2] == ["ranked", "adapters started"]
 
 
 async def test_leading_runner_sets_the_chat_command_hooks(app: App, clock: Clock) -> None:
