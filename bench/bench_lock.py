@@ -127,6 +127,9 @@ def run_bench(hold: float) -> int:
             text = (folder / "run.log").read_text(errors="replace")
             print(f"runner exit status after SIGTERM: {code};"
                   f" traceback in its log: {'Traceback' in text}")  # fmt: skip
+            if "Traceback" in text:  # the first one, with the lines before it
+                start = text.index("Traceback")
+                print(text[max(0, start - 600) : start + 3000])
 
 
 def _wait_leader(port: int, started: float) -> None:
