@@ -165,6 +165,7 @@ async def test_any_query_to_the_oauth_routes_is_answered_without_a_500(
     headers = {"Cookie": f"{COOKIE}={cookie}"} if cookie and cookie.isprintable() else {}
     async with site.session.get(url + "?" + query_string, headers=headers) as response:
         status = response.status
-    assert status in (200, 400, 401)
+    # The examples share one site: past 30 install pages at once, the page's rate limit says 429.
+    assert status in ((200, 400, 401, 429) if install else (200, 400, 401))
     assert not [r for r in caplog.records if r.exc_info]
     assert MARK not in caplog.text
