@@ -9,7 +9,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1
 
 WORKDIR /app
-# Dependencies first, so editing the code does not reinstall them.
+# The package (and its dependencies) first; config and examples change without reinstalling.
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 RUN pip install . \
