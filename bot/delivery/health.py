@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
-from bot.sources.health import SourceHealth, read_health, source_migrations
+from bot.sources.health import SourceHealth, read_health, read_refreshes, source_migrations
 from bot.store import Store
 
 __all__ = ["LISTING", "Fetch", "FetchReport", "SourceStatus"]
@@ -58,4 +58,19 @@ class SourceStatus:
                 "last_error": s.last_error or None,
             }
             for s in self.all().values()
+        }
+
+    def refreshes(self) -> dict[str, Any]:
+        """The scheduled refresh for /healthz: its last run, and runs skipped behind a slow one."""
+        seen = read_refreshes(self.store)
+
+        def iso(moment: datetime | None) -> str | None:
+            return moment.isoformat() if moment else None
+
+        return {
+            "last_started": iso(seen.last_started),
+            "last_finished": iso(seen.last_finished),
+            "skipped": seen.skipped,
+            "last_skipped": iso(seen.last_skipped),
+            "last_skip_reason": seen.last_skip_reason or None,
         }

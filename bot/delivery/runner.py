@@ -114,6 +114,7 @@ class Runner:
             "store": self.watch.store_state(),
             "adapters": seen.adapters,
             "sources": seen.sources,
+            "refreshes": seen.refreshes,
         }
         return not problems, body
 

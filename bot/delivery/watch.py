@@ -41,6 +41,7 @@ class Observed:
     adapters: dict[str, Any] = field(default_factory=dict)
     down: dict[str, str] = field(default_factory=dict)  # enabled adapter -> why it is down
     sources: dict[str, Any] = field(default_factory=dict)
+    refreshes: dict[str, Any] = field(default_factory=dict)  # the scheduled refresh's record
     error: str = ""  # why the last observation failed, if it did
     at: float | None = None  # time.monotonic() of the last observation that worked
 
@@ -99,7 +100,7 @@ class HealthWatch:
             previous = self.observed
             self.observed = Observed(
                 previous.leader, previous.adapters, previous.down, previous.sources,
-                str(error), previous.at,
+                previous.refreshes, str(error), previous.at,
             )  # fmt: skip
 
     def _read(self) -> Observed:
@@ -109,6 +110,7 @@ class HealthWatch:
             adapters=self.platforms.health(),
             down=self.platforms.down(),
             sources=self.sources.summary(),
+            refreshes=self.sources.refreshes(),
             at=self.monotonic(),
         )
 

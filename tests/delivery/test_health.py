@@ -13,7 +13,7 @@ import pytest
 from bot.app import build_app, build_runner
 from bot.delivery.runner import Runner
 from bot.retry import RetryPolicy
-from bot.sources.health import record_failure
+from bot.sources.health import record_failure, record_refresh, record_refresh_skipped
 from bot.store import Store
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.discord.support import NOW, seed, settings
@@ -102,7 +102,7 @@ async def test_healthz_is_503_while_discord_is_down_and_200_once_it_is_back_by_i
         await app.aclose()
 
 
-async def test_the_scheduler_not_running_is_a_503_and_failing_sources_are_not(
+async def test_the_scheduler_not_running_is_a_503_and_failing_sources_or_refreshes_are_not(
     tmp_path: Path,
 ) -> None:
     app = build_app(make_settings(tmp_path), store=Store(tmp_path / "hotpapers.db"))
@@ -115,6 +115,12 @@ async def test_the_scheduler_not_running_is_a_503_and_failing_sources_are_not(
             runner, lambda r: "hackernews" in r[1]["sources"]
         )  # reported in the body, not an outage of the bot
         assert status == 200 and report["sources"]["hackernews"]["status"] == "failed"
+        # A refresh held up behind a slow one says so too, without being an outage.
+        record_refresh(app.store, NOW, None)
+        record_refresh_skipped(app.store, NOW, "the previous refresh is still running")
+        status, report = await health_until(runner, lambda r: r[1]["refreshes"]["skipped"] == 1)
+        assert status == 200 and report["refreshes"]["last_finished"] is None
+        assert report["refreshes"]["last_skip_reason"] == "the previous refresh is still running"
         runner.scheduler.scheduler.shutdown(wait=False)  # as if it had died under us
         status, report = await health_until(runner, names("scheduler"))
         assert report["problems"] == ["scheduler: not running"]
