@@ -1,4 +1,5 @@
-"""Fixtures: an app over a file database with a settable clock and seeded papers."""
+"""Fixtures: an app over a file database with a settable clock and seeded papers; a world for
+real runner processes."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 from bot.app import App, build_app
 from bot.config import Settings
 from bot.store import Store
+from tests.delivery.fakeplatform import FLAVORS, FakePlatform, Rules
+from tests.delivery.processes import World
 from tests.delivery.support import NINE_BERLIN, Clock, make_settings, seed
 
 
@@ -29,3 +32,15 @@ async def app(settings: Settings, clock: Clock) -> AsyncIterator[App]:
     seed(app.store)
     yield app
     await app.aclose()
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    """A database and a fake platform with Discord's limits, for real runner processes."""
+    discord = FLAVORS["discord"]
+    # Discord's limits; the reply comes 50-150 ms after the post is recorded, so a kill often
+    # lands between the platform taking a message and the runner recording its id.
+    fake = FakePlatform(Rules(discord.global_limit, discord.channel_limit, latency=(0.05, 0.15)))
+    await fake.start()
+    yield World(tmp_path, fake)
+    await fake.close()

@@ -16,9 +16,11 @@ import httpx
 
 from bot.app import build_app
 from bot.config import Config, Env, Settings
+from bot.delivery.ledger import Ledger, part_key
 from bot.store import Store
+from bot.timeutil import utcnow
 from tests.delivery.fakeplatform import FakePlatform
-from tests.delivery.support import NINE_BERLIN, TLS, seed, subscribe
+from tests.delivery.support import NINE_BERLIN, TLS, TODAY, seed, subscribe
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -104,3 +106,28 @@ async def until(check: Callable[[], bool], seconds: float, what: str) -> None:
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+PARTS = 3  # top 6 papers, 2 per message
+
+
+def posted_more_than(world: World, count: int) -> Callable[[], bool]:
+    """A check for until(): the fake platform took more than count messages."""
+    return lambda: len(world.fake.posted) > count
+
+
+def expected(channel: str) -> list[str]:
+    """The idempotency keys of a channel's digest today, part by part."""
+    return [part_key(f"discord:{channel}", TODAY, i) for i in range(PARTS)]
+
+
+def assert_each_channel_got_exactly_one_digest(world: World, channels: list[str]) -> None:
+    """No message twice, every part of every channel's digest, and the ledger says sent."""
+    keys = [(p.channel, p.key) for p in world.fake.posted]
+    twice = [(p.channel, p.key, p.id, round(p.at, 3)) for p in world.fake.posted
+             if keys.count((p.channel, p.key)) > 1]  # fmt: skip
+    assert twice == []
+    got = world.fake.by_channel()
+    assert {c: got.get(c) for c in channels} == {c: expected(c) for c in channels}
+    ledger = Ledger(Store(world.db), utcnow)
+    assert {ledger.get(f"discord:{c}", TODAY).state for c in channels} == {"sent"}

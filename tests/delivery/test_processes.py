@@ -1,4 +1,5 @@
-"""Fault injection through real processes: kill -9 mid fan-out, two runners, post beside run."""
+"""Fault injection through real processes: kill -9 mid fan-out, post beside run, a permanent
+error, processes migrating at once (failover is in test_failover.py)."""
 
 from __future__ import annotations
 
@@ -7,52 +8,18 @@ import json
 import random
 import sys
 from asyncio.subprocess import PIPE, STDOUT
-from collections.abc import AsyncIterator, Callable
-from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
-from bot.delivery.ledger import Ledger, part_key
 from bot.store import Store
 from bot.subscriptions import Subscriptions
-from bot.timeutil import utcnow
-from tests.delivery.fakeplatform import FLAVORS, FakePlatform, Rules
-from tests.delivery.processes import World, until
-from tests.delivery.support import NINE_BERLIN, TODAY
+from tests.delivery.processes import (
+    PARTS,
+    World,
+    assert_each_channel_got_exactly_one_digest,
+    posted_more_than,
+    until,
+)
 from tests.factories import snowflake
-
-PARTS = 3  # top 6 papers, 2 per message
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    discord = FLAVORS["discord"]
-    # Discord's limits; the reply comes 50-150 ms after the post is recorded, so a kill often
-    # lands between the platform taking a message and the runner recording its id.
-    fake = FakePlatform(Rules(discord.global_limit, discord.channel_limit, latency=(0.05, 0.15)))
-    await fake.start()
-    yield World(tmp_path, fake)
-    await fake.close()
-
-
-def posted_more_than(world: World, count: int) -> Callable[[], bool]:
-    return lambda: len(world.fake.posted) > count
-
-
-def expected(channel: str) -> list[str]:
-    return [part_key(f"discord:{channel}", TODAY, i) for i in range(PARTS)]
-
-
-def assert_each_channel_got_exactly_one_digest(world: World, channels: list[str]) -> None:
-    keys = [(p.channel, p.key) for p in world.fake.posted]
-    twice = [(p.channel, p.key, p.id, round(p.at, 3)) for p in world.fake.posted
-             if keys.count((p.channel, p.key)) > 1]  # fmt: skip
-    assert twice == []
-    got = world.fake.by_channel()
-    assert {c: got.get(c) for c in channels} == {c: expected(c) for c in channels}
-    ledger = Ledger(Store(world.db), utcnow)
-    assert {ledger.get(f"discord:{c}", TODAY).state for c in channels} == {"sent"}
 
 
 async def test_kill_9_at_random_points_of_a_fan_out_then_restart_posts_each_digest_once(
@@ -82,25 +49,6 @@ async def test_kill_9_at_random_points_of_a_fan_out_then_restart_posts_each_dige
     assert world.fake.lookups > 0, "restarts looked up the messages that were in flight"
 
 
-async def test_two_runners_at_once_post_once_and_the_standby_takes_over(world: World) -> None:
-    channels = [snowflake(i) for i in range(20)]
-    world.prepare([f"discord:{c}" for c in channels], top=6)
-    first = await world.start("run", "--port", "0")
-    second = await world.start("run", "--port", "0")
-    total = len(channels) * PARTS
-    await until(lambda: len(world.fake.posted) >= total, 30, "every message")
-    await until(lambda: bool(first.port() and second.port()), 10, "both web servers")
-    roles = {p: (await p.health())["role"] for p in (first, second)}
-    assert sorted(roles.values()) == ["leader", "standby"]
-    leader = next(p for p, role in roles.items() if role == "leader")
-    standby = second if leader is first else first
-    await leader.kill()
-    await until(standby.logged("leading the scheduler"), 10, "the standby to lead")
-    assert (await standby.health())["role"] == "leader"
-    assert await standby.stop() == 0
-    assert_each_channel_got_exactly_one_digest(world, channels)
-
-
 async def test_post_beside_run_goes_through_the_same_ledger(world: World) -> None:
     channels = [snowflake(i) for i in range(8)]
     world.prepare([f"discord:{c}" for c in channels], top=6)
@@ -115,23 +63,6 @@ async def test_post_beside_run_goes_through_the_same_ledger(world: World) -> Non
     await until(lambda: len(world.fake.posted) >= len(channels) * PARTS, 30, "every message")
     assert await runner.stop() == 0
     assert_each_channel_got_exactly_one_digest(world, channels)
-
-
-async def test_a_missed_run_is_caught_up_once_and_one_past_grace_is_skipped(
-    world: World,
-) -> None:
-    late, gone = snowflake(1), snowflake(2)
-    world.prepare([f"discord:{late}"], top=6)  # 09:00 Berlin: 2 h before "now", within grace
-    world.prepare([f"discord:{gone}"], top=6, time="02:00")  # 8 h before "now": past grace
-    now = (NINE_BERLIN + timedelta(hours=2)).isoformat()
-    for _ in range(2):  # the second start must not post again
-        proc = await world.start("run", now=now)
-        await until(proc.logged("start-up catch-up done"), 20, "the catch-up")
-        assert await proc.stop() == 0
-    assert_each_channel_got_exactly_one_digest(world, [late])
-    assert gone not in world.fake.by_channel()
-    skipped = Ledger(Store(world.db), utcnow).get(f"discord:{gone}", TODAY)
-    assert skipped.state == "skipped" and "past the 6 h grace period" in skipped.reason
 
 
 async def test_a_permanent_error_pauses_only_its_subscription(world: World) -> None:
