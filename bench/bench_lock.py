@@ -31,17 +31,10 @@ from pathlib import Path
 
 from bench.corpus import ROOT
 from bench.measure import series
+from tests.delivery.processes import HOLDER
 
 EXAMPLE = ROOT / "examples" / "hot-papers-2021-06-25.json"
 HOTPAPERS = [sys.executable, "-m", "bot"]
-HOLDER = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN IMMEDIATE")
-print("holding", flush=True)
-sys.stdin.readline()
-conn.execute("ROLLBACK")
-"""
 
 
 @dataclass
@@ -133,7 +126,7 @@ def run_bench(hold: float) -> int:
 
 
 def _wait_leader(port: int, started: float) -> None:
-    """Until /healthz says 200 and this runner leads."""
+    """Until /healthz says 200: the runner is up (and, alone on its store, leads)."""
     deadline = time.perf_counter() + 60
     while time.perf_counter() < deadline:
         with_body = probe(port, started)

@@ -23,6 +23,16 @@ from tests.delivery.fakeplatform import FakePlatform
 from tests.delivery.support import NINE_BERLIN, TLS, TODAY, seed, subscribe
 
 ROOT = Path(__file__).resolve().parents[2]
+# Another process holding the database's write lock (as a backup tool or a `sqlite3` shell left
+# in a transaction would): `python -c HOLDER DB` says "holding", then lets go at a line on stdin.
+HOLDER = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("holding", flush=True)
+sys.stdin.readline()
+conn.execute("ROLLBACK")
+"""
 
 
 @dataclass(eq=False)

@@ -22,6 +22,7 @@ from bot.delivery.platforms import Platforms
 from bot.delivery.runner import Runner
 from bot.store import Store
 from tests.delivery.fakechannel import MemoryChannel
+from tests.delivery.processes import HOLDER
 from tests.delivery.support import (
     NINE_BERLIN,
     TLS,
@@ -173,16 +174,6 @@ async def test_shutdown_lets_posts_in_flight_finish(app: App) -> None:
     await running(runner, body)  # stop is set while the first of four messages is out
     assert len(channel.keys(snowflake(1))) == 4
     assert Ledger(app.store, app.clock).get(DISCORD, TODAY).state == "sent"
-
-
-HOLDER = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN IMMEDIATE")
-print("holding", flush=True)
-sys.stdin.readline()
-conn.execute("ROLLBACK")
-"""
 
 
 class LockHolder:

@@ -153,13 +153,15 @@ def _stopped(view: discord.ui.View) -> discord.ui.View:
     return view
 
 
-def _ranking_menu(sub: Subscription) -> discord.ui.Select[discord.ui.View]:
-    """Hot or seed."""
+def _choice_menu(
+    key: str, choices: dict[str, tuple[str, str]], current: str
+) -> discord.ui.Select[discord.ui.View]:
+    """A one-of menu in the first row: each choice with its label and what it means."""
     options = [
-        discord.SelectOption(label=label, value=key, description=about, default=key == sub.ranking)
-        for key, (label, about) in _RANKINGS.items()
+        discord.SelectOption(label=label, value=value, description=about, default=value == current)
+        for value, (label, about) in choices.items()
     ]
-    return discord.ui.Select(custom_id=custom_id("ranking"), options=options, row=0)
+    return discord.ui.Select(custom_id=custom_id(key), options=options, row=0)
 
 
 def _days_menu(sub: Subscription) -> discord.ui.Select[discord.ui.View]:
@@ -219,7 +221,11 @@ def panel_view(state: PanelState, watched: Sequence[str]) -> discord.ui.View:
         view.add_item(_button("preview", "Preview", 0))
         return _stopped(view)
     sub = state.sub
-    for item in (_ranking_menu(sub), _days_menu(sub), _categories_menu(sub, watched)):
+    for item in (
+        _choice_menu("ranking", _RANKINGS, sub.ranking),
+        _days_menu(sub),
+        _categories_menu(sub, watched),
+    ):
         view.add_item(item)
     view.add_item(_button("schedule", "Time, zone, numbers…", 3, discord.ButtonStyle.primary))
     view.add_item(_button("filters", "Categories…", 3, discord.ButtonStyle.primary))
@@ -235,15 +241,6 @@ def panel_view(state: PanelState, watched: Sequence[str]) -> discord.ui.View:
     view.add_item(_button("more", "Layout, weekly, reactions…", 4, discord.ButtonStyle.primary))
     view.add_item(_button("refresh", "Refresh", 4))
     return _stopped(view)
-
-
-def _layout_menu(sub: Subscription) -> discord.ui.Select[discord.ui.View]:
-    """Grouped or one message per paper."""
-    options = [
-        discord.SelectOption(label=label, value=key, description=about, default=key == sub.layout)
-        for key, (label, about) in _LAYOUTS.items()
-    ]
-    return discord.ui.Select(custom_id=custom_id("layout"), options=options, row=0)
 
 
 def _weekly_menu(sub: Subscription) -> discord.ui.Select[discord.ui.View]:
@@ -267,7 +264,7 @@ def _weekly_menu(sub: Subscription) -> discord.ui.Select[discord.ui.View]:
 def more_view(state: PanelState) -> discord.ui.View:
     """The panel's second page: layout, weekly day, the channel weight; back to the first."""
     view = discord.ui.View(timeout=None)
-    view.add_item(_layout_menu(state.sub))
+    view.add_item(_choice_menu("layout", _LAYOUTS, state.sub.layout))
     view.add_item(_weekly_menu(state.sub))
     view.add_item(_button("weight", "Channel weight…", 2, discord.ButtonStyle.primary))
     view.add_item(_button("refresh", "Back", 2))

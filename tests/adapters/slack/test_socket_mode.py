@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
+from bot.adapters.slack import SlackAdapter
 from bot.app import slack_adapter
 from bot.config import ConfigError
 from tests.adapters.slack.conftest import MakeApp
@@ -31,12 +32,18 @@ def envelope(
     }
 
 
-async def test_socket_mode_acks_a_command_envelope_and_posts_the_answer(
-    fake: FakeSlack, make_app: MakeApp, ranked_ids: list[str]
-) -> None:
+async def socket_mode(make_app: MakeApp) -> SlackAdapter:
+    """The Slack adapter in Socket Mode, started (connected to the fake's WebSocket)."""
     app = await make_app(slack_app_token=SecretStr("xapp-1-test"), slack_signing_secret=None)
     adapter = slack_adapter(app)
     await adapter.start()
+    return adapter
+
+
+async def test_socket_mode_acks_a_command_envelope_and_posts_the_answer(
+    fake: FakeSlack, make_app: MakeApp, ranked_ids: list[str]
+) -> None:
+    adapter = await socket_mode(make_app)
     try:
         assert adapter.health()["mode"] == "socket" and adapter.health()["connected"]
         assert fake.calls_to("apps.connections.open")[0].token == "xapp-1-test"
@@ -56,9 +63,7 @@ async def test_socket_mode_acks_a_command_envelope_and_posts_the_answer(
 async def test_socket_mode_acks_a_redelivered_command_without_running_it_again(
     fake: FakeSlack, make_app: MakeApp, ranked_ids: list[str]
 ) -> None:
-    app = await make_app(slack_app_token=SecretStr("xapp-1-test"), slack_signing_secret=None)
-    adapter = slack_adapter(app)
-    await adapter.start()
+    adapter = await socket_mode(make_app)
     try:
         await fake.envelopes.put(envelope("env-1", "3", fake, trigger="t-1"))
         await fake.wait_for(lambda: len(fake.history["C00000001"]) == 1)
