@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.forkserver import ForkServer
 
 # CI machines are shared: a slow example is not a failing one. Property tests check behaviour,
 # never speed (benchmarks in bench/ do that).
@@ -43,3 +46,11 @@ def pytest_configure(config: pytest.Config) -> None:
     base = Path(tempfile.mkdtemp(prefix="hotpapers-tests-", dir=shm))
     config.option.basetemp = str(base)
     config.add_cleanup(lambda: shutil.rmtree(base, ignore_errors=True))
+
+
+@pytest.fixture(scope="session")
+def forks() -> Iterator[ForkServer]:
+    """A warm fork server for tests that start many Python processes (one per test process)."""
+    server = ForkServer()
+    yield server
+    server.close()

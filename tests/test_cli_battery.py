@@ -2,7 +2,7 @@
 
 Every case must end with exactly one `hotpapers: error:` line on stderr, the documented exit
 status (docs/cli.md), no traceback, and the store and every file in the folder as they were.
-Cases run in processes forked from one warm interpreter (tests/cli_runner.py); a few also run
+Cases run in processes forked from one warm interpreter (tests/forkserver.py); a few also run
 as a cold `python -m bot`, to show the two agree.
 """
 
@@ -17,10 +17,9 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 
@@ -31,6 +30,7 @@ from bot.delivery.lease import Leases
 from bot.delivery.ledger import Ledger
 from bot.snapshot import load_snapshot
 from bot.store import Store
+from tests.forkserver import ForkServer
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples/hot-papers-2021-06-25.json"
@@ -304,35 +304,21 @@ def _environment() -> dict[str, str]:
     }
 
 
+@dataclass
 class Runner:
-    """The fork server (tests/cli_runner.py), one per test session."""
+    """Runs `python -m bot` in a folder, forked from the session's warm server."""
 
-    def __init__(self) -> None:
-        env = {**_environment(), "PYTHONPATH": str(ROOT)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "tests.cli_runner"], cwd=ROOT, env=env,
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        )  # fmt: skip
+    forks: ForkServer
 
     def run(self, folder: Path, argv: list[str], env: dict[str, str], stdin: str | None) -> int:
         """Run one command in folder; its output lands in folder/../out and ../err."""
-        request = {
-            "argv": argv, "env": env, "cwd": str(folder),
-            "stdin": str(folder / stdin) if stdin else None,
-            "stdout": str(folder.parent / "out"), "stderr": str(folder.parent / "err"),
-        }  # fmt: skip
-        pipe_in: IO[str] = self.process.stdin  # type: ignore[assignment]
-        pipe_out: IO[str] = self.process.stdout  # type: ignore[assignment]
-        pipe_in.write(json.dumps(request) + "\n")
-        pipe_in.flush()
-        answer = json.loads(pipe_out.readline())
-        assert answer["code"] is not None, f"{argv} did not finish within a minute"
-        return int(answer["code"])
-
-    def close(self) -> None:
-        if self.process.stdin is not None:
-            self.process.stdin.close()
-        self.process.wait(30)
+        child = self.forks.spawn(
+            "bot", argv, env=env, cwd=folder, stdin=folder / stdin if stdin else None,
+            stdout=folder.parent / "out", stderr=folder.parent / "err",
+        )  # fmt: skip
+        code = child.result(timeout=60)
+        assert code is not None, f"{argv} did not finish within a minute"
+        return code
 
 
 @pytest.fixture(scope="module")
@@ -343,11 +329,9 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def runner() -> Iterator[Runner]:
-    server = Runner()
-    yield server
-    server.close()
+@pytest.fixture
+def runner(forks: ForkServer) -> Runner:
+    return Runner(forks)
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from bot.store import Store
 from tests.delivery.fakeplatform import FLAVORS, FakePlatform, Rules
 from tests.delivery.processes import World
 from tests.delivery.support import NINE_BERLIN, Clock, make_settings, seed
+from tests.forkserver import ForkServer
 
 
 @pytest.fixture
@@ -35,12 +36,12 @@ async def app(settings: Settings, clock: Clock) -> AsyncIterator[App]:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+async def world(tmp_path: Path, forks: ForkServer) -> AsyncIterator[World]:
     """A database and a fake platform with Discord's limits, for real runner processes."""
     discord = FLAVORS["discord"]
     # Discord's limits; the reply comes 50-150 ms after the post is recorded, so a kill often
     # lands between the platform taking a message and the runner recording its id.
     fake = FakePlatform(Rules(discord.global_limit, discord.channel_limit, latency=(0.05, 0.15)))
     await fake.start()
-    yield World(tmp_path, fake)
+    yield World(tmp_path, fake, forks)
     await fake.close()

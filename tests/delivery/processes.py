@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import signal
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -21,6 +21,7 @@ from bot.store import Store
 from bot.timeutil import utcnow
 from tests.delivery.fakeplatform import FakePlatform
 from tests.delivery.support import NINE_BERLIN, TLS, TODAY, seed, subscribe
+from tests.forkserver import Child, ForkServer
 
 ROOT = Path(__file__).resolve().parents[2]
 # Another process holding the database's write lock (as a backup tool or a `sqlite3` shell left
@@ -39,7 +40,7 @@ conn.execute("ROLLBACK")
 class Proc:
     """A running helper process and its log file."""
 
-    process: asyncio.subprocess.Process
+    child: Child
     log: Path
 
     def text(self) -> str:
@@ -50,15 +51,18 @@ class Proc:
         return int(found[1]) if found else None
 
     async def kill(self) -> None:
-        """kill -9, and reap it (a zombie would still look alive to the lease check)."""
-        self.process.kill()
-        await self.process.wait()
+        """kill -9, and wait until it is reaped (a zombie would still look alive to a lease)."""
+        self.child.signal(signal.SIGKILL)
+        await self.child.wait()
 
     async def stop(self) -> int:
         """SIGTERM, and the exit code of the graceful shutdown."""
-        if self.process.returncode is None:
-            self.process.send_signal(signal.SIGTERM)
-        return await asyncio.wait_for(self.process.wait(), 20)
+        self.child.signal(signal.SIGTERM)
+        return await asyncio.wait_for(self.child.wait(), 20)
+
+    async def wait(self) -> int:
+        """The exit code, once it has ended by itself."""
+        return await self.child.wait()
 
     def logged(self, text: str) -> Callable[[], bool]:
         """A check for until(): the process has logged text."""
@@ -73,10 +77,11 @@ class Proc:
 class World:
     """A database with subscriptions, a fake platform, and helper processes."""
 
-    def __init__(self, tmp_path: Path, fake: FakePlatform) -> None:
+    def __init__(self, tmp_path: Path, fake: FakePlatform, forks: ForkServer) -> None:
         self.tmp = tmp_path
         self.db = tmp_path / "hotpapers.db"
         self.fake = fake
+        self.forks = forks
         self.count = 0
         self.env = {
             **os.environ,
@@ -96,16 +101,13 @@ class World:
         return store
 
     async def start(self, *args: str, now: str = "") -> Proc:
+        """`python -m tests.delivery.proc ARGS` (forked warm: see tests/forkserver.py)."""
         self.count += 1
         log = self.tmp / f"proc-{self.count}.log"
         moment = now or (NINE_BERLIN + timedelta(seconds=5)).isoformat()
-        with log.open("wb") as handle:
-            process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tests.delivery.proc", *args, "--db", str(self.db),
-                "--fake", self.fake.url, "--now", moment,
-                cwd=ROOT, env=self.env, stdout=handle, stderr=asyncio.subprocess.STDOUT,
-            )  # fmt: skip
-        return Proc(process, log)
+        argv = [*args, "--db", str(self.db), "--fake", self.fake.url, "--now", moment]
+        spawn = functools.partial(self.forks.spawn, env=self.env, cwd=ROOT, stdout=log)
+        return Proc(await asyncio.to_thread(spawn, "tests.delivery.proc", argv), log)
 
 
 async def until(check: Callable[[], bool], seconds: float, what: str) -> None:

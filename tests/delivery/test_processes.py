@@ -57,7 +57,7 @@ async def test_post_beside_run_goes_through_the_same_ledger(world: World) -> Non
         await world.start("post", "--channel", f"discord:{c}") for c in channels[:2] + channels[:1]
     ]
     for post in posts:
-        assert await post.process.wait() == 0
+        assert await post.wait() == 0
     outcomes = [json.loads(p.text().strip().splitlines()[-1])["status"] for p in posts]
     assert set(outcomes) <= {"sent", "done"}
     await until(lambda: len(world.fake.posted) >= len(channels) * PARTS, 30, "every message")
