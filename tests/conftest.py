@@ -19,6 +19,37 @@ settings.register_profile("hotpapers", deadline=None, suppress_health_check=[Hea
 settings.load_profile("hotpapers")
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+# Files that take seconds each (real processes, a browser, deadlines, rate limits), longest first.
+# xdist hands out whole files (--dist loadfile) in collection order (--no-loadscope-reorder):
+# started first, they overlap the many short files, and no worker is left with one at the end
+# while the others idle (that tail cost the suite 10 s).
+FIRST = (
+    "tests/test_cli_battery.py",
+    "tests/delivery/test_processes.py",
+    "tests/delivery/test_failover.py",
+    "tests/site/test_browser.py",
+    "tests/test_startup.py",
+    "tests/delivery/test_health.py",
+    "tests/sources/test_hostile.py",
+    "tests/sources/test_fuzz.py",
+    "tests/delivery/test_fanout.py",
+    "tests/test_storage_faults.py",
+    "tests/adapters/slack/test_security_endpoints.py",
+    "tests/adapters/discord/test_commands.py",
+    "tests/test_replay.py",
+    "tests/delivery/test_runner.py",
+    "tests/adapters/slack/test_http_commands.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files in FIRST first, in its order; the rest as collected."""
+    rank = {path: i for i, path in enumerate(FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(FIRST)))
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
     """`-n auto`: half again as many workers as cores (PYTEST_XDIST_AUTO_NUM_WORKERS overrides).
 
@@ -40,6 +71,9 @@ def pytest_configure(config: pytest.Config) -> None:
     is made once by the controlling process (xdist's workers get a subfolder each) and removed
     at the end.
     """
+    missing = [path for path in FIRST if not (ROOT / path).is_file()]
+    if missing:
+        raise pytest.UsageError(f"tests/conftest.py FIRST names files that do not exist: {missing}")
     shm = Path("/dev/shm")
     if hasattr(config, "workerinput") or config.option.basetemp or not os.access(shm, os.W_OK):
         return
