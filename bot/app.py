@@ -356,18 +356,20 @@ def build_runner(
     fetch: Fetch | None = None,
     stop: asyncio.Event | None = None,
     restart: RetryPolicy | None = None,
+    observe_seconds: float | None = None,
 ) -> Runner:
     """`hotpapers run`: adapters, deliverer, scheduler and runner over the app's parts.
 
     channels replaces Markdown and the configured adapters (tests post to fakes); fetch is the
     scheduled fetch (none: digests rank whatever the store holds), after which the rankings
     are brought up to date before anything else reads them; stop is an asyncio.Event; restart
-    paces starting again an adapter that is down.
+    paces starting again an adapter that is down; observe_seconds how stale /healthz's view of
+    the adapters, leader and sources may be (tests: quicker).
     """
     from bot.delivery.lease import Leases
     from bot.delivery.platforms import Platforms
     from bot.delivery.runner import Runner
-    from bot.delivery.watch import HealthWatch
+    from bot.delivery.watch import OBSERVE_SECONDS, HealthWatch
 
     config = app.settings.config
     if channels is None:
@@ -382,6 +384,7 @@ def build_runner(
         platforms=platforms,
         sources=app.sources,
         unavailable_after=config.delivery.store_unavailable_seconds,
+        observe_seconds=observe_seconds or OBSERVE_SECONDS,
     )
     return Runner(
         leases=leases,

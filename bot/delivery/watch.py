@@ -26,7 +26,7 @@ from bot.errors import StoreError
 from bot.store import Store
 from bot.workers import Worker
 
-__all__ = ["HealthWatch", "Observed"]
+__all__ = ["OBSERVE_SECONDS", "HealthWatch", "Observed"]
 
 log = logging.getLogger(__name__)
 OBSERVE_SECONDS = 1.0  # how stale the leader, adapters and sources in /healthz may be

@@ -23,6 +23,7 @@ from tests.delivery.test_runner import healthz, until
 
 Report = tuple[int, dict[str, Any]]
 FAST = RetryPolicy(base=0.05, cap=0.3)  # restarts paced as in production, only quicker
+OBSERVE = 0.05  # /healthz's view refreshed as in production (every second), only quicker
 
 
 def _no_http(request: httpx.Request) -> httpx.Response:
@@ -77,7 +78,7 @@ async def test_healthz_is_503_while_discord_is_down_and_200_once_it_is_back_by_i
         transport=httpx.MockTransport(_no_http),
     )
     fake.outage = True  # Discord is unreachable when the bot boots
-    runner = build_runner(app, restart=FAST)
+    runner = build_runner(app, restart=FAST, observe_seconds=OBSERVE)
     task = asyncio.create_task(runner.run(host="127.0.0.1", port=0))
     try:
         await until(lambda: runner.port is not None)
@@ -106,7 +107,7 @@ async def test_the_scheduler_not_running_is_a_503_and_failing_sources_or_refresh
     tmp_path: Path,
 ) -> None:
     app = build_app(make_settings(tmp_path), store=Store(tmp_path / "hotpapers.db"))
-    runner = build_runner(app, channels={"discord": MemoryChannel()})
+    runner = build_runner(app, channels={"discord": MemoryChannel()}, observe_seconds=OBSERVE)
     task = asyncio.create_task(runner.run(host="127.0.0.1", port=0))
     try:
         await until(lambda: runner.role == "leader")

@@ -213,7 +213,7 @@ async def test_a_store_held_by_another_process_is_waited_out_reported_and_surviv
         clock.set(NINE_BERLIN - timedelta(hours=1))  # nothing due yet
         subscribe(app, DISCORD, top=2)
         channel = MemoryChannel()
-        runner = build_runner(app, channels={"discord": channel})
+        runner = build_runner(app, channels={"discord": channel}, observe_seconds=0.1)
 
         async def body() -> list[tuple[int, dict[str, Any]]]:
             await until(lambda: runner.role == "leader")
@@ -230,7 +230,7 @@ async def test_a_store_held_by_another_process_is_waited_out_reported_and_surviv
                 await holder.release()
             await until(lambda: posted(app, DISCORD))
             seen.append(await healthz(runner))
-            for _ in range(2000):  # the leader is observed once a second
+            for _ in range(2000):  # the leader is observed every 0.1 s
                 if seen[-1][0] == 200 and seen[-1][1]["leader"] is not None:
                     break
                 seen.append(await healthz(runner))

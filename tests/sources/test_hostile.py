@@ -104,10 +104,10 @@ async def test_a_slow_loris_fails_its_source_at_the_request_deadline(
 async def test_a_slow_loris_cannot_outlast_the_source_deadline_either(
     hosts: Hosts, store: Store
 ) -> None:
-    hosts.hn.route("/hn/search_by_date", slow_loris(interval=0.3))
-    settings = settings_for(hosts, request_deadline_seconds=60.0, source_deadline_seconds=3.0)
+    hosts.hn.route("/hn/search_by_date", slow_loris(interval=0.1))
+    settings = settings_for(hosts, request_deadline_seconds=60.0, source_deadline_seconds=1.0)
     report = await fetch(store, settings)
-    assert "the source's 3 s deadline" in by_source(report)["hackernews"].detail
+    assert "the source's 1 s deadline" in by_source(report)["hackernews"].detail
     assert_the_others_stored(report, store, "hackernews")
 
 
