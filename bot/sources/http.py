@@ -9,9 +9,11 @@ allowed one) over http(s), and no retry of what cannot heal (DNS failures get on
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import math
 import random
+import ssl
 import zlib
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
@@ -72,15 +74,26 @@ def user_agent(contact: str) -> str:
     return f"hotpapers/{__version__} (+{contact})"
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The trusted certificates (httpx's choice: SSL_CERT_FILE or certifi), loaded once a process.
+
+    Loading them takes 20 ms; every client shares the one context (it is safe to share).
+    """
+    return httpx.create_ssl_context()
+
+
 def make_client(
     config: SourcesConfig, transport: httpx.AsyncBaseTransport | None = None
 ) -> httpx.AsyncClient:
     """The one outbound HTTP client: our User-Agent, the configured timeout, no auto-redirects.
 
-    Redirects are followed by PoliteHttp, which checks where each one leads.
+    Redirects are followed by PoliteHttp, which checks where each one leads. An injected
+    transport (tests) needs no certificates.
     """
     return httpx.AsyncClient(
         transport=transport,
+        verify=True if transport else tls_context(),
         headers={"User-Agent": user_agent(config.contact), "Accept-Encoding": ACCEPT_ENCODING},
         timeout=httpx.Timeout(config.timeout_seconds),
         follow_redirects=False,

@@ -15,6 +15,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
+from bot.config import SourcesConfig
 from bot.retry import RetryPolicy
 from bot.sources.errors import (
     DeadlineError,
@@ -23,7 +24,7 @@ from bot.sources.errors import (
     TooLargeError,
     UnreachableError,
 )
-from bot.sources.http import PoliteHttp, host_key, retry_after, user_agent
+from bot.sources.http import PoliteHttp, host_key, make_client, retry_after, tls_context, user_agent
 
 from .conftest import FakeClock, Handler, Router, respond
 
@@ -109,6 +110,16 @@ async def test_too_long_retry_after_fails_the_source_instead_of_stalling(
     with pytest.raises(SourceError, match="asked to wait 900 s"):
         await make(client, clock).get("https://x.test/2", source="x")
     assert clock.sleeps == []
+
+
+async def test_clients_share_one_tls_context_that_verifies_certificates() -> None:
+    clients = [make_client(SourcesConfig()) for _ in range(2)]
+    context = tls_context()
+    assert tls_context() is context  # the CA bundle is read once a process, not per client
+    assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+    assert context.get_ca_certs() or context.cert_store_stats()["x509_ca"] > 0
+    for client in clients:
+        await client.aclose()
 
 
 def test_rate_limit_reset_headers_count_as_retry_after() -> None:
