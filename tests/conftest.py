@@ -31,7 +31,6 @@ FIRST = (
     "tests/delivery/test_failover.py",
     "tests/site/test_browser.py",
     "tests/test_startup.py",
-    "tests/delivery/test_health.py",
     "tests/sources/test_hostile.py",
     "tests/sources/test_fuzz.py",
     "tests/delivery/test_fanout.py",
