@@ -13,6 +13,8 @@ A notice is claimed in the ledger before it is sent and recorded after, so it go
 once, across restarts and processes. A send that fails before reaching the platform (a refused
 connection, a 429) is retried later; a process that dies mid-send leaves the notice claimed, and
 it is not sent again (a second message is worse than a missing one: status shows the pause).
+A sweep stopped on purpose (closing, cancelled) lets the write in flight land and hands the
+notices it claimed but never sent back to the next sweep.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from bot.delivery.events import SubscriptionEvents
 from bot.delivery.ledger import Ledger
@@ -34,6 +36,7 @@ from bot.timeutil import Clock, parse_time, to_iso
 
 __all__ = ["Notice", "PauseNotices", "Tell", "Told", "migrations"]
 
+T = TypeVar("T")
 log = logging.getLogger(__name__)
 migrations = Migrations("hotpapers-notices")
 SWEEP_SECONDS = 60.0  # how often the ledger is compared with the subscriptions, besides changes
@@ -248,6 +251,23 @@ class PauseNotices:
                  f"told {told.recipient}" if told.recipient else "not sent",
                  f" ({told.detail})" if told.detail else "")  # fmt: skip
 
+    def release(self, notices: Sequence[Notice]) -> None:
+        """Hand claimed notices that were never sent back to the next sweep (a clean stop)."""
+        with self.store.transaction() as tx:
+            for notice in notices:
+                if notice.kind == "paused":
+                    tx.execute(
+                        "UPDATE pause_notices SET state = 'pending', attempts = attempts - 1"
+                        " WHERE id = ? AND state = 'sending'",
+                        [notice.id],
+                    )
+                else:
+                    tx.execute(
+                        "UPDATE pause_notices SET working = 'waiting'"
+                        " WHERE id = ? AND working = 'sending'",
+                        [notice.id],
+                    )
+
     def _record_paused(self, notice: Notice, told: Told, now: datetime) -> None:
         """A paused notice: sent (to whom), nobody reachable, or pending again (or given up)."""
         with self.store.transaction() as tx:
@@ -304,19 +324,35 @@ class PauseNotices:
     async def sweep(self, tell: Tell) -> int:
         """Send every notice due now; how many were handed to tell."""
         try:
-            notices = await asyncio.to_thread(self.due)
+            notices = await self._claim_due()
         except Exception:
             log.exception("cannot read the %s pause notices", self.platform)
             return 0
-        for notice in notices:
+        for i, notice in enumerate(notices):
             try:
                 told = await tell(notice)
+            except asyncio.CancelledError:
+                # This one may have gone out: it stays claimed (at most one notice per pause).
+                await _to_the_end(self.release, notices[i + 1 :])
+                raise
             except Exception as error:
                 # It may have been sent: never try again (at most one notice per pause).
                 log.exception("sending the %s notice for %s failed", notice.kind, notice.channel)
                 told = Told(detail=f"{type(error).__name__}: {error}")
-            await asyncio.to_thread(self.record, notice, told)
+            await _to_the_end(self.record, notice, told)
         return len(notices)
+
+    async def _claim_due(self) -> list[Notice]:
+        """due() in a thread; if cancelled meanwhile, what it claimed is handed back first."""
+        claiming = asyncio.ensure_future(asyncio.to_thread(self.due))
+        try:
+            return await asyncio.shield(claiming)
+        except asyncio.CancelledError:
+            claimed: list[Notice] = []
+            with contextlib.suppress(Exception):  # a claim that failed claimed nothing
+                claimed = await claiming
+            await _to_the_end(self.release, claimed)
+            raise
 
     async def _run(self, tell: Tell) -> None:
         """Sweep now, after every change, and every `every` seconds, until stopped."""
@@ -339,3 +375,19 @@ def _notice(row: Mapping[str, Any], kind: Kind) -> Notice:
         reason=row["reason"],
         recipient=row["recipient"],
     )
+
+
+async def _to_the_end(work: Callable[..., T], *args: Any) -> T:
+    """work(*args) in a thread, awaited to its end even if the task is cancelled meanwhile.
+
+    Cancelling cannot stop a thread: without this, a write would land after its adapter closed.
+    """
+    running = asyncio.ensure_future(asyncio.to_thread(work, *args))
+    try:
+        return await asyncio.shield(running)
+    except asyncio.CancelledError:
+        try:
+            await running
+        except Exception:
+            log.exception("%s failed while the pause notices stopped", work.__name__)
+        raise

@@ -252,3 +252,93 @@ async def test_a_tell_that_raises_is_not_tried_again(pn: PauseNotices, subs: Sub
     subs.pause(CHANNEL, REASON, NOW)
     assert await pn.sweep(broken) == 1
     assert await pn.sweep(broken) == 0
+
+
+class Gate:
+    """A clock that, once armed, holds the thread reading it until opened (a slow store)."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock = clock
+        self.armed = False
+        self.entered = threading.Event()
+        self.opened = threading.Event()
+
+    def __call__(self) -> datetime:
+        if self.armed:
+            self.entered.set()
+            self.opened.wait(10)
+        return self.clock()
+
+
+async def _stop_while_held(task: asyncio.Task[int], gate: Gate) -> None:
+    """Cancel the sweep while its thread is held: it ends only once the thread has."""
+    await asyncio.to_thread(gate.entered.wait, 10)
+    task.cancel()
+    await asyncio.sleep(0.05)  # the cancellation has reached the sweep; its thread still runs
+    assert not task.done(), "the sweep ended with its write still running in a thread"
+    gate.opened.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+def _states(store: Store) -> list[tuple[str, str, int]]:
+    rows = store.query("SELECT channel, state, attempts FROM pause_notices ORDER BY channel")
+    return [(r["channel"], r["state"], r["attempts"]) for r in rows]
+
+
+async def test_a_sweep_stopped_while_claiming_hands_what_it_claimed_back(
+    store: Store, subs: Subscriptions, clock: Clock, events: SubscriptionEvents
+) -> None:
+    gate = Gate(clock)
+    pn = notices(store, subs, gate, events)  # type: ignore[arg-type]
+    subs.pause(CHANNEL, REASON, NOW)
+    gate.armed = True
+    told: list[Notice] = []
+
+    async def tell(notice: Notice) -> Told:
+        told.append(notice)
+        return Told("U7")
+
+    await _stop_while_held(asyncio.create_task(pn.sweep(tell)), gate)
+    assert told == [] and _states(store) == [(CHANNEL, "pending", 0)]  # not lost: unclaimed
+    gate.armed = False
+    assert await pn.sweep(tell) == 1 and [n.channel for n in told] == [CHANNEL]
+
+
+async def test_a_sweep_stopped_while_telling_keeps_the_one_in_flight_and_hands_back_the_rest(
+    pn: PauseNotices, store: Store, subs: Subscriptions
+) -> None:
+    other = "slack:C0123456780"
+    subs.save(Subscription(other, workspace="T1", created_by="U8"), NOW)
+    subs.pause(CHANNEL, REASON, NOW)
+    subs.pause(other, REASON.replace(CHANNEL, other), NOW)
+    telling = asyncio.Event()
+
+    async def hangs(notice: Notice) -> Told:
+        telling.set()
+        await asyncio.Event().wait()  # the platform never answers
+        raise AssertionError("unreachable")
+
+    sweep = asyncio.create_task(pn.sweep(hangs))
+    await asyncio.wait_for(telling.wait(), 5)
+    sweep.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await sweep
+    # The one being sent may have gone out: never again. The other never left: sent next time.
+    assert sorted(s for _, s, _ in _states(store)) == ["pending", "sending"]
+    assert [n.kind for n in pn.due()] == ["paused"]
+
+
+async def test_a_sweep_stopped_while_recording_lets_the_record_land_first(
+    store: Store, subs: Subscriptions, clock: Clock, events: SubscriptionEvents
+) -> None:
+    gate = Gate(clock)
+    pn = notices(store, subs, gate, events)  # type: ignore[arg-type]
+    subs.pause(CHANNEL, REASON, NOW)
+
+    async def tell(notice: Notice) -> Told:
+        gate.armed = True  # record() reads the clock next, in its thread
+        return Told("U7")
+
+    await _stop_while_held(asyncio.create_task(pn.sweep(tell)), gate)
+    assert _states(store) == [(CHANNEL, "sent", 1)]  # landed before the cancellation ended
