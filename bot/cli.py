@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
-__all__ = ["build_parser", "main", "one_line"]
+__all__ = ["build_parser", "main"]
 
 log = logging.getLogger("hotpapers")
 Handler = Callable[[argparse.Namespace, "Settings"], int]
@@ -278,15 +278,19 @@ def _feature_commands(argv: Sequence[str]) -> list[Callable[[Subparsers], None]]
     return [importlib.import_module(module).add_commands for module in wanted]
 
 
-def one_line(message: object) -> str:
-    """A message as one line: newlines folded, control characters shown escaped."""
+def _error_line(message: object) -> str:
+    """An error message as one line: newlines folded, control characters shown escaped.
+
+    Not bot.untrusted.one_line, which drops control characters from text we display: here the
+    user must see exactly what was wrong (a stray \t in a value), without a terminal acting on it.
+    """
     text = " ".join(str(message).split("\n"))
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 def _fail(message: object, code: int) -> int:
     """Print the one error line; return the exit code."""
-    print(f"hotpapers: error: {one_line(message)}", file=sys.stderr)
+    print(f"hotpapers: error: {_error_line(message)}", file=sys.stderr)
     return code
 
 
