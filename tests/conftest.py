@@ -43,6 +43,30 @@ FIRST = (
 )
 
 
+# The files that fork processes from the warm server (the `forks` fixture) go to one worker as
+# one unit, so that one server starts instead of one per worker (a second of CPU each).
+FORKING = (
+    "tests/test_cli_battery.py",
+    "tests/delivery/test_processes.py",
+    "tests/delivery/test_failover.py",
+    "tests/test_forkserver.py",
+)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object | None:
+    """--dist loadfile, with the FORKING files handed out together."""
+    if config.getoption("dist") != "loadfile":
+        return None  # another mode asked for: xdist's own
+    from xdist.scheduler import LoadFileScheduling
+
+    class Scheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return "forking" if scope in FORKING else scope
+
+    return Scheduling(config, log)  # type: ignore[arg-type]
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The files in FIRST first, in its order; the rest as collected."""
     rank = {path: i for i, path in enumerate(FIRST)}
@@ -70,9 +94,9 @@ def pytest_configure(config: pytest.Config) -> None:
     is made once by the controlling process (xdist's workers get a subfolder each) and removed
     at the end.
     """
-    missing = [path for path in FIRST if not (ROOT / path).is_file()]
+    missing = [path for path in FIRST + FORKING if not (ROOT / path).is_file()]
     if missing:
-        raise pytest.UsageError(f"tests/conftest.py FIRST names files that do not exist: {missing}")
+        raise pytest.UsageError(f"tests/conftest.py names files that do not exist: {missing}")
     shm = Path("/dev/shm")
     if hasattr(config, "workerinput") or config.option.basetemp or not os.access(shm, os.W_OK):
         return
