@@ -106,6 +106,27 @@ async def test_a_valid_state_without_a_code_is_refused_and_stays_usable(site: Si
     assert SqliteInstallationStore(site.store).token_for_team("T2") == "xoxb-two"
 
 
+@pytest.mark.parametrize("cookie", [None, "another-browser"])
+async def test_a_redirect_refused_or_accepted_logs_no_code_or_token_even_at_debug(
+    site: Site, caplog: pytest.LogCaptureFixture, cookie: str | None
+) -> None:
+    caplog.set_level(logging.DEBUG)  # LOG_LEVEL=debug
+    # Refused: another browser's state (Bolt: invalid_browser), or no cookie at all.
+    status, _ = await site.get(f"/slack/oauth_redirect?state={MARK}&code={MARK}", cookie=cookie)
+    assert status in (400, 401)
+    # Accepted: the whole flow, code exchanged, installation stored.
+    state = await site.state()
+    site.fake.oauth_access = {
+        "ok": True, "app_id": "A1", "access_token": "xoxb-two", "token_type": "bot",
+        "bot_user_id": "UBOT2", "team": {"id": "T2", "name": "Two"}, "authed_user": {"id": "U"},
+    }  # fmt: skip
+    site.fake.tokens["xoxb-two"] = {"user_id": "UBOT2", "bot_id": "B2", "team_id": "T2"}
+    status, _ = await site.get(f"/slack/oauth_redirect?state={state}&code={MARK}", cookie=state)
+    assert status == 200
+    assert MARK not in caplog.text and state not in caplog.text
+    assert "xoxb-two" not in caplog.text  # the token oauth.v2.access answered with
+
+
 async def test_the_installer_cancelling_gets_bolts_page(site: Site) -> None:
     status, page = await site.get("/slack/oauth_redirect?error=access_denied&state=x")
     assert status == 200
