@@ -26,6 +26,7 @@ from bot.commands import Commands
 from bot.config import DiscordConfig, Env
 from bot.delivery.notices import PauseNotices
 from bot.forms import DigestForm
+from bot.logs import no_debug
 from bot.models import Digest, Layout
 from bot.reactions import Reactions
 from bot.store import Store
@@ -276,6 +277,7 @@ def build_discord(
     notices: PauseNotices | None = None,
 ) -> DiscordAdapter:
     """The adapter for DISCORD_TOKEN, sharded when configured; call start() to connect."""
+    no_debug("discord.http", "discord.webhook.async_")  # URLs with interaction tokens
     if env.discord_token is None:
         raise ValueError("DISCORD_TOKEN is not set")
     if config.shard_ids and (not config.auto_shard or config.shard_count is None):

@@ -31,6 +31,7 @@ from bot.config import ConfigError, Env, SlackConfig
 from bot.delivery.health import SourceStatus
 from bot.delivery.notices import PauseNotices
 from bot.forms import DigestForm
+from bot.logs import no_debug
 from bot.reactions import Reactions
 from bot.store import Store
 from bot.subscriptions import Subscriptions
@@ -79,9 +80,8 @@ def build_slack(
             "Slack's HTTP mode needs SLACK_SIGNING_SECRET to verify requests"
             " (or set SLACK_APP_TOKEN for Socket Mode)"
         )
+    no_debug("hotpapers.slack.bolt")  # Bolt's and slack_sdk's: requests, tokens, OAuth codes
     logger = logging.getLogger("hotpapers.slack.bolt")
-    if _above_debug not in logger.filters:
-        logger.addFilter(_above_debug)
     client = AsyncWebClient(
         token=None if oauth else bot_token,
         base_url=base_url,
@@ -136,12 +136,3 @@ def build_slack(
         app_token=env.slack_app_token.get_secret_value() if env.slack_app_token else None,
         installations=installations,
     )
-
-
-def _above_debug(record: logging.LogRecord) -> bool:
-    """Bolt's and slack_sdk's records, less their DEBUG ones, whatever LOG_LEVEL says.
-
-    At DEBUG they log whole requests and answers: an installer's OAuth code, the bot token
-    oauth.v2.access hands back, Socket Mode's connection ticket. None of it may reach a log.
-    """
-    return record.levelno > logging.DEBUG

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 import discord
+import pytest
 from discord.http import HTTPClient, Route
 from discord.webhook import async_ as webhook_async
 
 from bot.adapters.discord import DiscordAdapter
 from bot.adapters.discord.adapter import intents
 from bot.adapters.discord.endpoints import Endpoints
+from bot.app import build_app, discord_adapter
+from bot.store import Store
 from tests.adapters.discord.fake_discord import FakeDiscord
+from tests.adapters.discord.support import NOW, settings
 
 DISCORD_API = "https://discord.com/api/v10"
 
@@ -47,3 +53,17 @@ async def test_overrides_touch_neither_globals_nor_other_clients(
     assert adapter.client.http is adapter.client._connection.http
     assert type(adapter.client.http) is not HTTPClient
     await other.close()
+
+
+async def test_discord_py_requests_are_not_logged_even_at_debug(
+    fake: FakeDiscord, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = build_app(settings(fake), clock=lambda: NOW, store=store)
+    discord_adapter(app)  # building it is enough
+    caplog.set_level(logging.DEBUG)
+    # What discord.py logs for a follow-up: the URL carries the interaction's token.
+    logging.getLogger("discord.webhook.async_").debug("Webhook ID 1 with PATCH /webhooks/1/t0ken")
+    logging.getLogger("discord.http").debug("POST /interactions/2/t0ken/callback has returned 204")
+    logging.getLogger("discord.http").warning("We are being rate limited.")
+    assert "t0ken" not in caplog.text and "rate limited" in caplog.text
+    await app.aclose()
