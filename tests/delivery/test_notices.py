@@ -281,17 +281,28 @@ async def _stop_while_held(task: asyncio.Task[int], gate: Gate) -> None:
         await task
 
 
+@pytest.fixture
+def gate(clock: Clock) -> Gate:
+    return Gate(clock)
+
+
+@pytest.fixture
+def gated(
+    store: Store, subs: Subscriptions, gate: Gate, events: SubscriptionEvents
+) -> PauseNotices:
+    """Pause notices whose store work can be held (through the clock it reads), one pause due."""
+    subs.pause(CHANNEL, REASON, NOW)
+    return notices(store, subs, gate, events)  # type: ignore[arg-type]
+
+
 def _states(store: Store) -> list[tuple[str, str, int]]:
     rows = store.query("SELECT channel, state, attempts FROM pause_notices ORDER BY channel")
     return [(r["channel"], r["state"], r["attempts"]) for r in rows]
 
 
 async def test_a_sweep_stopped_while_claiming_hands_what_it_claimed_back(
-    store: Store, subs: Subscriptions, clock: Clock, events: SubscriptionEvents
+    gated: PauseNotices, gate: Gate, store: Store
 ) -> None:
-    gate = Gate(clock)
-    pn = notices(store, subs, gate, events)  # type: ignore[arg-type]
-    subs.pause(CHANNEL, REASON, NOW)
     gate.armed = True
     told: list[Notice] = []
 
@@ -299,10 +310,10 @@ async def test_a_sweep_stopped_while_claiming_hands_what_it_claimed_back(
         told.append(notice)
         return Told("U7")
 
-    await _stop_while_held(asyncio.create_task(pn.sweep(tell)), gate)
+    await _stop_while_held(asyncio.create_task(gated.sweep(tell)), gate)
     assert told == [] and _states(store) == [(CHANNEL, "pending", 0)]  # not lost: unclaimed
     gate.armed = False
-    assert await pn.sweep(tell) == 1 and [n.channel for n in told] == [CHANNEL]
+    assert await gated.sweep(tell) == 1 and [n.channel for n in told] == [CHANNEL]
 
 
 async def test_a_sweep_stopped_while_telling_keeps_the_one_in_flight_and_hands_back_the_rest(
@@ -330,15 +341,11 @@ async def test_a_sweep_stopped_while_telling_keeps_the_one_in_flight_and_hands_b
 
 
 async def test_a_sweep_stopped_while_recording_lets_the_record_land_first(
-    store: Store, subs: Subscriptions, clock: Clock, events: SubscriptionEvents
+    gated: PauseNotices, gate: Gate, store: Store
 ) -> None:
-    gate = Gate(clock)
-    pn = notices(store, subs, gate, events)  # type: ignore[arg-type]
-    subs.pause(CHANNEL, REASON, NOW)
-
     async def tell(notice: Notice) -> Told:
         gate.armed = True  # record() reads the clock next, in its thread
         return Told("U7")
 
-    await _stop_while_held(asyncio.create_task(pn.sweep(tell)), gate)
+    await _stop_while_held(asyncio.create_task(gated.sweep(tell)), gate)
     assert _states(store) == [(CHANNEL, "sent", 1)]  # landed before the cancellation ended

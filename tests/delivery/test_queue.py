@@ -29,22 +29,18 @@ async def send_all(queue: OutboundQueue, targets: list[str], hold: float = 0.0) 
     return sent
 
 
-async def test_global_window_is_never_exceeded_nor_outrun() -> None:
+async def test_global_window_is_never_exceeded() -> None:
     queue = OutboundQueue({"p": PlatformLimits(50, Window(10, 0.2), None)})
-    start = time.monotonic()
     sent = await send_all(queue, [f"c{i}" for i in range(50)])
-    elapsed = time.monotonic() - start
-    assert max_in_window(sent, 0.2) <= 10
-    assert elapsed >= 0.8  # 50 requests at 10 per 0.2 s: 4 full windows after the first
+    # When each request went out, not how long the test took (that is for bench/): 50 at 10
+    # per 0.2 s, so no 0.2 s holds more than 10 of them, however loaded the machine is.
+    assert len(sent) == 50 and max_in_window(sent, 0.2) <= 10
 
 
 async def test_one_channel_is_paced() -> None:
     queue = OutboundQueue({"p": PlatformLimits(10, None, Window(1, 0.2))})
-    start = time.monotonic()
-    for _ in range(4):
-        async with queue.slot("p", "busy"):
-            pass
-    assert time.monotonic() - start >= 0.6  # 4 messages, one per 0.2 s
+    sent = await send_all(queue, ["busy"] * 4)
+    assert len(sent) == 4 and max_in_window(sent, 0.2) == 1  # one message per 0.2 s
 
 
 async def test_a_channel_waiting_for_its_window_holds_no_place_other_channels_need() -> None:

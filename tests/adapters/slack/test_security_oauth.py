@@ -93,14 +93,19 @@ async def test_an_odd_redirect_gets_a_friendly_page(site: Site, query: str, stat
     assert "<script>" not in page
 
 
-async def test_a_valid_state_without_a_code_is_refused_and_stays_usable(site: Site) -> None:
-    state = await site.state()
-    assert (await site.get(f"/slack/oauth_redirect?state={state}", cookie=state))[0] == 400
-    site.fake.oauth_access = {
+def installs_workspace_two(fake: FakeSlack) -> None:
+    """Slack answers the code exchange with workspace T2's bot token, xoxb-two."""
+    fake.oauth_access = {
         "ok": True, "app_id": "A1", "access_token": "xoxb-two", "token_type": "bot",
         "bot_user_id": "UBOT2", "team": {"id": "T2", "name": "Two"}, "authed_user": {"id": "U"},
     }  # fmt: skip
-    site.fake.tokens["xoxb-two"] = {"user_id": "UBOT2", "bot_id": "B2", "team_id": "T2"}
+    fake.tokens["xoxb-two"] = {"user_id": "UBOT2", "bot_id": "B2", "team_id": "T2"}
+
+
+async def test_a_valid_state_without_a_code_is_refused_and_stays_usable(site: Site) -> None:
+    state = await site.state()
+    assert (await site.get(f"/slack/oauth_redirect?state={state}", cookie=state))[0] == 400
+    installs_workspace_two(site.fake)
     status, _ = await site.get(f"/slack/oauth_redirect?state={state}&code=c0de", cookie=state)
     assert status == 200
     assert SqliteInstallationStore(site.store).token_for_team("T2") == "xoxb-two"
@@ -116,11 +121,7 @@ async def test_a_redirect_refused_or_accepted_logs_no_code_or_token_even_at_debu
     assert status in (400, 401)
     # Accepted: the whole flow, code exchanged, installation stored.
     state = await site.state()
-    site.fake.oauth_access = {
-        "ok": True, "app_id": "A1", "access_token": "xoxb-two", "token_type": "bot",
-        "bot_user_id": "UBOT2", "team": {"id": "T2", "name": "Two"}, "authed_user": {"id": "U"},
-    }  # fmt: skip
-    site.fake.tokens["xoxb-two"] = {"user_id": "UBOT2", "bot_id": "B2", "team_id": "T2"}
+    installs_workspace_two(site.fake)
     status, _ = await site.get(f"/slack/oauth_redirect?state={state}&code={MARK}", cookie=state)
     assert status == 200
     assert MARK not in caplog.text and state not in caplog.text
