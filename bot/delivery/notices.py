@@ -324,7 +324,8 @@ class PauseNotices:
     async def sweep(self, tell: Tell) -> int:
         """Send every notice due now; how many were handed to tell."""
         try:
-            notices = await self._claim_due()
+            # If cancelled while claiming, what it claimed is handed back first.
+            notices = await _to_the_end(self.due, undo=self.release)
         except Exception:
             log.exception("cannot read the %s pause notices", self.platform)
             return 0
@@ -341,18 +342,6 @@ class PauseNotices:
                 told = Told(detail=f"{type(error).__name__}: {error}")
             await _to_the_end(self.record, notice, told)
         return len(notices)
-
-    async def _claim_due(self) -> list[Notice]:
-        """due() in a thread; if cancelled meanwhile, what it claimed is handed back first."""
-        claiming = asyncio.ensure_future(asyncio.to_thread(self.due))
-        try:
-            return await asyncio.shield(claiming)
-        except asyncio.CancelledError:
-            claimed: list[Notice] = []
-            with contextlib.suppress(Exception):  # a claim that failed claimed nothing
-                claimed = await claiming
-            await _to_the_end(self.release, claimed)
-            raise
 
     async def _run(self, tell: Tell) -> None:
         """Sweep now, after every change, and every `every` seconds, until stopped."""
@@ -377,17 +366,22 @@ def _notice(row: Mapping[str, Any], kind: Kind) -> Notice:
     )
 
 
-async def _to_the_end(work: Callable[..., T], *args: Any) -> T:
+async def _to_the_end(
+    work: Callable[..., T], *args: Any, undo: Callable[[T], object] | None = None
+) -> T:
     """work(*args) in a thread, awaited to its end even if the task is cancelled meanwhile.
 
     Cancelling cannot stop a thread: without this, a write would land after its adapter closed.
+    If cancelled, undo(its result) then runs too (in a thread) before the cancellation goes on.
     """
     running = asyncio.ensure_future(asyncio.to_thread(work, *args))
     try:
         return await asyncio.shield(running)
     except asyncio.CancelledError:
         try:
-            await running
+            done = await running
+            if undo is not None:
+                await asyncio.to_thread(undo, done)
         except Exception:
             log.exception("%s failed while the pause notices stopped", work.__name__)
         raise
